@@ -1,0 +1,57 @@
+# facs_rig developer commands. `make demo` and `make test` do all setup on a fresh machine.
+
+PYTHON ?= python3.11
+BPY_VERSION := 5.0.1
+BPY_COMPAT_VERSION := 4.2.23
+
+VENV := .venv
+VENV_COMPAT := .venv-compat
+PY := $(VENV)/bin/python
+PY_COMPAT := $(VENV_COMPAT)/bin/python
+
+# The default avatar, built from the pinned CC0 MakeHuman assets (see tools/build_avatar_asset.py).
+AVATAR_ASSET := facs_rig/assets/default_head.npz
+
+.PHONY: all demo test test-compat test-fast lint build assets bench clean
+
+all: test
+
+$(VENV)/.ready: requirements/dev.txt Makefile
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q bpy==$(BPY_VERSION) -r requirements/dev.txt
+	touch $@
+
+$(VENV_COMPAT)/.ready: requirements/dev.txt Makefile
+	rm -rf $(VENV_COMPAT)
+	$(PYTHON) -m venv $(VENV_COMPAT)
+	$(PY_COMPAT) -m pip install -q bpy==$(BPY_COMPAT_VERSION) "numpy<2" -r requirements/dev.txt
+	touch $@
+
+assets: $(AVATAR_ASSET)
+
+$(AVATAR_ASSET): tools/build_avatar_asset.py | $(VENV)/.ready
+	$(PY) tools/build_avatar_asset.py --output $@
+
+demo: $(VENV)/.ready $(AVATAR_ASSET)
+	$(PY) -m facs_rig render --avatar default --timeline presets/timelines/demo.json -o out/demo.mp4
+	$(PY) -m facs_rig atlas -o out/atlas.png
+	@echo "demo written: out/demo.mp4 and out/atlas.png"
+
+lint: $(VENV)/.ready
+	$(VENV)/bin/ruff check .
+
+test: lint $(AVATAR_ASSET)
+	$(PY) -m pytest
+
+test-compat: $(VENV_COMPAT)/.ready $(AVATAR_ASSET)
+	$(PY_COMPAT) -m pytest
+
+build: $(VENV)/.ready $(AVATAR_ASSET)
+	$(PY) tools/build_extension.py --output-dir dist
+
+bench: $(VENV)/.ready $(AVATAR_ASSET)
+	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf dist out .pytest_cache .ruff_cache

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The bpy layer. ``CLASSES`` is the add-on's one registration list, in registration order
+(property groups before the types that point at them, panels after their operators)."""
+
+from __future__ import annotations
+
+import bpy
+
+from . import panel, preferences
+
+CLASSES: tuple[type, ...] = (
+    preferences.FacsRigPreferences,
+    panel.FACS_PT_main,
+)
+
+
+def register() -> None:
+    for cls in CLASSES:
+        bpy.utils.register_class(cls)
+
+
+def unregister() -> None:
+    for cls in reversed(CLASSES):
+        bpy.utils.unregister_class(cls)

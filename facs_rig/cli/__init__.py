@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Command-line entry: one module per subcommand, each with ``HELP``, ``configure(parser)`` and
+``run(args) -> int``, so commands stay independent and bpy is imported only by those that need it."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from ..paths import version
+from .common import CliError
+
+COMMANDS = ("validate", "info", "animate", "render", "atlas", "batch", "convert")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m facs_rig",
+        description="Rig and animate faces with the Facial Action Coding System (FACS).",
+    )
+    parser.add_argument("--version", action="version", version=f"facs_rig {version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        module = importlib.import_module(f".{name}", __package__)
+        cmd = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.configure(cmd)
+        cmd.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except CliError as exc:
+        print(f"facs_rig {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"facs_rig {args.command}: interrupted", file=sys.stderr)
+        return 130

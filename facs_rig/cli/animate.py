@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""``python -m facs_rig animate``."""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import CliError
+
+HELP = "(animate: not available yet)"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("args", nargs="*")
+
+
+def run(args: argparse.Namespace) -> int:
+    raise CliError("'animate' is not available yet")

@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Real-Blender fixtures: the add-on is enabled as an extension from the source tree, the way
+Blender loads an installed extension, and every test starts from an empty file."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import bpy
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+REPO_MODULE = "facs_dev"
+ADDON_MODULE = f"bl_ext.{REPO_MODULE}.facs_rig"
+
+
+def _raise(exc: BaseException) -> None:
+    raise exc
+
+
+@pytest.fixture(scope="session")
+def addon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
+    """The enabled extension's ``facs_rig`` package (``bl_ext.facs_dev.facs_rig.facs_rig``)."""
+    import addon_utils  # on sys.path only once bpy is imported
+
+    repo_dir = tmp_path_factory.mktemp("extensions")
+    (repo_dir / "facs_rig").symlink_to(ROOT, target_is_directory=True)
+    repos = bpy.context.preferences.extensions.repos
+    repo = repos.new(name="facs_dev", module=REPO_MODULE, custom_directory=str(repo_dir), source="USER")
+    addon_utils.enable(ADDON_MODULE, default_set=True, handle_error=_raise)
+    assert ADDON_MODULE in bpy.context.preferences.addons
+    yield importlib.import_module(f"{ADDON_MODULE}.facs_rig")
+    addon_utils.disable(ADDON_MODULE, default_set=True, handle_error=_raise)
+    repos.remove(repo)
+
+
+@pytest.fixture(autouse=True)
+def empty_file(addon: ModuleType) -> Iterator[None]:
+    bpy.ops.wm.read_homefile(use_empty=True)
+    yield
