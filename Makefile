@@ -1,9 +1,6 @@
 # facs_rig developer commands. `make demo` and `make test` do all setup on a fresh machine.
 
 PYTHON ?= python3.11
-BPY_VERSION := 5.0.1
-BPY_COMPAT_VERSION := 4.2.23
-
 VENV := .venv
 VENV_COMPAT := .venv-compat
 PY := $(VENV)/bin/python
@@ -16,16 +13,17 @@ AVATAR_ASSET := facs_rig/assets/default_head.npz
 
 all: test
 
-$(VENV)/.ready: requirements/dev.txt Makefile
+# Each environment is rebuilt from scratch when its pinned requirements change.
+$(VENV)/.ready: requirements/blender-5.0.txt requirements/dev.txt
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q bpy==$(BPY_VERSION) -r requirements/dev.txt
+	$(PY) -m pip install -q -r requirements/blender-5.0.txt
 	touch $@
 
-$(VENV_COMPAT)/.ready: requirements/dev.txt Makefile
+$(VENV_COMPAT)/.ready: requirements/blender-4.2.txt requirements/dev.txt
 	rm -rf $(VENV_COMPAT)
 	$(PYTHON) -m venv $(VENV_COMPAT)
-	$(PY_COMPAT) -m pip install -q bpy==$(BPY_COMPAT_VERSION) "numpy<2" -r requirements/dev.txt
+	$(PY_COMPAT) -m pip install -q -r requirements/blender-4.2.txt
 	touch $@
 
 assets: $(AVATAR_ASSET)
