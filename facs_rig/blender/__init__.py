@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import bpy
 
-from . import panel, preferences
+from . import avatar_operator, ops_timeline, panel, preferences, rig
 
 CLASSES: tuple[type, ...] = (
     preferences.FacsRigPreferences,
+    *ops_timeline.CLASSES,
+    *rig.CLASSES,
+    avatar_operator.FACS_OT_add_default_head,
     panel.FACS_PT_main,
 )
 

@@ -1,18 +1,74 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""``python -m facs_rig atlas``."""
+"""``python -m facs_rig atlas``: a labelled contact sheet of action units, like the FACS manual's
+plates: each AU at the chosen intensities beside the neutral face."""
 
 from __future__ import annotations
 
 import argparse
+import re
 
-from .common import CliError
+from ..batch.jobs import ENGINES, JobError
+from ..core.catalogue import normalise_au
+from ..core.errors import FacsError
+from ..core.intensity import LETTERS, SCALES
+from .common import CliError, require_bpy
 
-HELP = "(atlas: not available yet)"
+HELP = "render a labelled contact sheet of action units (PNG)"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("args", nargs="*")
+    parser.add_argument("-o", "--output", required=True, metavar="ATLAS.png", help="PNG file to write")
+    parser.add_argument("--avatar", default="default", metavar="default|FILE.blend",
+                        help="'default' for the built-in FACS Head, or a .blend (rigged or not)")
+    parser.add_argument("--preset", default="auto", metavar="auto|NAME|FILE",
+                        help="mapping preset used to rig the avatar (default: the best fit)")
+    parser.add_argument("--aus", type=_aus, metavar="1,2,4,...|all",
+                        help="AUs to show (default: every face AU the rig has; 'all' adds head and eyes)")
+    parser.add_argument("--levels", type=_levels, default=("A", "C", "E"), metavar="A,C,E",
+                        help="intensities to show beside the neutral face (default: A,C,E)")
+    parser.add_argument("--scale", choices=sorted(SCALES), default="facs",
+                        help="intensity scale turning letters into rig values (default: facs)")
+    parser.add_argument("--tile", type=int, default=256, metavar="PX", help="tile width in pixels (default 256)")
+    parser.add_argument("--engine", choices=ENGINES, default="workbench", help="render engine (default workbench)")
+    parser.add_argument("--samples", type=int, metavar="N", help="render samples")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show Blender's own render output")
+
+
+def _aus(text: str) -> tuple[int, ...] | str:
+    if text.strip().lower() == "all":
+        return "all"
+    try:
+        return tuple(normalise_au(part)[0] for part in re.split(r"[,\s+]+", text.strip()) if part)
+    except FacsError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _levels(text: str) -> tuple[str, ...]:
+    levels = tuple(part.strip().upper() for part in text.split(",") if part.strip())
+    bad = [level for level in levels if level not in LETTERS]
+    if bad or not levels:
+        raise argparse.ArgumentTypeError(f"{text!r}: use intensity letters A to E, e.g. A,C,E")
+    return levels
 
 
 def run(args: argparse.Namespace) -> int:
-    raise CliError("'atlas' is not available yet")
+    if not args.output.lower().endswith(".png"):
+        raise CliError(f"{args.output}: the atlas is a PNG image; give a path ending in .png")
+    if not 32 <= args.tile <= 2048:
+        raise CliError(f"--tile {args.tile}: use 32 to 2048 pixels")
+    require_bpy()
+    from ..blender.atlas import render_atlas, rig_aus
+    from ..blender.render import control_names
+    from ..blender.render_job import open_rigged
+
+    try:
+        prepared = open_rigged(args.avatar, args.preset)
+        face = prepared.faces[0]
+        aus = rig_aus(control_names(face), kinds=None) if args.aus == "all" else args.aus
+        path = render_atlas(prepared.scene, args.output, obj=face, aus=aus, levels=args.levels,
+                            scale=args.scale, tile=args.tile, engine=args.engine, samples=args.samples,
+                            quiet=not args.verbose)
+    except (JobError, FacsError) as exc:
+        raise CliError(str(exc)) from None
+    print(f"wrote {path}")
+    return 0

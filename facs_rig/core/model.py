@@ -71,3 +71,5 @@ class Timeline:
     name: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    intensity_scale: str | dict[str, float] = "facs"
+    """The scale letters were read with (a name or an A..E table); written back by ``to_dict``."""

@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Render jobs and running many of them: the job description, batch specs and manifests, a pool of
+worker processes (one Blender each) and the Ray and Flamenco glue.
+
+Importing this package never imports ``bpy``: the batch driver only hands jobs to workers, and the
+spec is checked before any Blender starts. ``worker`` imports bpy when a job runs.
+"""

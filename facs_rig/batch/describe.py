@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What a rendered timeline shows, in FACS terms, for manifests: ``6D+12D+25B``.
+
+Each AU channel is scored at its peak over the whole timeline, as a coder scores an event at its
+apex, with the timeline's own intensity scale; the result is FACS's canonical spelling
+(``R12B+R14B`` for a one-sided smirk).
+"""
+
+from __future__ import annotations
+
+from ..core.codes import canonical
+from ..core.evaluate import evaluate
+from ..core.intensity import scale_from_spec
+from ..core.model import Timeline, parse_control_name
+from ..core.timing import sample_times
+
+
+def timeline_code(timeline: Timeline) -> str:
+    """The FACS score of a timeline's peaks; ``"0"`` for a timeline that never moves the face."""
+    curves = evaluate(timeline, sample_times(timeline))
+    scale = scale_from_spec(timeline.intensity_scale)
+    tokens = []
+    for control, values in curves.as_dict().items():
+        letter = scale.to_letter(float(values.max(initial=0.0)))
+        if letter:
+            au, channel = parse_control_name(control)
+            tokens.append(f"{channel}{au}{letter}")
+    return canonical("+".join(tokens)) if tokens else "0"

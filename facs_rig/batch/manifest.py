@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The manifest of a batch: one row per render, what a stimulus set is documented and analysed by.
+
+Each row says which file holds which expression (FACS code), on which avatar, from which timeline,
+with which frames and settings, and whether it rendered. Written as CSV (spreadsheets, R) or JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .jobs import RenderJob
+
+COLUMNS = (
+    "output", "labels", "avatar", "avatar_file", "timeline", "timeline_file", "settings", "facs",
+    "frames", "frame_count", "fps", "duration", "engine", "resolution", "samples", "status",
+    "seconds", "error",
+)
+
+
+def manifest_row(job: RenderJob, result: Mapping[str, Any], names: Mapping[str, str] | None = None) -> dict:
+    """One manifest row from a job and what its worker reported (see ``worker.run_job``)."""
+    names = names or {}
+    frames = result.get("frames")
+    resolution = result.get("resolution") or job.resolution
+    return {
+        "output": job.output,
+        "labels": job.labels or "",
+        "avatar": names.get("avatar", job.avatar),
+        "avatar_file": job.avatar,
+        "timeline": names.get("timeline", ""),
+        "timeline_file": job.timeline or "",
+        "settings": names.get("settings", ""),
+        "facs": result.get("facs", ""),
+        "frames": f"{frames[0]}-{frames[1]}" if frames else "",
+        "frame_count": frames[1] - frames[0] + 1 if frames else "",
+        "fps": result.get("fps", ""),
+        "duration": result.get("duration", ""),
+        "engine": job.engine,
+        "resolution": f"{resolution[0]}x{resolution[1]}" if resolution else "",
+        "samples": job.samples or "",
+        "status": result.get("status", "pending"),
+        "seconds": result.get("seconds", ""),
+        "error": result.get("error", ""),
+    }
+
+
+def write_manifest(path: str | Path, rows: Sequence[Mapping[str, Any]]) -> Path:
+    """Write rows as ``.csv`` or ``.json`` (by suffix), atomically so a reader never sees half."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as fh:
+        if path.suffix == ".json":
+            json.dump({"renders": [dict(row) for row in rows]}, fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+        else:
+            writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+    tmp.replace(path)
+    return path
+
+
+def read_manifest(path: str | Path) -> list[dict[str, Any]]:
+    path = Path(path)
+    with path.open(newline="", encoding="utf-8") as fh:
+        if path.suffix == ".json":
+            return list(json.load(fh)["renders"])
+        return list(csv.DictReader(fh))

@@ -1,0 +1,224 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Batch specs: many renders (timelines × avatars × settings) described in one JSON file.
+
+Stimulus sets for emotion research are grids: every expression on every face under every render
+setting. A spec names the three lists and a file-name pattern; :func:`load_spec` checks all of it
+(files exist, names are unique, values are valid) before any Blender starts and expands it into
+:class:`~facs_rig.batch.jobs.RenderJob` objects. Relative paths are relative to the spec file.
+
+```json
+{
+  "output_dir": "stimuli",
+  "name": "{timeline}_{avatar}_{settings}",
+  "format": "mp4",
+  "labels": true,
+  "timelines": ["timelines/*.json"],
+  "avatars": ["default", {"name": "alice", "file": "alice.blend", "preset": "arkit52"}],
+  "settings": [{"name": "wb", "engine": "workbench", "resolution": "512x512"},
+               {"name": "cy", "engine": "cycles", "samples": 32, "resolution": [512, 512]}]
+}
+```
+"""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .jobs import ENGINES, JobError, RenderJob, parse_frames, parse_resolution
+
+FORMATS = {"mp4": ".mp4", "png": ".png", "frames": ""}
+"""``format`` -> suffix of each job's output: a video, one still, or a folder of PNG frames."""
+TOP_KEYS = {"output_dir", "name", "format", "labels", "timelines", "avatars", "settings", "manifest"}
+AVATAR_KEYS = {"name", "file", "preset"}
+SETTINGS_KEYS = {"name", "engine", "resolution", "frames", "samples"}
+DEFAULT_NAME = "{timeline}_{avatar}_{settings}"
+PLACEHOLDERS = ("timeline", "avatar", "settings", "index")
+_SAFE = re.compile(r"[^A-Za-z0-9._+-]+")
+
+
+class SpecError(JobError):
+    """A spec that cannot run; the message starts with the file and the JSON path."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    path: Path
+    output_dir: Path
+    jobs: tuple[RenderJob, ...]
+    manifest: Path
+    meta: dict[str, Any] = field(default_factory=dict)
+    """Per job name: the avatar, timeline and settings names the manifest reports."""
+
+
+@dataclass(frozen=True)
+class _Entry:
+    name: str
+    values: dict[str, Any]
+
+
+def _safe(text: str) -> str:
+    return _SAFE.sub("-", text).strip("-") or "x"
+
+
+class _Reader:
+    """Walks the JSON with its path, so every message says where the problem is."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.base = path.parent
+
+    def fail(self, where: str, message: str) -> SpecError:
+        return SpecError(f"{self.path}: {where}: {message}")
+
+    def keys(self, data: Any, allowed: set[str], where: str) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise self.fail(where, f"expected an object, got {type(data).__name__}")
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise self.fail(where, f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
+        return data
+
+    def string(self, data: Any, where: str) -> str:
+        if not isinstance(data, str) or not data:
+            raise self.fail(where, f"expected a non-empty string, got {data!r}")
+        return data
+
+    def items(self, data: Any, where: str) -> list[Any]:
+        if data is None:
+            return []
+        if not isinstance(data, list) or not data:
+            raise self.fail(where, "expected a non-empty list")
+        return data
+
+    def file(self, text: str, where: str) -> str:
+        path = (self.base / text).resolve()
+        if not path.is_file():
+            raise self.fail(where, f"file not found: {path}")
+        return str(path)
+
+    def timelines(self, data: Any) -> list[_Entry]:
+        entries: list[_Entry] = []
+        for i, item in enumerate(self.items(data, "$.timelines")):
+            where = f"$.timelines[{i}]"
+            pattern = self.string(item, where)
+            if glob.has_magic(pattern):
+                matches = sorted(glob.glob(str(self.base / pattern)))
+                if not matches:
+                    raise self.fail(where, f"no file matches {pattern!r}")
+                entries += [_Entry(_safe(Path(m).stem), {"timeline": str(Path(m).resolve())})
+                            for m in matches]
+            else:
+                file = self.file(pattern, where)
+                entries.append(_Entry(_safe(Path(file).stem), {"timeline": file}))
+        return entries
+
+    def avatars(self, data: Any) -> list[_Entry]:
+        entries = []
+        for i, raw in enumerate(self.items(data, "$.avatars") or ["default"]):
+            where = f"$.avatars[{i}]"
+            item = self.keys({"file": raw} if isinstance(raw, str) else raw, AVATAR_KEYS, where)
+            file = self.string(item.get("file", "default"), f"{where}.file")
+            avatar = file if file == "default" else self.file(file, f"{where}.file")
+            name = item.get("name") or ("default" if file == "default" else Path(file).stem)
+            values: dict[str, Any] = {"avatar": avatar}
+            if "preset" in item:
+                values["preset"] = self.string(item["preset"], f"{where}.preset")
+            entries.append(_Entry(_safe(self.string(name, f"{where}.name")), values))
+        return entries
+
+    def settings(self, data: Any) -> list[_Entry]:
+        entries = []
+        for i, raw in enumerate(self.items(data, "$.settings") or [{"name": "default"}]):
+            where = f"$.settings[{i}]"
+            item = self.keys(raw, SETTINGS_KEYS, where)
+            engine = item.get("engine")
+            if engine is not None and engine not in ENGINES:
+                raise self.fail(f"{where}.engine", f"{engine!r} is not one of {', '.join(ENGINES)}")
+            values: dict[str, Any] = {"engine": engine}
+            for key, parse in (("resolution", parse_resolution), ("frames", parse_frames)):
+                if key in item:
+                    values[key] = self._pair(item[key], parse, f"{where}.{key}")
+            if "samples" in item:
+                samples = item["samples"]
+                if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+                    raise self.fail(f"{where}.samples", f"expected a whole number ≥ 1, got {samples!r}")
+                values["samples"] = samples
+            name = item.get("name") or engine or f"settings{i}"
+            entries.append(_Entry(_safe(self.string(name, f"{where}.name")), values))
+        return entries
+
+    def _pair(self, value: Any, parse: Callable[[str], tuple[int, int]], where: str) -> tuple[int, int]:
+        if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value):
+            value = f"{value[0]}x{value[1]}" if parse is parse_resolution else f"{value[0]}-{value[1]}"
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            raise self.fail(where, f"unexpected value {value!r}")
+        try:
+            return parse(str(value))
+        except JobError as exc:
+            raise self.fail(where, str(exc)) from None
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read, check and expand a batch spec; :class:`SpecError` names the file and JSON path."""
+    path = Path(path).resolve()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SpecError(f"{path}: file not found") from None
+    except json.JSONDecodeError as exc:
+        raise SpecError(f"{path}: line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    return expand_spec(data, path)
+
+
+def expand_spec(data: Any, path: Path) -> Spec:
+    reader = _Reader(path)
+    data = reader.keys(data, TOP_KEYS, "$")
+    output_dir = (reader.base / reader.string(data.get("output_dir", "renders"), "$.output_dir")).resolve()
+    fmt = data.get("format", "mp4")
+    if fmt not in FORMATS:
+        raise reader.fail("$.format", f"{fmt!r} is not one of {', '.join(FORMATS)}")
+    labels = data.get("labels", False)
+    if not isinstance(labels, bool):
+        raise reader.fail("$.labels", f"expected true or false, got {labels!r}")
+    pattern = reader.string(data.get("name", DEFAULT_NAME), "$.name")
+    manifest = output_dir / reader.string(data.get("manifest", "manifest.csv"), "$.manifest")
+    if manifest.suffix not in (".csv", ".json"):
+        raise reader.fail("$.manifest", "the manifest is a .csv or .json file")
+
+    timelines = reader.timelines(data.get("timelines")) or [_Entry("own", {})]
+    avatars = reader.avatars(data.get("avatars"))
+    settings = reader.settings(data.get("settings"))
+    if "timelines" not in data and any(a.values["avatar"] == "default" for a in avatars):
+        raise reader.fail("$.timelines", "missing: the default avatar has no animation of its own")
+
+    jobs: list[RenderJob] = []
+    meta: dict[str, Any] = {}
+    seen: dict[str, int] = {}
+    for index, (timeline, avatar, setting) in enumerate(itertools.product(timelines, avatars, settings)):
+        names = {"timeline": timeline.name, "avatar": avatar.name, "settings": setting.name, "index": index}
+        try:
+            stem = pattern.format(**names)
+        except (KeyError, IndexError, ValueError) as exc:
+            allowed = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
+            raise reader.fail("$.name", f"bad pattern {pattern!r} ({exc}); use {allowed}") from None
+        if stem in seen:
+            raise reader.fail("$.name", f"jobs {seen[stem]} and {index} would both write {stem!r}: "
+                                        "add the placeholder that tells them apart")
+        seen[stem] = index
+        output = output_dir / f"{stem}{FORMATS[fmt]}"
+        values = {**timeline.values, **avatar.values, **setting.values}
+        try:
+            job = RenderJob(output=str(output), name=stem,
+                            labels=str(output_dir / f"{stem}_labels.csv") if labels else None, **values)
+        except JobError as exc:
+            raise reader.fail(f"job {index} ({stem})", str(exc)) from None
+        jobs.append(job)
+        meta[stem] = {k: v for k, v in names.items() if k != "index"}
+    return Spec(path=path, output_dir=output_dir, jobs=tuple(jobs), manifest=manifest, meta=meta)

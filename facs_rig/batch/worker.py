@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The code a worker process (or a Ray task) runs: one Blender, many jobs, one after another.
+
+Blender allows one instance per process and no threads, so parallel renders are separate
+processes; each imports bpy once and resets the file between jobs (``render_job`` starts every job
+from an empty file or the job's .blend). A failing job becomes a ``failed`` result with its message,
+so one bad avatar does not stop a stimulus set.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from typing import Any
+
+from .jobs import JobError, RenderJob
+
+
+def run_job(job_data: dict[str, Any]) -> dict[str, Any]:
+    """Render one job given as a dict (picklable across processes and to Ray workers)."""
+    start = time.perf_counter()
+    job = RenderJob.from_dict(job_data)
+    try:
+        from ..blender.render_job import run_render_job
+        from ..core.errors import FacsError
+
+        try:
+            return run_render_job(job, quiet=True, report_to=None)
+        except (JobError, FacsError) as exc:
+            return _failed(job, str(exc), start)
+    except Exception as exc:  # noqa: BLE001 - a worker reports every failure instead of dying
+        return _failed(job, f"{type(exc).__name__}: {exc}", start, traceback.format_exc())
+
+
+def _failed(job: RenderJob, message: str, start: float, details: str = "") -> dict[str, Any]:
+    return {
+        "name": job.name,
+        "status": "failed",
+        "output": job.output,
+        "error": message,
+        "details": details,
+        "seconds": round(time.perf_counter() - start, 2),
+    }

@@ -1,0 +1,345 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Timeline → F-curves on a rigged face, and back.
+
+Live mode keys the AU control properties on the rig object (``obj["AU12_L"]``): a few keys per
+event with handles that reproduce its ease exactly, per-frame samples where events overlap or a
+track is dense (:mod:`..core.keys` decides). The rig's drivers turn controls into shape keys and
+bones. Bake mode writes the same control keys and, on top, per-frame curves on the targets
+themselves (``key_blocks["X"].value`` on the Key datablock, ``pose.bones["b"].rotation_euler`` on
+the armature) and mutes facs_rig's drivers on those targets, since a driver overrides its
+property's F-curve: playback then costs no driver evaluation and exporters see plain curves.
+Clearing unmutes them.
+
+Where the curves go (docs/keyframer.md): an ID that has an action keeps it and facs_rig writes into
+it, through the ID's slot on 4.4+, in an F-curve group named ``facs_rig``; an ID without one gets a
+dedicated action named after the timeline. facs_rig's curves are those in that group on paths it
+writes; everything else is the user's and is never touched. A user curve on a path facs_rig needs is
+an error, raised before anything changes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import bpy
+import numpy as np
+
+from ..core.errors import FacsError
+from ..core.keys import CurvePlan, Keys, dense_keys, plan_timeline, timeline_from_keys
+from ..core.mapping.evaluate import evaluate_targets
+from ..core.model import Timeline
+from ..core.timeline import from_dict, to_dict
+from ..core.timing import time_span
+from . import anim_compat, rig
+
+Mode = Literal["LIVE", "BAKE"]
+MODES: tuple[str, ...] = ("LIVE", "BAKE")
+GROUP = "facs_rig"
+"""F-curve group of every curve facs_rig writes."""
+STATE = "_facs_rig_anim"
+"""Custom property on the rig object: what was applied (JSON). The leading underscore hides it in
+the UI. Export reads the applied timeline from it, clear the drivers bake muted."""
+CONTROL_PATH = re.compile(r'^\["AU\d{2,}(?:_[LRTB])?"\]$')
+BAKED_PATH = re.compile(r'^(?:key_blocks\[".*"\]\.value|pose\.bones\[".*"\]\.rotation_euler)$')
+
+Progress = Callable[[float], None]
+
+
+class KeyframerError(FacsError):
+    """The scene cannot take this timeline as it is (nothing was changed)."""
+
+
+@dataclass
+class ApplyResult:
+    mode: str
+    action: str
+    controls: list[str]
+    keys: int
+    """Keys written on the controls (sparse events plus samples)."""
+    baked_curves: int
+    baked_keys: int
+    frame_start: int
+    frame_end: int
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = f"{len(self.controls)} controls, {self.keys} keys"
+        if self.mode == "BAKE":
+            text += f", {self.baked_curves} baked curves ({self.baked_keys} keys)"
+        return f"{text}, frames {self.frame_start}-{self.frame_end} in action '{self.action}'"
+
+
+@dataclass
+class _Baked:
+    """One baked channel: where it goes and its value at every frame of the plan."""
+
+    id_data: bpy.types.ID
+    data_path: str
+    index: int
+    values: np.ndarray
+
+
+def scene_fps(scene: bpy.types.Scene) -> float:
+    """Frames per second the scene plays at (``fps / fps_base``: 29.97 is 30 / 1.001)."""
+    return scene.render.fps / scene.render.fps_base
+
+
+def control_path(control: str) -> str:
+    return f'["{control}"]'
+
+
+def rig_controls(obj: bpy.types.Object) -> list[str]:
+    """The AU controls on ``obj``: its custom properties named like ``AU12_L``."""
+    return [k for k in list(obj.keys()) if CONTROL_PATH.match(control_path(k))]
+
+
+def has_controls(obj: bpy.types.Object | None) -> bool:
+    return obj is not None and bool(rig_controls(obj))
+
+
+def has_animation(obj: bpy.types.Object | None) -> bool:
+    """Whether facs_rig has curves on ``obj`` (or its shape keys / armature) to clear or export."""
+    return obj is not None and any(_ours(bag) for _, bag in _containers(obj))
+
+
+def applied_name(obj: bpy.types.Object) -> str:
+    """Name of the timeline last applied to ``obj`` ("" if none or unnamed)."""
+    return str(_state(obj).get("timeline", {}).get("name", ""))
+
+
+def _state(obj: bpy.types.Object) -> dict:
+    try:
+        return json.loads(obj.get(STATE, "{}"))
+    except (TypeError, json.JSONDecodeError):
+        return {}
+
+
+def _armature(obj: bpy.types.Object) -> bpy.types.Object | None:
+    info = rig.rig_info(obj)
+    return (info or {}).get("armature_object") or rig.find_armature(obj)
+
+
+def _animated_ids(obj: bpy.types.Object) -> list[bpy.types.ID]:
+    """The IDs facs_rig may animate for this rig: the object, its shape keys, its armature."""
+    ids: list[bpy.types.ID] = [obj]
+    key = obj.data.shape_keys if obj.type == "MESH" else None
+    if key is not None:
+        ids.append(key)
+    arm = _armature(obj)
+    if arm is not None:
+        ids.append(arm)
+    return ids
+
+
+def _containers(obj: bpy.types.Object) -> list[tuple[bpy.types.ID, anim_compat.Container]]:
+    found = [(i, anim_compat.container(i)) for i in _animated_ids(obj)]
+    return [(i, bag) for i, bag in found if bag is not None]
+
+
+def _is_facs_path(data_path: str) -> bool:
+    return bool(CONTROL_PATH.match(data_path) or BAKED_PATH.match(data_path))
+
+
+def _ours(bag: anim_compat.Container) -> list[bpy.types.FCurve]:
+    return [fc for fc in bag.fcurves if fc.group is not None and fc.group.name == GROUP
+            and _is_facs_path(fc.data_path)]
+
+
+def _check_free(writes: Sequence[tuple[bpy.types.ID, str, int]]) -> None:
+    """Refuse to write where the user already animates: a user curve on a path facs_rig needs."""
+    taken = []
+    for id_data, data_path, index in writes:
+        bag = anim_compat.container(id_data)
+        fc = bag.fcurves.find(data_path, index=index) if bag is not None else None
+        if fc is not None and (fc.group is None or fc.group.name != GROUP):
+            taken.append(f"{id_data.name}: {data_path}[{index}]")
+    if taken:
+        more = f" and {len(taken) - 3} more" if len(taken) > 3 else ""
+        raise KeyframerError(
+            f"these properties already have animation facs_rig did not make: {', '.join(taken[:3])}{more}; "
+            "delete those F-curves (or move them to another action) and apply again")
+
+
+def _bake_targets(obj: bpy.types.Object, plan: CurvePlan) -> list[_Baked]:
+    """Per-frame values of every shape key and bone channel the rig drives, from the rig's mapping
+    (:func:`..core.mapping.evaluate.evaluate_targets`, what its drivers compute). Controls the
+    timeline does not move count with their current value, as the drivers would see them."""
+    info = rig.rig_info(obj)
+    if info is None:
+        raise KeyframerError(f"baking needs a facs_rig rig on '{obj.name}': build the rig first")
+    armature = _armature(obj)
+    try:
+        resolved, _ = rig.resolve_for(obj, info["preset"], armature, rig.user_preset_dirs())
+    except FacsError as exc:
+        raise KeyframerError(f"cannot bake '{obj.name}': its rig's preset: {exc}") from exc
+    values: dict[str, np.ndarray | float] = {c: float(obj[c]) for c in rig_controls(obj)}
+    values |= dict(zip(plan.controls, plan.reference, strict=True))
+    targets = evaluate_targets(resolved, values)
+    shape_paths = set(info["shape_drivers"])
+    bone_paths = {(path, index) for path, index in info["bone_drivers"]}
+    key = obj.data.shape_keys
+    baked = []
+    for target_key, target in resolved.targets.items():
+        name = bpy.utils.escape_identifier(target.name)
+        if target.kind == "shape":
+            owner, path, index = key, f'key_blocks["{name}"].value', 0
+            driven = path in shape_paths
+        else:
+            owner, path, index = armature, f'pose.bones["{name}"].rotation_euler', target.index
+            driven = (path, index) in bone_paths
+        if driven and owner is not None:
+            baked.append(_Baked(owner, path, index, np.broadcast_to(targets[target_key], plan.frames.shape)))
+    return baked
+
+
+def _remove_ours(obj: bpy.types.Object) -> tuple[int, set[str]]:
+    """Delete facs_rig's curves (not the actions), unmute the drivers bake muted."""
+    removed = 0
+    controls: set[str] = set()
+    for _id, bag in _containers(obj):
+        for fc in _ours(bag):
+            if CONTROL_PATH.match(fc.data_path):
+                controls.add(fc.data_path[2:-2])
+            bag.fcurves.remove(fc)
+            removed += 1
+        anim_compat.drop_empty_group(bag, GROUP)
+    ids = {i.name_full + i.id_type: i for i in _animated_ids(obj)}
+    for id_key, data_path, index in _state(obj).get("muted", []):
+        id_data = ids.get(id_key)
+        drivers = id_data.animation_data.drivers if id_data and id_data.animation_data else None
+        driver = drivers.find(data_path, index=index) if drivers else None
+        if driver is not None:
+            driver.mute = False
+    return removed, controls
+
+
+def _mute_drivers(obj: bpy.types.Object, baked: Sequence[_Baked]) -> list[list]:
+    """Mute the drivers that read this rig's controls on the baked channels (the user's stay)."""
+    muted = []
+    for b in baked:
+        anim = b.id_data.animation_data
+        driver = anim.drivers.find(b.data_path, index=b.index) if anim else None
+        if driver is None or driver.mute or not _reads_controls(driver, obj):
+            continue
+        driver.mute = True
+        muted.append([b.id_data.name_full + b.id_data.id_type, b.data_path, b.index])
+    return muted
+
+
+def _reads_controls(driver: bpy.types.FCurve, obj: bpy.types.Object) -> bool:
+    return any(t.id == obj and CONTROL_PATH.match(t.data_path)
+               for v in driver.driver.variables for t in v.targets)
+
+
+def apply_timeline(
+    obj: bpy.types.Object,
+    timeline: Timeline,
+    *,
+    mode: Mode = "LIVE",
+    scene: bpy.types.Scene | None = None,
+    start_frame: float | None = None,
+    set_scene_range: bool = False,
+    progress: Progress | None = None,
+) -> ApplyResult:
+    """Animate ``obj``'s rig with ``timeline``, replacing what facs_rig wrote before.
+
+    Time 0 is ``start_frame`` (default: the scene's start). ``set_scene_range`` first sets the
+    scene's frame rate from the timeline's ``fps`` (if it has one) and then its frame range to the
+    timeline's. Everything is computed and checked before the first change, so an error leaves the
+    scene as it was.
+    """
+    scene = scene or bpy.context.scene
+    if mode not in MODES:
+        raise KeyframerError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    present = set(rig_controls(obj))
+    if not present:
+        raise KeyframerError(f"'{obj.name}' has no AU controls: build the rig first")
+    report = progress or (lambda _f: None)
+    fps = scene_fps(scene)
+    rate = None
+    if set_scene_range and timeline.fps:
+        rate = (round(timeline.fps), round(timeline.fps) / timeline.fps)
+        fps = timeline.fps
+    start = float(scene.frame_start if start_frame is None else start_frame)
+    plan = plan_timeline(timeline, fps, start)
+    report(0.2)
+    controls = [c for c in plan.controls if c in present]
+    warnings = list(timeline.warnings)
+    missing = [c for c in plan.controls if c not in present]
+    if missing:
+        warnings.append(f"the rig has no control for {', '.join(missing)}: not animated")
+    baked = _bake_targets(obj, plan) if mode == "BAKE" else []
+    report(0.4)
+    _check_free([(obj, control_path(c), 0) for c in controls]
+                + [(b.id_data, b.data_path, b.index) for b in baked])
+
+    # Nothing has changed so far; from here on, write.
+    _remove_ours(obj)
+    maker = anim_compat.ActionMaker(f"FACS {timeline.name or 'timeline'}")
+    bag = maker.ensure(obj)
+    grp = anim_compat.group(bag, GROUP)
+    n_keys = 0
+    for i, control in enumerate(controls):
+        keys = plan.keys[control]
+        anim_compat.write_keys(anim_compat.new_fcurve(bag, control_path(control), 0, grp), keys)
+        n_keys += len(keys)
+        report(0.4 + 0.3 * (i + 1) / max(len(controls), 1))
+    baked_keys = 0
+    for i, b in enumerate(baked):
+        target_bag = maker.ensure(b.id_data)
+        keys = dense_keys(plan.frames, b.values)
+        fc = anim_compat.new_fcurve(target_bag, b.data_path, b.index, anim_compat.group(target_bag, GROUP))
+        anim_compat.write_keys(fc, keys)
+        baked_keys += len(keys)
+        report(0.7 + 0.3 * (i + 1) / max(len(baked), 1))
+    muted = _mute_drivers(obj, baked)
+    end = start + time_span(timeline)[1] * fps
+    frame_start, frame_end = int(np.floor(start)), int(np.ceil(end))
+    if set_scene_range:
+        if rate is not None:
+            scene.render.fps, scene.render.fps_base = rate
+        scene.frame_start, scene.frame_end = frame_start, max(frame_end, frame_start)
+    obj[STATE] = json.dumps({"mode": mode, "fps": fps, "start_frame": start, "muted": muted,
+                             "timeline": to_dict(timeline)})
+    report(1.0)
+    return ApplyResult(mode, obj.animation_data.action.name, controls, n_keys, len(baked), baked_keys,
+                       frame_start, frame_end, warnings)
+
+
+def clear_animation(obj: bpy.types.Object) -> int:
+    """Remove facs_rig's curves from the rig (and its dedicated actions once empty), unmute the
+    drivers bake muted and set the controls it animated back to 0. Returns the curves removed."""
+    removed, controls = _remove_ours(obj)
+    for control in controls:
+        if control in obj:
+            obj[control] = 0.0
+    for id_data in _animated_ids(obj):
+        anim_compat.release(id_data)
+    if STATE in obj:
+        del obj[STATE]
+    return removed
+
+
+def export_timeline(obj: bpy.types.Object, *, scene: bpy.types.Scene | None = None,
+                    name: str = "") -> Timeline:
+    """The timeline ``obj``'s control curves play: events from event keys, tracks from samples.
+
+    Frames become seconds with the rate and start frame of the last apply (the scene's otherwise).
+    """
+    scene = scene or bpy.context.scene
+    state = _state(obj)
+    bag = anim_compat.container(obj)
+    curves: dict[str, Keys] = {}
+    for fc in _ours(bag) if bag is not None else []:
+        if CONTROL_PATH.match(fc.data_path):
+            curves[fc.data_path[2:-2]] = anim_compat.read_keys(fc)
+    if not curves:
+        raise KeyframerError(f"'{obj.name}' has no facs_rig animation to export")
+    stored = from_dict(state["timeline"]) if "timeline" in state else None
+    fps = float(state.get("fps", scene_fps(scene)))
+    start = float(state.get("start_frame", scene.frame_start))
+    return timeline_from_keys(curves, fps, start, stored=stored, name=name)

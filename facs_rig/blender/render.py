@@ -1,0 +1,174 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Render a scene to an MP4, a PNG sequence or one PNG, with progress and AU ground truth.
+
+The caller prepares the scene (avatar, rig, animation); this module only renders what is there, so
+a rigged .blend from anywhere renders the same as one built by the CLI.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+import bpy
+import numpy as np
+
+from ..batch.jobs import Engine, JobError, output_kind
+from ..core.catalogue import control_sort_key
+from .render_progress import Progress
+from .render_settings import restored_settings, set_engine, set_output, set_resolution
+
+CONTROL_RE = re.compile(r"AU\d{2,3}(?:_[LRTB])?")
+"""Names of facs_rig's AU controls (``AU12_L``, ``AU26``, ``AU22_T``), custom properties on the face."""
+
+
+@dataclass
+class RenderResult:
+    files: list[Path]
+    frames: list[int]
+    seconds: float = 0.0
+    labels: Path | None = None
+    controls: dict[str, np.ndarray] = field(default_factory=dict)
+    """Per-frame values of each AU control, in ``frames`` order (what the labels hold)."""
+
+
+def control_names(obj: bpy.types.ID) -> list[str]:
+    """The AU controls on an object, ordered by AU number then channel."""
+    names = filter(CONTROL_RE.fullmatch, obj.keys())
+    return sorted(names, key=control_sort_key)
+
+
+def controlled_objects(scene: bpy.types.Scene) -> list[bpy.types.Object]:
+    """The scene's objects that carry AU controls (the rigged faces)."""
+    return [obj for obj in scene.objects if control_names(obj)]
+
+
+def sample_controls(
+    scene: bpy.types.Scene, frames: Sequence[int], obj: bpy.types.Object | None = None
+) -> dict[str, np.ndarray]:
+    """Each AU control's value per frame, read from the evaluated scene (animation, drivers and all),
+    so the ground truth is what the renderer saw. Leaves the current frame as it was."""
+    if obj is None:
+        faces = controlled_objects(scene)
+        if not faces:
+            return {}
+        obj = faces[0]
+    names = control_names(obj)
+    values = {name: np.zeros(len(frames)) for name in names}
+    current = scene.frame_current
+    try:
+        for i, frame in enumerate(frames):
+            scene.frame_set(frame)
+            evaluated = obj.evaluated_get(bpy.context.evaluated_depsgraph_get())
+            for name in names:
+                values[name][i] = float(evaluated.get(name, obj[name]))
+    finally:
+        scene.frame_set(current)
+    return values
+
+
+@contextmanager
+def quiet_blender(enabled: bool = True) -> Iterator[TextIO]:
+    """Silence Blender's per-frame chatter (it writes straight to file descriptors 1 and 2) and give
+    back a stream on the real stderr for our own progress line."""
+    if not enabled:
+        yield sys.stderr
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = {fd: os.dup(fd) for fd in (1, 2)}
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    stream = os.fdopen(os.dup(saved[2]), "w", buffering=1)
+    try:
+        for fd in (1, 2):
+            os.dup2(devnull, fd)
+        yield stream
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for fd, copy in saved.items():
+            os.dup2(copy, fd)
+            os.close(copy)
+        os.close(devnull)
+        stream.close()
+
+
+def frames_to_render(scene: bpy.types.Scene, kind: str, frames: tuple[int, int] | None) -> list[int]:
+    """The asked-for range, else the scene's range (its current frame for a still)."""
+    if kind == "still":
+        return [frames[0] if frames else scene.frame_current]
+    first, last = frames or (scene.frame_start, scene.frame_end)
+    return list(range(first, last + 1))
+
+
+def render_scene(
+    scene: bpy.types.Scene,
+    output: str | Path,
+    *,
+    frames: tuple[int, int] | None = None,
+    engine: Engine | None = None,
+    resolution: tuple[int, int] | None = None,
+    samples: int | None = None,
+    labels: str | Path | None = None,
+    progress: Progress | None = None,
+    quiet: bool = True,
+    report_to: TextIO | None = None,
+) -> RenderResult:
+    """Render ``scene`` to ``output`` (``.mp4``, ``.png`` or a folder) and put its settings back.
+
+    ``frames`` defaults to the scene's range (its current frame for a ``.png``). With ``labels``, a
+    per-frame CSV of the AU controls' values is written beside it (see ``render_labels``).
+    ``report_to`` gets the progress line (stderr by default when ``progress`` is not given).
+    """
+    from .render_labels import write_labels
+
+    output = Path(output)
+    kind = output_kind(output)
+    frame_list = frames_to_render(scene, kind, frames)
+    if scene.camera is None:
+        raise JobError(f"scene {scene.name!r} has no camera to render from")
+
+    result = RenderResult(files=[], frames=frame_list)
+    if labels is not None:
+        result.controls = sample_controls(scene, frame_list)
+        result.labels = write_labels(labels, frame_list, scene, result.controls)
+
+    (output if kind == "sequence" else output.parent).mkdir(parents=True, exist_ok=True)
+    with restored_settings(scene, video=kind == "video"), quiet_blender(quiet) as stream:
+        if engine is not None:
+            set_engine(scene, engine, samples)
+        if resolution is not None:
+            set_resolution(scene, resolution)
+        set_output(scene, kind, output)
+        if progress is None:
+            progress = Progress(len(frame_list), stream=report_to or stream)
+
+        def frame_done(*_args: object) -> None:
+            progress.frame_done()
+
+        bpy.app.handlers.render_post.append(frame_done)
+        try:
+            if kind == "still":
+                scene.frame_set(frame_list[0])
+                bpy.ops.render.render(write_still=True, scene=scene.name)
+            else:
+                scene.frame_start, scene.frame_end = frame_list[0], frame_list[-1]
+                bpy.ops.render.render(animation=True, scene=scene.name)
+        finally:
+            bpy.app.handlers.render_post.remove(frame_done)
+        result.seconds = progress.elapsed
+
+    if kind == "sequence":
+        result.files = [output / f"frame_{frame:04d}.png" for frame in frame_list]
+    else:
+        result.files = [output]
+    missing = [str(f) for f in result.files if not f.exists()]
+    if missing:
+        raise JobError(f"render finished but did not write {missing[0]}")
+    return result

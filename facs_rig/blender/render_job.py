@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Run one :class:`~facs_rig.batch.jobs.RenderJob` in this Blender: build or open the avatar, rig
+it if needed, play the timeline on it, render. The CLI, batch workers and Ray tasks all come here,
+so a job gives the same pixels wherever it runs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import bpy
+import numpy as np
+
+from ..batch.describe import timeline_code
+from ..batch.jobs import DEFAULT_ENGINE, DEFAULT_RESOLUTION, JobError, RenderJob
+from ..core.model import Timeline
+from ..core.timeline import load as load_timeline
+from .keyframer import apply_timeline, scene_fps
+from .render import controlled_objects, frames_to_render, render_scene, sample_controls
+from .render_progress import Progress
+from .render_settings import engine_name, output_size
+from .rig import build_rig, shape_key_names
+
+
+@dataclass
+class Prepared:
+    scene: bpy.types.Scene
+    faces: list[bpy.types.Object]
+    timeline: Timeline | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _open_avatar(avatar: str) -> list[str]:
+    """Start from the default avatar in an empty file, or open a .blend as it is."""
+    if avatar == "default":
+        from .avatar import create_default_avatar
+
+        bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
+        created = create_default_avatar(bpy.context)
+        scene = bpy.context.scene
+        scene.render.engine = "BLENDER_WORKBENCH"
+        scene.render.resolution_x, scene.render.resolution_y = DEFAULT_RESOLUTION
+        scene.render.resolution_percentage = 100
+        build_rig(created.mesh)
+        return []
+    path = Path(avatar)
+    if path.suffix.lower() != ".blend":
+        raise JobError(f"{avatar}: an avatar is 'default' or a .blend file")
+    if not path.is_file():
+        raise JobError(f"{avatar}: file not found")
+    try:
+        bpy.ops.wm.open_mainfile(filepath=str(path.resolve()), load_ui=False)
+    except RuntimeError as exc:
+        raise JobError(f"{avatar}: cannot open: {str(exc).strip().splitlines()[-1]}") from None
+    return []
+
+
+def _faces(scene: bpy.types.Scene, preset: str) -> tuple[list[bpy.types.Object], list[str]]:
+    """The rigged faces, rigging the mesh with the most shape keys when nothing is rigged yet (or
+    re-rigging with ``preset`` when one is named)."""
+    faces = controlled_objects(scene)
+    if faces and preset == "auto":
+        return faces, []
+    candidates = faces or sorted(
+        (o for o in scene.objects if o.type == "MESH" and shape_key_names(o)),
+        key=lambda o: (-len(shape_key_names(o)), o.name),
+    )[:1]
+    if not candidates:
+        raise JobError(f"scene {scene.name!r} has no rigged face and no mesh with shape keys to rig")
+    warnings = []
+    for obj in candidates:
+        report = build_rig(obj, preset)
+        warnings += report.warnings
+    return candidates, warnings
+
+
+def open_rigged(avatar: str, preset: str = "auto", *, rig: bool = True) -> Prepared:
+    """Open the avatar (``default`` or a .blend) with its faces rigged. A rigged .blend stays as it
+    is unless a preset is named; ``rig=False`` takes a .blend entirely as it is."""
+    warnings = _open_avatar(avatar)
+    scene = bpy.context.scene
+    faces: list[bpy.types.Object] = controlled_objects(scene)
+    if rig or preset != "auto" or avatar == "default":
+        faces, rig_warnings = _faces(scene, preset)
+        warnings += rig_warnings
+    return Prepared(scene, faces, None, warnings)
+
+
+def prepare(job: RenderJob) -> Prepared:
+    """The scene of ``job``, animated and ready to render (nothing rendered yet)."""
+    timeline = load_timeline(job.timeline) if job.timeline else None
+    prepared = open_rigged(job.avatar, job.preset, rig=timeline is not None)
+    if timeline is not None:
+        for obj in prepared.faces:
+            prepared.warnings += apply_timeline(obj, timeline, scene=prepared.scene,
+                                                set_scene_range=True).warnings
+        prepared.warnings += list(timeline.warnings)
+        prepared.timeline = timeline
+    prepared.warnings = list(dict.fromkeys(prepared.warnings))
+    return prepared
+
+
+def peak_frame(scene: bpy.types.Scene, face: bpy.types.Object) -> int:
+    """The frame where the face moves most (largest sum of AU controls): a still of a timeline
+    should show the expression, not the neutral face it starts from."""
+    frames = list(range(scene.frame_start, scene.frame_end + 1))
+    values = sample_controls(scene, frames, face)
+    if not values:
+        return scene.frame_current
+    total = np.sum(np.stack(list(values.values())), axis=0)
+    return frames[int(np.argmax(total))]
+
+
+def run_render_job(job: RenderJob, *, quiet: bool = True, progress: Progress | None = None,
+                   report_to: TextIO | None = None) -> dict[str, Any]:
+    """Prepare and render ``job``; returns what the manifest records (raises on failure)."""
+    start = time.perf_counter()
+    prepared = prepare(job)
+    scene = prepared.scene
+    frames = job.frames
+    if job.kind == "still" and frames is None and prepared.timeline is not None and prepared.faces:
+        frame = peak_frame(scene, prepared.faces[0])
+        frames = (frame, frame)
+    engine = job.engine or (DEFAULT_ENGINE if job.avatar == "default" else None)
+    result = render_scene(
+        scene, job.output, frames=frames, engine=engine, resolution=job.resolution, samples=job.samples,
+        labels=job.labels, progress=progress, quiet=quiet, report_to=report_to,
+    )
+    fps = scene_fps(scene)
+    rendered = frames_to_render(scene, job.kind, frames)
+    return {
+        "name": job.name,
+        "status": "ok",
+        "output": job.output,
+        "files": len(result.files),
+        "frames": [rendered[0], rendered[-1]],
+        "fps": round(fps, 3),
+        "duration": round(len(rendered) / fps, 3),
+        "facs": timeline_code(prepared.timeline) if prepared.timeline else "",
+        "engine": engine or engine_name(scene.render.engine),
+        "resolution": list(job.resolution or output_size(scene)),
+        "seconds": round(time.perf_counter() - start, 2),
+        "labels": str(result.labels) if result.labels else "",
+        "warnings": prepared.warnings,
+    }

@@ -1,0 +1,444 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The FACS rig on a mesh: AU controls as custom properties, simple-expression drivers on the
+mapped shape keys and bones, and a record of everything created so removal can undo it exactly.
+
+What the drivers compute is :mod:`facs_rig.core.mapping.evaluate` (tested equal); the rig adds
+only Blender plumbing. Nothing here needs the add-on at playback: custom properties and simple
+expressions evaluate in any Blender, with auto-run off.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import bpy
+import numpy as np
+
+from ..core.catalogue import get_au
+from ..core.errors import FacsError
+from ..core.mapping.drivers import DriverSpec, driver_specs
+from ..core.mapping.presets import load_preset
+from ..core.mapping.resolve import Coverage, ResolvedMapping, resolve, resolve_auto
+from ..core.model import parse_control_name
+from .addon import preferences
+
+META = "facs_rig"
+"""Object custom property (a group): ``json`` holds the rig's record, ``armature`` points at the
+armature whose bones the rig drives (a pointer survives renaming)."""
+META_VERSION = 1
+ROTATION_PATHS = ("rotation_euler", "rotation_quaternion", "rotation_axis_angle")
+SIDE_WORDS = {"L": "subject's left", "R": "subject's right", "T": "top lip", "B": "bottom lip"}
+
+
+@dataclass
+class RigReport:
+    preset: str
+    controls: list[str]
+    drivers: int
+    coverage: Coverage
+    skipped: list[str] = field(default_factory=list)
+    """Targets left alone because they already carry a driver facs_rig did not make."""
+    candidates: list[Coverage] = field(default_factory=list)
+    """With ``preset="auto"``: every preset's coverage, best first."""
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f"skipped {s}: it already has a driver" for s in self.skipped] + self.coverage.warnings
+
+    def summary(self) -> str:
+        return (
+            f"FACS rig ({self.preset}): {len(self.controls)} controls, {self.drivers} drivers, "
+            f"{len(self.coverage.missing)} preset targets not found, {len(self.skipped)} skipped"
+        )
+
+
+# ----------------------------------------------------------------------------------------------
+# What is on the mesh
+
+
+def shape_key_names(obj: bpy.types.Object) -> list[str]:
+    keys = obj.data.shape_keys
+    if keys is None:
+        return []
+    return [kb.name for kb in keys.key_blocks if kb != keys.reference_key]
+
+
+def find_armature(obj: bpy.types.Object) -> bpy.types.Object | None:
+    """The armature deforming ``obj`` (modifier first, then parent), if any."""
+    arm = obj.find_armature()
+    if arm is None and obj.parent is not None and obj.parent.type == "ARMATURE":
+        arm = obj.parent
+    return arm
+
+
+def bone_frames(arm: bpy.types.Object | None) -> dict[str, np.ndarray]:
+    """Bone name → matrix taking world (= face frame: +X subject's left, face toward -Y, +Z up)
+    vectors into the bone's rest axes, the frame its pose rotation is expressed in."""
+    if arm is None:
+        return {}
+    world = np.array(arm.matrix_world.to_3x3().normalized())
+    frames = {}
+    for bone in arm.data.bones:
+        rest = world @ np.array(bone.matrix_local.to_3x3().normalized())
+        frames[bone.name] = rest.T
+    return frames
+
+
+def resolve_for(
+    obj: bpy.types.Object,
+    preset: str = "auto",
+    armature: bpy.types.Object | None = None,
+    user_dirs: Sequence[str] = (),
+) -> tuple[ResolvedMapping, list[Coverage]]:
+    """Bind a preset (or the best one) to ``obj`` without touching it."""
+    shapes = shape_key_names(obj)
+    bones = bone_frames(armature)
+    if preset == "auto":
+        return resolve_auto(shapes, bones, user_dirs)
+    resolved = resolve(load_preset(preset, user_dirs), shapes, bones)
+    if not resolved.targets:
+        raise FacsError(f"preset {resolved.preset!r} finds no shape key or bone on {obj.name!r}")
+    return resolved, [resolved.coverage]
+
+
+def user_preset_dirs(context: bpy.types.Context | None = None) -> list[str]:
+    prefs = preferences(context)
+    folder = getattr(prefs, "user_presets_dir", "") if prefs else ""
+    return [bpy.path.abspath(folder)] if folder else []
+
+
+# ----------------------------------------------------------------------------------------------
+# The record
+
+
+def rig_info(obj: bpy.types.Object) -> dict[str, Any] | None:
+    """The rig's record on ``obj`` (preset, controls, drivers, what it replaced), or None."""
+    group = obj.get(META)
+    if group is None or not hasattr(group, "get") or not isinstance(group.get("json"), str):
+        return None
+    info = json.loads(group["json"])
+    info["armature_object"] = group.get("armature")
+    return info
+
+
+def is_rigged(obj: bpy.types.Object | None) -> bool:
+    return obj is not None and obj.type == "MESH" and rig_info(obj) is not None
+
+
+# ----------------------------------------------------------------------------------------------
+# Building
+
+
+def _validate(obj: Any, armature: Any) -> None:
+    if not isinstance(obj, bpy.types.Object) or obj.type != "MESH":
+        raise FacsError(f"a FACS rig goes on a mesh object, not {getattr(obj, 'name', obj)!r}")
+    if armature is not None and (not isinstance(armature, bpy.types.Object) or armature.type != "ARMATURE"):
+        raise FacsError(f"{getattr(armature, 'name', armature)!r} is not an armature object")
+    group = obj.get(META)
+    if group is not None and rig_info(obj) is None:
+        raise FacsError(f"{obj.name!r} has a {META!r} property facs_rig did not write; rename it first")
+
+
+def _check_controls(obj: bpy.types.Object, controls: Sequence[str], ours: set[str]) -> None:
+    for control in controls:
+        if control in obj and control not in ours and not isinstance(obj[control], int | float):
+            raise FacsError(f"{obj.name!r} has a property {control!r} that is not a number")
+
+
+def _driver_paths(resolved: ResolvedMapping) -> dict[str, tuple[str, str, int]]:
+    """Target key → (owner 'key'/'arm', data path, array index)."""
+    out = {}
+    for key, target in resolved.targets.items():
+        if target.kind == "shape":
+            name = bpy.utils.escape_identifier(target.name)
+            out[key] = ("key", f'key_blocks["{name}"].value', -1)
+        else:
+            name = bpy.utils.escape_identifier(target.name)
+            out[key] = ("arm", f'pose.bones["{name}"].rotation_euler', target.index)
+    return out
+
+
+def _has_driver(id_data: bpy.types.ID | None, path: str, index: int) -> bool:
+    anim = id_data.animation_data if id_data is not None else None
+    if anim is None:
+        return False
+    if index < 0:
+        return anim.drivers.find(path) is not None
+    return any(fc.data_path == path and fc.array_index == index for fc in anim.drivers)
+
+
+def _bone_has_driver(arm: bpy.types.Object, bone: str) -> bool:
+    prefix = f'pose.bones["{bpy.utils.escape_identifier(bone)}"].'
+    anim = arm.animation_data
+    return anim is not None and any(
+        fc.data_path in {prefix + p for p in ROTATION_PATHS} for fc in anim.drivers
+    )
+
+
+def _add_driver(
+    id_data: bpy.types.ID, path: str, index: int, spec: DriverSpec, obj: bpy.types.Object
+) -> None:
+    fcurve = id_data.driver_add(path, index) if index >= 0 else id_data.driver_add(path)
+    for modifier in list(fcurve.modifiers):  # driver_add's default Generator is an identity
+        fcurve.modifiers.remove(modifier)
+    driver = fcurve.driver
+    driver.type = "SCRIPTED"
+    for name, control in spec.variables.items():
+        var = driver.variables.new()
+        var.name = name
+        var.type = "SINGLE_PROP"
+        var.targets[0].id_type = "OBJECT"
+        var.targets[0].id = obj
+        var.targets[0].data_path = f'["{control}"]'
+    driver.expression = spec.expression
+
+
+def _control_description(control: str) -> str:
+    number, channel = parse_control_name(control)
+    side = f" ({SIDE_WORDS[channel]})" if channel else ""
+    return f"AU{number} {get_au(number).name}{side}, 0..1 (facs_rig)"
+
+
+def _save_bone(pose_bone: bpy.types.PoseBone) -> dict[str, Any]:
+    return {
+        "mode": pose_bone.rotation_mode,
+        "euler": list(pose_bone.rotation_euler),
+        "quaternion": list(pose_bone.rotation_quaternion),
+        "axis_angle": list(pose_bone.rotation_axis_angle),
+    }
+
+
+def _restore_bone(pose_bone: bpy.types.PoseBone, saved: dict[str, Any]) -> None:
+    pose_bone.rotation_mode = saved["mode"]
+    pose_bone.rotation_euler = saved["euler"]
+    pose_bone.rotation_quaternion = saved["quaternion"]
+    pose_bone.rotation_axis_angle = saved["axis_angle"]
+
+
+def _usable(
+    resolved: ResolvedMapping, owners: dict[str, Any], paths: dict[str, tuple[str, str, int]]
+) -> tuple[list[DriverSpec], list[str]]:
+    """Driver specs to create, and the targets skipped because a driver someone else made is there."""
+    arm = owners["arm"]
+    busy_bones = {
+        t.name for t in resolved.targets.values() if t.kind == "bone" and _bone_has_driver(arm, t.name)
+    }
+    specs, skipped = [], []
+    for spec in driver_specs(resolved):
+        owner, path, index = paths[spec.key]
+        target = resolved.targets[spec.key]
+        busy = target.name in busy_bones if target.kind == "bone" else _has_driver(owners[owner], path, index)
+        if busy:
+            skipped.append(f"{target.kind} {target.name!r}")
+        else:
+            specs.append(spec)
+    return specs, sorted(set(skipped))
+
+
+def _create_controls(obj: bpy.types.Object, controls: Sequence[str], ours: set[str]) -> list[str]:
+    """Add the controls ``obj`` lacks (0..1 custom properties); returns those facs_rig owns."""
+    created = []
+    for control in controls:
+        if control in obj and control not in ours:
+            continue  # the user's own property of that name: read it, never touch it
+        if control not in obj:
+            obj[control] = 0.0
+        obj.id_properties_ui(control).update(
+            min=0.0, max=1.0, soft_min=0.0, soft_max=1.0, default=0.0,
+            description=_control_description(control),
+        )
+        created.append(control)
+    return created
+
+
+def build_rig(
+    obj: bpy.types.Object,
+    preset: str = "auto",
+    armature: bpy.types.Object | None = None,
+    user_dirs: Sequence[str] = (),
+) -> RigReport:
+    """Rig ``obj`` with ``preset`` (a name, a JSON path or ``"auto"``), driving the bones of
+    ``armature`` (default: the armature deforming ``obj``). Rebuilding replaces the previous rig
+    and keeps its controls' values and animation. Raises :class:`FacsError` with nothing changed."""
+    _validate(obj, armature)
+    old = rig_info(obj)
+    if armature is None:
+        armature = (old or {}).get("armature_object") or find_armature(obj)
+    resolved, candidates = resolve_for(obj, preset, armature, user_dirs)
+    ours = set(old["created_controls"]) if old else set()
+    _check_controls(obj, resolved.controls, ours)
+    if old is not None:
+        _unbuild(obj, old, keep=set(resolved.controls))
+
+    key = obj.data.shape_keys
+    owners = {"key": key, "arm": armature}
+    paths = _driver_paths(resolved)
+    specs, skipped = _usable(resolved, owners, paths)
+    driven = {paths[spec.key][0] for spec in specs}
+    record: dict[str, Any] = {
+        "version": META_VERSION,
+        "preset": resolved.preset,
+        "controls": resolved.controls,
+        "created_controls": _create_controls(obj, resolved.controls, ours),
+        "shape_drivers": [],
+        "shape_values": {},
+        "bone_drivers": [],
+        "bones": {},
+        "created_anim": [n for n in driven if owners[n] is not None and owners[n].animation_data is None],
+        "skipped": skipped,
+    }
+    for spec in specs:
+        owner_name, path, index = paths[spec.key]
+        target = resolved.targets[spec.key]
+        if target.kind == "shape":
+            record["shape_values"][target.name] = key.key_blocks[target.name].value
+            record["shape_drivers"].append(path)
+        else:
+            if target.name not in record["bones"]:
+                pose_bone = armature.pose.bones[target.name]
+                record["bones"][target.name] = _save_bone(pose_bone)
+                pose_bone.rotation_mode = resolved.bone_orders[target.name]
+            record["bone_drivers"].append([path, index])
+        _add_driver(owners[owner_name], path, index, spec, obj)
+
+    obj[META] = {"json": json.dumps(record)}
+    if record["bones"]:
+        obj[META]["armature"] = armature
+    obj.update_tag()
+    return RigReport(resolved.preset, resolved.controls, len(specs), resolved.coverage, skipped, candidates)
+
+
+# ----------------------------------------------------------------------------------------------
+# Removing
+
+
+def _remove_drivers(id_data: bpy.types.ID | None, entries: Sequence[tuple[str, int]]) -> None:
+    anim = id_data.animation_data if id_data is not None else None
+    if anim is None:
+        return
+    wanted = {(path, index) for path, index in entries}
+    for fcurve in [fc for fc in anim.drivers if (fc.data_path, fc.array_index) in wanted]:
+        anim.drivers.remove(fcurve)
+
+
+def _clear_if_empty(id_data: bpy.types.ID | None) -> None:
+    anim = id_data.animation_data if id_data is not None else None
+    if anim is not None and anim.action is None and not anim.drivers and not anim.nla_tracks:
+        id_data.animation_data_clear()
+
+
+def _unbuild(obj: bpy.types.Object, info: dict[str, Any], keep: set[str]) -> None:
+    key = obj.data.shape_keys
+    arm = info.get("armature_object")
+    _remove_drivers(key, [(path, 0) for path in info["shape_drivers"]])
+    if key is not None:
+        for name, value in info["shape_values"].items():
+            if name in key.key_blocks:
+                key.key_blocks[name].value = value
+    _remove_drivers(arm, [(path, index) for path, index in info["bone_drivers"]])
+    if arm is not None:
+        for name, saved in info["bones"].items():
+            if name in arm.pose.bones:
+                _restore_bone(arm.pose.bones[name], saved)
+    owners = {"key": key, "arm": arm}
+    for owner_name in info["created_anim"]:
+        _clear_if_empty(owners.get(owner_name))
+    for control in info["created_controls"]:
+        if control not in keep and control in obj:
+            del obj[control]
+    del obj[META]
+
+
+def remove_rig(obj: bpy.types.Object) -> bool:
+    """Undo :func:`build_rig`: drivers, controls it created, bone rotation modes and the values
+    they overrode go back to how they were. False when ``obj`` carries no rig."""
+    info = rig_info(obj)
+    if info is None:
+        return False
+    _unbuild(obj, info, keep=set())
+    obj.update_tag()
+    return True
+
+
+# ----------------------------------------------------------------------------------------------
+# Operators
+
+
+def _preset_items(self: Any, context: bpy.types.Context) -> list[tuple[str, str, str]]:
+    from ..core.mapping.presets import preset_names
+
+    names = preset_names(user_preset_dirs(context))
+    items = [("auto", "Auto", "The preset that finds the most shape keys and bones on this mesh")]
+    items += [(n, n, f"Mapping preset {n}") for n in names]
+    _preset_items.cache = items  # Blender needs the strings kept alive
+    return items
+
+
+class FACS_OT_build_rig(bpy.types.Operator):
+    """Add FACS controls (AU custom properties) and drivers to the active mesh"""
+
+    bl_idname = "facs.build_rig"
+    bl_label = "Build FACS Rig"
+    bl_options = {"REGISTER", "UNDO"}
+
+    preset: bpy.props.EnumProperty(  # type: ignore[valid-type]
+        name="Preset", description="Mapping preset from AUs to shape keys and bones", items=_preset_items
+    )
+    armature: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Armature",
+        description="Armature whose head and eye bones to drive (empty: the one deforming the mesh)",
+        default="",
+    )
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        obj = context.active_object
+        if obj is None or obj.type != "MESH":
+            cls.poll_message_set("Select a mesh object")
+            return False
+        return True
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        obj = context.active_object
+        armature = None
+        if self.armature:
+            armature = bpy.data.objects.get(self.armature)
+            if armature is None:
+                self.report({"ERROR"}, f"No object named {self.armature!r}")
+                return {"CANCELLED"}
+        try:
+            report = build_rig(obj, self.preset, armature, user_preset_dirs(context))
+        except FacsError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        for warning in report.warnings:
+            self.report({"WARNING"}, warning)
+        self.report({"INFO"}, report.summary())
+        return {"FINISHED"}
+
+
+class FACS_OT_remove_rig(bpy.types.Operator):
+    """Remove the FACS rig from the active mesh, restoring it as it was"""
+
+    bl_idname = "facs.remove_rig"
+    bl_label = "Remove FACS Rig"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        if not is_rigged(context.active_object):
+            cls.poll_message_set("The active object has no FACS rig")
+            return False
+        return True
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        obj = context.active_object
+        remove_rig(obj)
+        self.report({"INFO"}, f"Removed the FACS rig from {obj.name}")
+        return {"FINISHED"}
+
+
+CLASSES = (FACS_OT_build_rig, FACS_OT_remove_rig)

@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What a reader hands over: samples of one take on one time axis, before they become a timeline.
+
+Readers only parse; they fill a :class:`Capture` with AU intensities they read directly, blendshape
+weights still to be solved, or FACS events. :mod:`.importer` then does the steps every format
+shares (solving, gaps, segmentation, the report), so each format module stays about its format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..core.model import Event
+
+COMMON_RATES = (23.976, 24.0, 25.0, 29.97, 30.0, 48.0, 50.0, 59.94, 60.0, 100.0, 120.0, 200.0, 240.0)
+"""Frame rates real cameras and trackers use; an estimated rate within 0.5 % snaps to one."""
+
+AUKey = tuple[int, str]
+"""(AU number, side): side ``both`` for symmetric detectors, ``L``/``R``/``T``/``B`` otherwise."""
+
+
+@dataclass
+class Capture:
+    format: str
+    path: Path
+    times: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """(n,) seconds from the first sample, strictly increasing."""
+    valid: np.ndarray | None = None
+    """(n,) False where the face was not tracked (low confidence, no face): those become gaps."""
+    tracks: dict[AUKey, tuple[np.ndarray, str]] = field(default_factory=dict)
+    """AU intensities (0..1, NaN for missing cells) read directly, with the column they came from."""
+    shape_names: list[str] = field(default_factory=list)
+    shape_weights: np.ndarray | None = None
+    """(n, len(shape_names)) blendshape weights to solve for AUs; direct tracks win on shared AUs."""
+    events: list[Event] = field(default_factory=list)
+    fps: float | None = None
+    warnings: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def frames(self) -> int:
+        return len(self.times)
+
+
+def estimate_fps(times: np.ndarray) -> float | None:
+    """The take's frame rate from its sample times: the median step, snapped to a common rate."""
+    steps = np.diff(np.asarray(times, dtype=float))
+    steps = steps[steps > 0]
+    if not steps.size:
+        return None
+    fps = 1.0 / float(np.median(steps))
+    nearest = min(COMMON_RATES, key=lambda r: abs(r - fps))
+    return nearest if abs(nearest - fps) <= 0.005 * nearest else round(fps, 3)
+
+
+def first_not_increasing(times: np.ndarray) -> int | None:
+    """Index of the first sample whose time is not after the previous one, or None."""
+    bad = np.flatnonzero(np.diff(times) <= 0)
+    return int(bad[0]) + 1 if bad.size else None

@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The formats facs_rig imports, and telling them apart from a file's contents.
+
+Extensions alone cannot tell formats apart (four of them are ``.csv``), so detection reads the
+header or the JSON structure; the parsed payload is handed on so no file is read twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import FacsError
+from . import audio2face, event_sheet, livelinkface, mediapipe, openface, pyfeat
+from .errors import ReadError
+from .jsondata import load_json
+from .table import Table, read_table, read_text
+
+
+@dataclass(frozen=True)
+class Format:
+    id: str
+    label: str
+    extensions: tuple[str, ...]
+    description: str
+
+
+FORMATS: tuple[Format, ...] = (
+    Format("openface", "OpenFace 2.x CSV", (".csv",), "FeatureExtraction output: AUxx_r, head pose, gaze"),
+    Format("pyfeat", "py-feat CSV", (".csv",), "Fex output of py-feat Detector v1 or v2"),
+    Format("livelinkface", "Live Link Face CSV", (".csv",), "Epic's iOS app: ARKit blendshapes, head and eyes"),
+    Format("audio2face", "Audio2Face JSON", (".json",), "NVIDIA Audio2Face blendshape export"),
+    Format("mediapipe", "MediaPipe blendshapes", (".json", ".pbtxt", ".txt"),
+           "Face Landmarker blendshape scores (JSON dump or ClassificationList text)"),
+    Format("events", "Event sheet CSV", (".csv",), "onset/apex/offset frames and a FACS code per row "
+           "(CASME II, SAMM)"),
+)
+FORMAT_IDS: tuple[str, ...] = tuple(f.id for f in FORMATS)
+EXTENSIONS: tuple[str, ...] = tuple(sorted({e for f in FORMATS for e in f.extensions}))
+
+_CSV_ORDER = (
+    ("livelinkface", livelinkface.looks_like),
+    ("openface", openface.looks_like),
+    ("pyfeat", pyfeat.looks_like),
+    ("events", event_sheet.looks_like),
+)
+
+
+def get_format(format_id: str) -> Format:
+    for fmt in FORMATS:
+        if fmt.id == format_id:
+            return fmt
+    raise FacsError(f"unknown import format {format_id!r}; use auto or one of {', '.join(FORMAT_IDS)}")
+
+
+def kind_of(path: Path, text: str) -> str:
+    """``csv``, ``json`` or ``pbtxt``, from the extension, else from the first character."""
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return "json"
+    if suffix in (".pbtxt", ".txt"):
+        return "pbtxt"
+    if suffix == ".csv":
+        return "csv"
+    head = text.lstrip()[:1]
+    if head in ("{", "["):
+        return "json"
+    return "pbtxt" if "classification" in text[:2000] else "csv"
+
+
+def load_payload(path: Path, kind: str, text: str) -> Table | Any:
+    if kind == "json":
+        return load_json(path, text)
+    if kind == "pbtxt":
+        return mediapipe.parse_pbtxt(path, text)
+    return read_table(path, text)
+
+
+def detect(path: str | Path) -> tuple[str, Table | Any]:
+    """The format id of a file and its parsed payload (a :class:`Table` or JSON data)."""
+    path = Path(path)
+    text = read_text(path)
+    kind = kind_of(path, text)
+    payload = load_payload(path, kind, text)
+    if kind == "csv":
+        for format_id, looks_like in _CSV_ORDER:
+            if looks_like(payload.names):
+                return format_id, payload
+        raise ReadError(path, "not a CSV layout facs_rig knows (OpenFace, py-feat, Live Link Face or an "
+                        "event sheet with onset/offset/code columns)", line=payload.header_line)
+    if audio2face.looks_like(payload):
+        return "audio2face", payload
+    if kind == "pbtxt" or mediapipe.looks_like(payload):
+        return "mediapipe", payload
+    raise ReadError(path, "JSON that is neither an Audio2Face export (facsNames, weightMat) nor MediaPipe "
+                    "blendshapes (lists of category names and scores)")

@@ -1,0 +1,165 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The one entry point the CLI and the panel call: any supported file in, a timeline and a
+report out. Pure (no bpy), and nothing is written: the caller decides what to do with the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..core.catalogue import CHANNEL_ORDER
+from ..core.errors import FacsError
+from ..core.model import Timeline, Track
+from ..core.segment import SegmentParams, rms_difference, segment_tracks
+from . import audio2face, event_sheet, livelinkface, mediapipe, openface, pyfeat
+from .blendshapes import DEFAULT_PRESET, preset_shape_keys, solve_shapes
+from .capture import Capture
+from .formats import FORMAT_IDS, detect, get_format, kind_of, load_payload
+from .table import read_text
+
+SIDE_ORDER = ("both", *CHANNEL_ORDER[1:])
+
+
+@dataclass
+class ImportReport:
+    """What happened, in numbers a user can judge the import by."""
+
+    path: str
+    format: str
+    label: str
+    frames: int = 0
+    gap_frames: int = 0
+    duration: float = 0.0
+    fps: float | None = None
+    tracks: int = 0
+    events: int = 0
+    solver_residual: float | None = None
+    """RMS misfit of the blendshape solve over all frames and matched shapes (0..1 weight units)."""
+    solver_residual_max: float | None = None
+    """Worst single frame's RMS misfit."""
+    segmentation_rms: float | None = None
+    """RMS difference between the dense tracks and the events made from them (0..1 units)."""
+    warnings: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """Human-readable summary, one fact per line (CLI output, panel report)."""
+        out = [f"{Path(self.path).name}: {self.label}"]
+        if self.frames:
+            rate = f" at {self.fps:g} fps" if self.fps else ""
+            out.append(f"{self.frames} frames{rate}, {self.duration:.2f} s, {self.gap_frames} gap frames")
+        out.append(f"{self.tracks} tracks, {self.events} events")
+        if self.solver_residual is not None:
+            out.append(f"blendshape fit residual: RMS {self.solver_residual:.4f}, worst frame "
+                       f"{self.solver_residual_max:.4f}")
+        if self.segmentation_rms is not None:
+            out.append(f"events vs dense tracks: RMS difference {self.segmentation_rms:.4f}")
+        out += [f"warning: {w}" for w in self.warnings]
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass
+class ImportResult:
+    timeline: Timeline
+    report: ImportReport
+
+
+def read_any(
+    path: str | Path,
+    *,
+    fmt: str = "auto",
+    events: bool = False,
+    min_confidence: float = 0.8,
+    fps: float | None = None,
+    clip: str | None = None,
+    preset: str = DEFAULT_PRESET,
+    segment: SegmentParams | None = None,
+) -> ImportResult:
+    """Read a tracker export or event sheet into a timeline.
+
+    ``fmt``: ``auto`` or a :data:`FORMATS` id. ``events``: turn dense tracks into FACS events (a
+    compact timeline; the report gives the RMS difference). ``min_confidence``: OpenFace and py-feat
+    rows below it become gaps. ``fps``: frame rate for files that store frame numbers only (py-feat,
+    event sheets, MediaPipe sequences without timestamps). ``clip``: the one clip of an event sheet
+    to import. ``preset``: mapping whose inverse turns blendshapes into AUs.
+    Raises :class:`~.errors.ReadError` (a :class:`FacsError`) naming the file and where in it.
+    """
+    path = Path(path)
+    if not 0.0 <= min_confidence <= 1.0:
+        raise FacsError(f"min_confidence must be within 0..1, got {min_confidence}")
+    if fps is not None and not fps > 0:
+        raise FacsError(f"fps must be positive, got {fps}")
+    if fmt == "auto":
+        fmt, payload = detect(path)
+    else:
+        get_format(fmt)
+        text = read_text(path)
+        payload = load_payload(path, "csv" if fmt in ("openface", "pyfeat", "livelinkface", "events")
+                               else kind_of(path, text), text)
+    capture = _read(fmt, path, payload, min_confidence=min_confidence, fps=fps, clip=clip, preset=preset)
+    return build(capture, events=events, preset=preset, segment=segment or SegmentParams())
+
+
+def _read(fmt: str, path: Path, payload: Any, *, min_confidence: float, fps: float | None,
+          clip: str | None, preset: str) -> Capture:
+    if fmt == "openface":
+        return openface.read(path, min_confidence=min_confidence, table=payload)
+    if fmt == "pyfeat":
+        return pyfeat.read(path, min_confidence=min_confidence, fps=fps, table=payload,
+                           shape_names=preset_shape_keys(preset))
+    if fmt == "livelinkface":
+        return livelinkface.read(path, table=payload)
+    if fmt == "audio2face":
+        return audio2face.read(path, data=payload)
+    if fmt == "mediapipe":
+        return mediapipe.read(path, data=payload, fps=fps)
+    if fmt == "events":
+        return event_sheet.read(path, fps=fps, clip=clip, table=payload)
+    raise FacsError(f"unknown import format {fmt!r}; use auto or one of {', '.join(FORMAT_IDS)}")
+
+
+def build(capture: Capture, *, events: bool = False, preset: str = DEFAULT_PRESET,
+          segment: SegmentParams = SegmentParams()) -> ImportResult:
+    """The steps every format shares: solve blendshapes, mark gaps, make tracks (or events)."""
+    fmt = get_format(capture.format)
+    report = ImportReport(str(capture.path), fmt.id, fmt.label, fps=capture.fps)
+    warnings = list(capture.warnings)
+    values = dict(capture.tracks)
+    if capture.shape_weights is not None:
+        solved = solve_shapes(capture.shape_names, capture.shape_weights, preset)
+        direct = {au for au, _ in capture.tracks}
+        for key, curve in solved.tracks.items():
+            if key[0] not in direct:
+                values[key] = (curve, f"{preset} solve")
+        report.solver_residual, report.solver_residual_max = solved.residual_rms, solved.residual_max
+        warnings += solved.warnings
+    name = capture.path.stem
+    timeline = Timeline(events=list(capture.events), fps=capture.fps, name=name,
+                        meta={"import": {"format": fmt.id, "file": capture.path.name, **capture.meta}})
+    if capture.frames:
+        times = np.asarray(capture.times, dtype=float)
+        gaps = np.zeros(len(times), dtype=bool) if capture.valid is None else ~capture.valid
+        report.frames, report.gap_frames = len(times), int(gaps.sum())
+        report.duration = float(times[-1] - times[0]) if len(times) else 0.0
+        for (au, side), (curve, source) in sorted(values.items(), key=lambda kv: (kv[0][0],
+                                                                                  SIDE_ORDER.index(kv[0][1]))):
+            curve = np.where(gaps, np.nan, curve)
+            timeline.tracks.append(Track(au, side, times, curve, source=source))  # type: ignore[arg-type]
+    elif timeline.events:
+        report.duration = max(e.offset for e in timeline.events) - min(e.onset for e in timeline.events)
+    if events and timeline.tracks:
+        made = segment_tracks(timeline.tracks, segment)
+        report.segmentation_rms = rms_difference(timeline.tracks, made, timeline.overlap)
+        timeline.meta["import"]["segmented_from_tracks"] = len(timeline.tracks)
+        timeline.events += made
+        timeline.tracks = []
+    report.tracks, report.events = len(timeline.tracks), len(timeline.events)
+    report.warnings = warnings
+    timeline.warnings = list(warnings)
+    return ImportResult(timeline, report)

@@ -1,0 +1,265 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""MediaPipe Face Landmarker blendshapes: JSON dumps of its results and the ``.pbtxt`` text form
+of a ``ClassificationList``.
+
+Dumps differ in shape (``{"people": [[...]]}``, ``{"faceBlendshapes": [{"categories": [...]}]}``, a
+list of frames with timestamps, ...) but always hold *category lists*: lists of objects with a name
+(``categoryName``, ``category_name``, ``name``, ``label``) and a ``score`` (sometimes a string).
+A list under a faces key (``people``, ``faceBlendshapes``, ...) holds the faces of one image; a
+list at the top holds frames. The first face of each frame is imported.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .capture import Capture, estimate_fps, first_not_increasing
+from .errors import ReadError
+from .jsondata import load_json, number
+from .table import read_text
+
+NAME_KEYS = ("categoryName", "category_name", "name", "label", "displayName", "display_name")
+SCORE_KEYS = ("score", "value", "weight")
+FACE_KEYS = ("people", "faces", "faceBlendshapes", "face_blendshapes", "blendshapes")
+TIME_KEYS_MS = ("timestamp_ms", "timestampMs")
+TIME_KEYS_S = ("timestamp", "time", "t")
+DEFAULT_FPS = 30.0
+IGNORED = {"_neutral"}
+
+
+def looks_like(data: Any) -> bool:
+    return bool(_category_lists(data, "$"))
+
+
+def read(path: str | Path, *, data: Any = None, fps: float | None = None) -> Capture:
+    path = Path(path)
+    if data is None:
+        data = parse_pbtxt(path) if path.suffix.lower() in (".pbtxt", ".txt") else load_json(path)
+    capture = Capture("mediapipe", path)
+    frames = _frames(data)
+    if not any(faces for _, faces in frames):
+        raise ReadError(path, "no blendshape lists (objects with a category name and a score) found")
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    rows: list[dict[str, float]] = []
+    times: list[float | None] = []
+    several = 0
+    for time, faces in frames:
+        several += len(faces) > 1
+        where, categories = faces[0] if faces else ("", [])
+        row: dict[str, float] = {}
+        for i, item in enumerate(categories):
+            name = str(next(item[k] for k in NAME_KEYS if k in item))
+            score_key = next(k for k in SCORE_KEYS if k in item)
+            score = item[score_key]
+            if isinstance(score, _Located):
+                raise ReadError(path, f"{score!r} is not a number", line=score.line, column=score.col)
+            row[name] = number(path, score, f"{where}[{i}].{score_key}")
+            if name not in seen:
+                seen[name] = len(names)
+                names.append(name)
+        rows.append(row)
+        times.append(time)
+    shapes = [n for n in names if n not in IGNORED]
+    weights = np.array([[row.get(n, np.nan) for n in shapes] for row in rows], dtype=float)
+    gaps = int(np.isnan(weights).any(axis=1).sum())
+    if gaps:
+        capture.warnings.append(f"{gaps} frames without a face or with missing scores: left as gaps")
+    if several:
+        capture.warnings.append(f"{several} frames show several faces: imported the first face")
+    capture.shape_names = shapes
+    capture.shape_weights = np.clip(weights, 0.0, 1.0)
+    capture.valid = ~np.isnan(weights).any(axis=1)
+    capture.times, capture.fps = _times(path, times, fps, capture)
+    return capture
+
+
+def _times(path: Path, times: list[float | None], fps: float | None,
+           capture: Capture) -> tuple[np.ndarray, float | None]:
+    if len(times) == 1:
+        return np.zeros(1), fps
+    if all(t is not None for t in times):
+        stamps = np.array(times, dtype=float)
+        bad = first_not_increasing(stamps)
+        if bad is not None:
+            raise ReadError(path, f"timestamp {stamps[bad]:g} does not come after {stamps[bad - 1]:g}",
+                            json_path=f"frame {bad}")
+        return stamps - stamps[0], fps or estimate_fps(stamps)
+    rate = fps or DEFAULT_FPS
+    if fps is None:
+        capture.warnings.append(f"no timestamps in the file: frames placed at {rate:g} fps")
+    return np.arange(len(times)) / rate, rate
+
+
+def _frames(data: Any) -> list[tuple[float | None, list[tuple[str, list[dict[str, Any]]]]]]:
+    """(time in seconds or None, [(JSON path, category list) per face]) per frame."""
+    if isinstance(data, dict) and "frames" in data:
+        return _frames_of_list(data["frames"], "frames")
+    if isinstance(data, list) and not _is_category_list(data) and data and not all(
+            _is_category_list(item) for item in data):
+        return _frames_of_list(data, "$")
+    if isinstance(data, list) and data and all(_is_category_list(item) for item in data) and len(data) > 1:
+        return [(None, [(f"[{i}]", item)]) for i, item in enumerate(data)]
+    faces = _category_lists(data, "$")
+    return [(_time_of(data), faces)] if faces else []
+
+
+def _frames_of_list(items: list[Any], where: str) -> list[tuple[float | None, list[Any]]]:
+    out = []
+    for i, item in enumerate(items):
+        out.append((_time_of(item), _category_lists(item, f"{where}[{i}]")))
+    return out
+
+
+def _time_of(item: Any) -> float | None:
+    if not isinstance(item, dict):
+        return None
+    for key in TIME_KEYS_MS:
+        if isinstance(item.get(key), (int, float)):
+            return float(item[key]) / 1000.0
+    for key in TIME_KEYS_S:
+        if isinstance(item.get(key), (int, float)):
+            return float(item[key])
+    return None
+
+
+def _is_category(item: Any) -> bool:
+    return isinstance(item, dict) and any(k in item for k in NAME_KEYS) and any(k in item for k in SCORE_KEYS)
+
+
+def _is_category_list(node: Any) -> bool:
+    return isinstance(node, list) and bool(node) and all(_is_category(item) for item in node)
+
+
+def _category_lists(node: Any, where: str) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Every category list under ``node`` in document order, with its JSON path."""
+    if _is_category_list(node):
+        return [(where, node)]
+    found = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += _category_lists(value, f"{where}.{key}" if where != "$" else key)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += _category_lists(value, f"{where}[{i}]")
+    return found
+
+
+# ----------------------------------------------------------------------------------------------
+# Protocol-buffer text format, just enough for ClassificationList files
+
+_TOKEN = re.compile(r"""\s*(?:(\#[^\n]*)|([A-Za-z_][\w.]*)|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|([-+]?[\w.+-]+)|([{}:<>;,\[\]]))""")
+
+
+def parse_pbtxt(path: str | Path, text: str | None = None) -> dict[str, Any]:
+    """A text proto as nested dicts; every field maps to a list (fields may repeat), and a message
+    whose fields are all ``classification`` entries reads as the category list it is."""
+    path = Path(path)
+    text = read_text(path) if text is None else text
+    if not text.strip():
+        raise ReadError(path, "the file is empty")
+    tokens = _tokens(path, text)
+    stack: list[dict[str, Any]] = [{}]
+    i = 0
+    while i < len(tokens):
+        kind, value, line, col = tokens[i]
+        if kind == "close":
+            if len(stack) == 1:
+                raise ReadError(path, "unexpected '}'", line=line, column=col)
+            stack.pop()
+            i += 1
+            continue
+        if kind != "name":
+            raise ReadError(path, f"expected a field name, got {value!r}", line=line, column=col)
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if nxt and nxt[0] == "colon":
+            nxt = tokens[i + 2] if i + 2 < len(tokens) else None
+            if nxt is None or nxt[0] not in ("scalar", "string", "name", "open"):
+                raise ReadError(path, f"field {value!r} has no value", line=line, column=col)
+            if nxt[0] == "open":
+                child: dict[str, Any] = {}
+                stack[-1].setdefault(value, []).append(child)
+                stack.append(child)
+            else:
+                stack[-1].setdefault(value, []).append(_scalar(nxt))
+            i += 3
+        elif nxt and nxt[0] == "open":
+            child = {}
+            stack[-1].setdefault(value, []).append(child)
+            stack.append(child)
+            i += 2
+        else:
+            raise ReadError(path, f"field {value!r} needs ':' and a value or a {{ block }}", line=line, column=col)
+    if len(stack) != 1:
+        raise ReadError(path, "unexpected end of file: a '{' is never closed", line=text.count("\n") + 1)
+    return _flatten(stack[0])
+
+
+def _tokens(path: Path, text: str) -> list[tuple[str, str, int, int]]:
+    out = []
+    pos, line, line_start = 0, 1, 0
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if match is None or match.end() == pos:
+            rest = text[pos:].lstrip()
+            if not rest:
+                break
+            at = len(text) - len(rest)
+            line = text.count("\n", 0, at) + 1
+            col = at - (text.rfind("\n", 0, at) + 1) + 1
+            raise ReadError(path, f"unexpected character {rest[0]!r}", line=line, column=col)
+        start = match.start(match.lastindex or 0)
+        line = text.count("\n", 0, start) + 1
+        line_start = text.rfind("\n", 0, start) + 1
+        col = start - line_start + 1
+        comment, name, string, scalar, punct = match.groups()
+        pos = match.end()
+        if comment:
+            continue
+        if name is not None:
+            out.append(("name", name, line, col))
+        elif string is not None:
+            out.append(("string", string[1:-1], line, col))
+        elif scalar is not None:
+            out.append(("scalar", scalar, line, col))
+        elif punct in ("{", "<"):
+            out.append(("open", punct, line, col))
+        elif punct in ("}", ">"):
+            out.append(("close", punct, line, col))
+        elif punct == ":":
+            out.append(("colon", punct, line, col))
+    return out
+
+
+def _scalar(token: tuple[str, str, int, int]) -> Any:
+    kind, value, line, col = token
+    if kind == "string":
+        return value
+    try:
+        return float(value)
+    except ValueError:
+        return _Located(value, line, col)
+
+
+class _Located(str):
+    """A bare word where a number was likely meant, keeping its position for the error message."""
+
+    def __new__(cls, value: str, line: int, col: int) -> _Located:
+        obj = super().__new__(cls, value)
+        obj.line, obj.col = line, col  # type: ignore[attr-defined]
+        return obj
+
+
+def _flatten(node: dict[str, Any]) -> dict[str, Any]:
+    """Single values of leaf fields unwrapped (``score: [0.5]`` → ``0.5``); messages stay lists."""
+    out: dict[str, Any] = {}
+    for key, values in node.items():
+        if all(isinstance(v, dict) for v in values):
+            out[key] = [_flatten(v) for v in values]
+        else:
+            out[key] = values[0] if len(values) == 1 else values
+    return out
