@@ -28,7 +28,7 @@ $(VENV_COMPAT)/.ready: requirements/blender-4.2.txt requirements/dev.txt
 
 assets: $(AVATAR_ASSET)
 
-$(AVATAR_ASSET): tools/build_avatar_asset.py | $(VENV)/.ready
+$(AVATAR_ASSET): tools/build_avatar_asset.py facs_rig/io/avatar_asset.py | $(VENV)/.ready
 	$(PY) tools/build_avatar_asset.py --output $@
 
 demo: $(VENV)/.ready $(AVATAR_ASSET)

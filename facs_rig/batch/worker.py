@@ -25,10 +25,10 @@ def run_job(job_data: dict[str, Any]) -> dict[str, Any]:
         from ..core.errors import FacsError
 
         try:
-            return run_render_job(job, quiet=True, report_to=None)
+            return run_render_job(job, quiet=True, show_progress=False)
         except (JobError, FacsError) as exc:
             return _failed(job, str(exc), start)
-    except Exception as exc:  # noqa: BLE001 - a worker reports every failure instead of dying
+    except Exception as exc:  # a worker reports every failure instead of dying
         return _failed(job, f"{type(exc).__name__}: {exc}", start, traceback.format_exc())
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import bpy
 
-from . import avatar_operator, ops_timeline, panel, preferences, rig
+from . import avatar_operator, ops_render, ops_timeline, panel, preferences, rig
 
 CLASSES: tuple[type, ...] = (
     preferences.FacsRigPreferences,
     *ops_timeline.CLASSES,
     *rig.CLASSES,
     avatar_operator.FACS_OT_add_default_head,
+    *ops_render.CLASSES,
     panel.FACS_PT_main,
 )
 

@@ -61,8 +61,10 @@ class ActionMaker:
         if action is None:
             action = self._dedicated(id_data)
             anim.action = action
-        elif action.get(ACTION_MARK) and action.name != self.name and action not in self.made:
-            action.name = self.name if SLOTTED else self._name_for(id_data, len(self.made))
+        elif action.get(ACTION_MARK) and action not in self.made:  # ours from an earlier apply
+            wanted = self.name if SLOTTED else self._name_for(id_data, len(self.made))
+            if action.name != wanted:
+                action.name = wanted
             self.made.append(action)
         if not SLOTTED:
             return action
@@ -117,21 +119,26 @@ def new_fcurve(bag: Container, data_path: str, index: int, grp: bpy.types.Action
     return fcurve
 
 
-def write_keys(fcurve: bpy.types.FCurve, keys: Keys) -> None:
-    """All keys of a curve in one go: ``add`` then ``foreach_set`` per attribute, never key by key."""
+def write_keys(fcurve: bpy.types.FCurve, keys: Keys, *, exact: bool = True) -> None:
+    """All keys of a curve in one go: ``add`` then ``foreach_set`` per attribute, never key by key.
+
+    ``exact`` writes handles (FREE, so Blender keeps them) and key types too; without it, for
+    per-frame LINEAR samples that never use their handles, Blender computes default handles itself.
+    """
     points = fcurve.keyframe_points
     if len(points):
         points.clear()
     n = len(keys)
     points.add(n)
     points.foreach_set("co", keys.co.astype(np.float32).ravel())
-    points.foreach_set("handle_left", keys.handle_left.astype(np.float32).ravel())
-    points.foreach_set("handle_right", keys.handle_right.astype(np.float32).ravel())
-    free = np.full(n, HANDLE_FREE, np.int32)
-    points.foreach_set("handle_left_type", free)
-    points.foreach_set("handle_right_type", free)
     points.foreach_set("interpolation", keys.interpolation.astype(np.int32))
-    points.foreach_set("type", keys.kind.astype(np.int32))
+    if exact:
+        points.foreach_set("handle_left", keys.handle_left.astype(np.float32).ravel())
+        points.foreach_set("handle_right", keys.handle_right.astype(np.float32).ravel())
+        free = np.full(n, HANDLE_FREE, np.int32)
+        points.foreach_set("handle_left_type", free)
+        points.foreach_set("handle_right_type", free)
+        points.foreach_set("type", keys.kind.astype(np.int32))
     fcurve.update()
 
 

@@ -215,19 +215,33 @@ def crop_border(region: tuple[float, float, float, float], aspect: float, margin
 
 @contextmanager
 def _cropped(scene: bpy.types.Scene, border: tuple[float, float, float, float] | None, tile: int
-             ) -> Iterator[None]:
-    """Render only ``border`` of the camera frame, ``tile`` pixels wide; the full frame without."""
+             ) -> Iterator[tuple[int, int]]:
+    """Render only ``border`` of the camera frame, ``tile`` pixels wide (the whole frame without
+    one); yields the tile size ``(width, height)`` every render is then cut to."""
     render = scene.render
     with restored_settings(scene):
         aspect = render.resolution_x / render.resolution_y
         if border is None:
-            set_resolution(scene, (tile, max(8, round(tile / aspect))))
+            size = (tile, max(8, round(tile / aspect)))
+            set_resolution(scene, size)
         else:
-            width = round(tile / (border[1] - border[0]))
-            set_resolution(scene, (max(8, width), max(8, round(width / aspect))))
+            width = max(8, round(tile / (border[1] - border[0])))
+            set_resolution(scene, (width, max(8, round(width / aspect))))
             render.use_border = render.use_crop_to_border = True
             render.border_min_x, render.border_max_x, render.border_min_y, render.border_max_y = border
-        yield
+            size = (tile, tile)
+        yield size
+
+
+def _fit_tile(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Cut or pad (repeating the edge) a render to exactly ``size``: a border's pixel rounding can
+    make a crop one pixel larger or smaller than asked."""
+    width, height = size
+    h, w = pixels.shape[:2]
+    top, left = max(0, (h - height) // 2), max(0, (w - width) // 2)
+    pixels = pixels[top:top + height, left:left + width]
+    h, w = pixels.shape[:2]
+    return np.pad(pixels, ((0, height - h), (0, width - w), (0, 0)), mode="edge")
 
 
 def _label_font() -> bpy.types.VectorFont | None:
@@ -280,10 +294,11 @@ def render_text(items: Sequence[tuple[str, int, int, float]], workdir: Path) -> 
             obj = bpy.data.objects.new("facs_rig_label", curve)
             objects.append(obj)
             scene.collection.objects.link(obj)
-        scene.view_layers[0].update()
-        for obj, (_text, w, _h, size), (x, y) in zip(objects[1:], items, places, strict=True):
-            _fit(obj, max_width=w * 0.94)
-            obj.location = (x + w / 2, -(y + size * 0.35), 0.0)
+        view_layer = scene.view_layers[0]
+        view_layer.update()
+        for obj, (_text, w, h, size), (x, y) in zip(objects[1:], items, places, strict=True):
+            _fit(obj, (w, h), view_layer)
+            obj.location = (x + w / 2, -(y + min(size, obj.data.size) * 0.35), 0.0)
         scene.render.film_transparent = True
         shading = scene.display.shading
         shading.light = "FLAT"
@@ -307,17 +322,24 @@ def render_text(items: Sequence[tuple[str, int, int, float]], workdir: Path) -> 
                 bpy.data.fonts.remove(block)
 
 
-def _fit(obj: bpy.types.Object, max_width: float) -> None:
-    """Shrink a label to one line if that costs less than a quarter of its size, else wrap it."""
-    width = obj.dimensions.x
-    if width <= max_width:
-        return
+def _fit(obj: bpy.types.Object, box: tuple[int, int], view_layer: bpy.types.ViewLayer) -> None:
+    """Make a label fit its box: shrink it to one line if that costs less than a quarter of its
+    size, else wrap it to the box width; then shrink what is still too tall."""
     curve = obj.data
-    if max_width / width >= 0.75:
-        curve.size *= max_width / width
-        return
-    curve.text_boxes[0].width = max_width
-    curve.text_boxes[0].x = -max_width / 2
+    max_width, max_height = box[0] * 0.94, box[1] * 0.9
+    width = obj.dimensions.x
+    if width > max_width:
+        if max_width / width >= 0.75:
+            curve.size *= max_width / width
+        else:
+            curve.text_boxes[0].width = max_width
+            curve.text_boxes[0].x = -max_width / 2
+    for _ in range(4):  # a smaller font wraps into fewer lines: converge in a few steps
+        view_layer.update()
+        height = obj.dimensions.y + curve.size * 0.35
+        if height <= max_height:
+            return
+        curve.size *= max(0.5, max_height / height * 0.98)
 
 
 def render_atlas(
@@ -360,7 +382,7 @@ def render_atlas(
         if progress is None:
             progress = Progress(len(unique) + 1, label="atlas", stream=stream)
         pixels: dict[Plate, np.ndarray] = {}
-        with _posed(obj), _cropped(scene, border, tile):
+        with _posed(obj), _cropped(scene, border, tile) as tile_size:
             for index, plate in enumerate(unique):
                 for name in control_names(obj):
                     obj[name] = 0.0
@@ -368,9 +390,8 @@ def render_atlas(
                     obj[name] = value
                 path = render_scene(scene, workdir / f"tile_{index:03d}.png", engine=engine,
                                     samples=samples, quiet=False, progress=progress).files[0]
-                pixels[plate] = read_png(path)[..., :3]
-        tile_h, tile_w = pixels[unique[0]].shape[:2]
-        layout = atlas_layout([len(r) for r in rows], (tile_w, tile_h))
+                pixels[plate] = _fit_tile(read_png(path)[..., :3], tile_size)
+        layout = atlas_layout([len(r) for r in rows], tile_size)
         canvas = np.empty((layout.height, layout.width, 3), dtype=np.float32)
         canvas[:] = BACKGROUND
         for box, plate in zip(layout.tiles, plates, strict=True):

@@ -18,7 +18,8 @@ one sign convention holds for all of them (pose rotations in the bone's local sp
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -109,19 +110,37 @@ def create_default_avatar(
         raise ValueError("the FACS Head can only be added in Object Mode")
     collection = collection or context.collection or context.scene.collection
 
-    mesh = _build_mesh(asset, collection)
-    _add_shape_keys(mesh, asset, variant)
-    rig = _build_rig(context, asset, collection)
-    rig.location = Vector(location)
-    mesh.parent = rig
-    _skin(mesh, rig, asset)
-    avatar_materials.assign(mesh, asset)
-    for ob in (mesh, rig):
-        ob[AVATAR_PROP] = f"default_head:{variant}"
-    camera, lights = (None, ())
-    if studio:
-        camera, lights = avatar_studio.add(context, rig, asset, collection)
+    with _removed_on_error():
+        mesh = _build_mesh(asset, collection)
+        _add_shape_keys(mesh, asset, variant)
+        rig = _build_rig(context, asset, collection)
+        rig.location = Vector(location)
+        mesh.parent = rig
+        _skin(mesh, rig, asset)
+        avatar_materials.assign(mesh, asset)
+        for ob in (mesh, rig):
+            ob[AVATAR_PROP] = f"default_head:{variant}"
+        camera, lights = (None, ())
+        if studio:
+            camera, lights = avatar_studio.add(context, rig, asset, collection)
     return Avatar(mesh=mesh, rig=rig, camera=camera, lights=lights, variant=variant)
+
+
+_CREATED_KINDS = ("objects", "meshes", "armatures", "materials", "images", "cameras", "lights", "worlds")
+
+
+@contextmanager
+def _removed_on_error() -> Iterator[None]:
+    """Nothing half-made: if building fails midway, remove every datablock made since entering."""
+    before = {kind: set(getattr(bpy.data, kind)) for kind in _CREATED_KINDS}
+    try:
+        yield
+    except BaseException:
+        for kind in _CREATED_KINDS:  # objects first, so their data is no longer used
+            collection = getattr(bpy.data, kind)
+            for block in set(collection) - before[kind]:
+                collection.remove(block)
+        raise
 
 
 def _build_mesh(asset: AvatarAsset, collection: bpy.types.Collection) -> bpy.types.Object:

@@ -43,7 +43,8 @@ def assign(mesh: bpy.types.Object, asset: AvatarAsset) -> None:
     """One new material per asset material, in the asset's slot order; skin gets the painted texture."""
     skin_image = _image(f"{mesh.name}_skin", asset.textures["skin"])
     for name in asset.material_names:
-        mesh.data.materials.append(_material(f"{mesh.name}_{name}", LOOKS[name], skin_image if name == "skin" else None))
+        image = skin_image if name == "skin" else None
+        mesh.data.materials.append(_material(f"{mesh.name}_{name}", LOOKS[name], image))
 
 
 def _image(name: str, data: bytes) -> bpy.types.Image:

@@ -32,8 +32,8 @@ def add(
     face_centre = Vector(((lo[0] + hi[0]) / 2, float(lo[1]), (lo[2] + hi[2]) / 2))
     camera = _camera(collection, rig, face_centre, float(hi[2] - lo[2]))
     lights = tuple(
-        _light(collection, rig, f"FACS_{name}", face_centre + Vector(offset), face_centre, power, size)
-        for name, (offset, power, size) in LIGHTS.items()
+        _light(collection, rig, f"FACS_{name}", face_centre + Vector(offset), face_centre, power=w, size=size)
+        for name, (offset, w, size) in LIGHTS.items()
     )
     scene = context.scene
     if scene.camera is None:
@@ -68,6 +68,7 @@ def _light(
     name: str,
     location: Vector,
     target: Vector,
+    *,
     power: float,
     size: float,
 ) -> bpy.types.Object:
@@ -91,4 +92,3 @@ def _world() -> bpy.types.World:
     background.inputs["Color"].default_value = (*WORLD_RGB, 1.0)
     world.color = WORLD_RGB
     return world
-

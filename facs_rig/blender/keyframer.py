@@ -123,20 +123,21 @@ def _armature(obj: bpy.types.Object) -> bpy.types.Object | None:
     return (info or {}).get("armature_object") or rig.find_armature(obj)
 
 
-def _animated_ids(obj: bpy.types.Object) -> list[bpy.types.ID]:
-    """The IDs facs_rig may animate for this rig: the object, its shape keys, its armature."""
-    ids: list[bpy.types.ID] = [obj]
+def _animated_ids(obj: bpy.types.Object) -> dict[str, bpy.types.ID]:
+    """The IDs facs_rig may animate for this rig by role: the object, its shape keys, its armature.
+    Roles, not names, are recorded, so renaming any of them between bake and clear is harmless."""
+    ids: dict[str, bpy.types.ID] = {"object": obj}
     key = obj.data.shape_keys if obj.type == "MESH" else None
     if key is not None:
-        ids.append(key)
+        ids["key"] = key
     arm = _armature(obj)
     if arm is not None:
-        ids.append(arm)
+        ids["armature"] = arm
     return ids
 
 
 def _containers(obj: bpy.types.Object) -> list[tuple[bpy.types.ID, anim_compat.Container]]:
-    found = [(i, anim_compat.container(i)) for i in _animated_ids(obj)]
+    found = [(i, anim_compat.container(i)) for i in _animated_ids(obj).values()]
     return [(i, bag) for i, bag in found if bag is not None]
 
 
@@ -173,9 +174,9 @@ def _bake_targets(obj: bpy.types.Object, plan: CurvePlan) -> list[_Baked]:
         raise KeyframerError(f"baking needs a facs_rig rig on '{obj.name}': build the rig first")
     armature = _armature(obj)
     try:
-        resolved, _ = rig.resolve_for(obj, info["preset"], armature, rig.user_preset_dirs())
+        resolved = rig.rig_mapping(obj, rig.user_preset_dirs())
     except FacsError as exc:
-        raise KeyframerError(f"cannot bake '{obj.name}': its rig's preset: {exc}") from exc
+        raise KeyframerError(f"cannot bake '{obj.name}': {exc}") from exc
     values: dict[str, np.ndarray | float] = {c: float(obj[c]) for c in rig_controls(obj)}
     values |= dict(zip(plan.controls, plan.reference, strict=True))
     targets = evaluate_targets(resolved, values)
@@ -207,9 +208,9 @@ def _remove_ours(obj: bpy.types.Object) -> tuple[int, set[str]]:
             bag.fcurves.remove(fc)
             removed += 1
         anim_compat.drop_empty_group(bag, GROUP)
-    ids = {i.name_full + i.id_type: i for i in _animated_ids(obj)}
-    for id_key, data_path, index in _state(obj).get("muted", []):
-        id_data = ids.get(id_key)
+    ids = _animated_ids(obj)
+    for role, data_path, index in _state(obj).get("muted", []):
+        id_data = ids.get(role)
         drivers = id_data.animation_data.drivers if id_data and id_data.animation_data else None
         driver = drivers.find(data_path, index=index) if drivers else None
         if driver is not None:
@@ -219,6 +220,7 @@ def _remove_ours(obj: bpy.types.Object) -> tuple[int, set[str]]:
 
 def _mute_drivers(obj: bpy.types.Object, baked: Sequence[_Baked]) -> list[list]:
     """Mute the drivers that read this rig's controls on the baked channels (the user's stay)."""
+    roles = {i.as_pointer(): role for role, i in _animated_ids(obj).items()}
     muted = []
     for b in baked:
         anim = b.id_data.animation_data
@@ -226,7 +228,7 @@ def _mute_drivers(obj: bpy.types.Object, baked: Sequence[_Baked]) -> list[list]:
         if driver is None or driver.mute or not _reads_controls(driver, obj):
             continue
         driver.mute = True
-        muted.append([b.id_data.name_full + b.id_data.id_type, b.data_path, b.index])
+        muted.append([roles[b.id_data.as_pointer()], b.data_path, b.index])
     return muted
 
 
@@ -293,10 +295,12 @@ def apply_timeline(
         target_bag = maker.ensure(b.id_data)
         keys = dense_keys(plan.frames, b.values)
         fc = anim_compat.new_fcurve(target_bag, b.data_path, b.index, anim_compat.group(target_bag, GROUP))
-        anim_compat.write_keys(fc, keys)
+        anim_compat.write_keys(fc, keys, exact=False)
         baked_keys += len(keys)
         report(0.7 + 0.3 * (i + 1) / max(len(baked), 1))
     muted = _mute_drivers(obj, baked)
+    for id_data in _animated_ids(obj).values():  # e.g. the Key after live follows bake
+        anim_compat.release(id_data)
     end = start + time_span(timeline)[1] * fps
     frame_start, frame_end = int(np.floor(start)), int(np.ceil(end))
     if set_scene_range:
@@ -317,7 +321,7 @@ def clear_animation(obj: bpy.types.Object) -> int:
     for control in controls:
         if control in obj:
             obj[control] = 0.0
-    for id_data in _animated_ids(obj):
+    for id_data in _animated_ids(obj).values():
         anim_compat.release(id_data)
     if STATE in obj:
         del obj[STATE]
@@ -337,7 +341,7 @@ def export_timeline(obj: bpy.types.Object, *, scene: bpy.types.Scene | None = No
     for fc in _ours(bag) if bag is not None else []:
         if CONTROL_PATH.match(fc.data_path):
             curves[fc.data_path[2:-2]] = anim_compat.read_keys(fc)
-    if not curves:
+    if not curves and not has_animation(obj):
         raise KeyframerError(f"'{obj.name}' has no facs_rig animation to export")
     stored = from_dict(state["timeline"]) if "timeline" in state else None
     fps = float(state.get("fps", scene_fps(scene)))

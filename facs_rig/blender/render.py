@@ -118,13 +118,14 @@ def render_scene(
     labels: str | Path | None = None,
     progress: Progress | None = None,
     quiet: bool = True,
-    report_to: TextIO | None = None,
+    show_progress: bool = True,
 ) -> RenderResult:
     """Render ``scene`` to ``output`` (``.mp4``, ``.png`` or a folder) and put its settings back.
 
     ``frames`` defaults to the scene's range (its current frame for a ``.png``). With ``labels``, a
     per-frame CSV of the AU controls' values is written beside it (see ``render_labels``).
-    ``report_to`` gets the progress line (stderr by default when ``progress`` is not given).
+    Without a ``progress`` of its own, a progress line goes to stderr (unless ``show_progress`` is
+    off, as in batch workers whose lines would interleave).
     """
     from .render_labels import write_labels
 
@@ -147,7 +148,7 @@ def render_scene(
             set_resolution(scene, resolution)
         set_output(scene, kind, output)
         if progress is None:
-            progress = Progress(len(frame_list), stream=report_to or stream)
+            progress = Progress(len(frame_list), stream=stream if show_progress else None)
 
         def frame_done(*_args: object) -> None:
             progress.frame_done()

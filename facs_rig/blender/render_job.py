@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import bpy
 import numpy as np
@@ -20,7 +20,6 @@ from ..core.model import Timeline
 from ..core.timeline import load as load_timeline
 from .keyframer import apply_timeline, scene_fps
 from .render import controlled_objects, frames_to_render, render_scene, sample_controls
-from .render_progress import Progress
 from .render_settings import engine_name, output_size
 from .rig import build_rig, shape_key_names
 
@@ -114,8 +113,7 @@ def peak_frame(scene: bpy.types.Scene, face: bpy.types.Object) -> int:
     return frames[int(np.argmax(total))]
 
 
-def run_render_job(job: RenderJob, *, quiet: bool = True, progress: Progress | None = None,
-                   report_to: TextIO | None = None) -> dict[str, Any]:
+def run_render_job(job: RenderJob, *, quiet: bool = True, show_progress: bool = True) -> dict[str, Any]:
     """Prepare and render ``job``; returns what the manifest records (raises on failure)."""
     start = time.perf_counter()
     prepared = prepare(job)
@@ -127,10 +125,14 @@ def run_render_job(job: RenderJob, *, quiet: bool = True, progress: Progress | N
     engine = job.engine or (DEFAULT_ENGINE if job.avatar == "default" else None)
     result = render_scene(
         scene, job.output, frames=frames, engine=engine, resolution=job.resolution, samples=job.samples,
-        labels=job.labels, progress=progress, quiet=quiet, report_to=report_to,
+        labels=job.labels, quiet=quiet, show_progress=show_progress,
     )
     fps = scene_fps(scene)
     rendered = frames_to_render(scene, job.kind, frames)
+    facs = ""
+    if prepared.timeline is not None:
+        times = (np.arange(rendered[0], rendered[-1] + 1) - scene.frame_start) / fps
+        facs = timeline_code(prepared.timeline, times)
     return {
         "name": job.name,
         "status": "ok",
@@ -139,7 +141,7 @@ def run_render_job(job: RenderJob, *, quiet: bool = True, progress: Progress | N
         "frames": [rendered[0], rendered[-1]],
         "fps": round(fps, 3),
         "duration": round(len(rendered) / fps, 3),
-        "facs": timeline_code(prepared.timeline) if prepared.timeline else "",
+        "facs": facs,
         "engine": engine or engine_name(scene.render.engine),
         "resolution": list(job.resolution or output_size(scene)),
         "seconds": round(time.perf_counter() - start, 2),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import bpy
@@ -20,7 +21,7 @@ import numpy as np
 from ..core.catalogue import get_au
 from ..core.errors import FacsError
 from ..core.mapping.drivers import DriverSpec, driver_specs
-from ..core.mapping.presets import load_preset
+from ..core.mapping.presets import load_preset, preset_names
 from ..core.mapping.resolve import Coverage, ResolvedMapping, resolve, resolve_auto
 from ..core.model import parse_control_name
 from .addon import preferences
@@ -122,6 +123,18 @@ def rig_info(obj: bpy.types.Object) -> dict[str, Any] | None:
     info = json.loads(group["json"])
     info["armature_object"] = group.get("armature")
     return info
+
+
+def rig_mapping(obj: bpy.types.Object, user_dirs: Sequence[str] = ()) -> ResolvedMapping:
+    """The mapping ``obj``'s rig was built from, resolved again (what its drivers compute, for
+    :func:`facs_rig.core.mapping.evaluate.evaluate_targets`). Raises :class:`FacsError` when
+    ``obj`` has no rig or its preset is gone."""
+    info = rig_info(obj)
+    if info is None:
+        raise FacsError(f"{obj.name!r} has no FACS rig")
+    path = info.get("preset_path", "")
+    source = path if path and Path(path).is_file() else info["preset"]
+    return resolve_for(obj, source, info["armature_object"], user_dirs)[0]
 
 
 def is_rigged(obj: bpy.types.Object | None) -> bool:
@@ -281,6 +294,7 @@ def build_rig(
     record: dict[str, Any] = {
         "version": META_VERSION,
         "preset": resolved.preset,
+        "preset_path": resolved.preset_path,
         "controls": resolved.controls,
         "created_controls": _create_controls(obj, resolved.controls, ours),
         "shape_drivers": [],
@@ -368,8 +382,6 @@ def remove_rig(obj: bpy.types.Object) -> bool:
 
 
 def _preset_items(self: Any, context: bpy.types.Context) -> list[tuple[str, str, str]]:
-    from ..core.mapping.presets import preset_names
-
     names = preset_names(user_preset_dirs(context))
     items = [("auto", "Auto", "The preset that finds the most shape keys and bones on this mesh")]
     items += [(n, n, f"Mapping preset {n}") for n in names]

@@ -28,8 +28,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="intensities to show beside the neutral face (default: A,C,E)")
     parser.add_argument("--scale", choices=sorted(SCALES), default="facs",
                         help="intensity scale turning letters into rig values (default: facs)")
-    parser.add_argument("--tile", type=int, default=256, metavar="PX", help="tile width in pixels (default 256)")
-    parser.add_argument("--engine", choices=ENGINES, default="workbench", help="render engine (default workbench)")
+    parser.add_argument("--tile", type=int, default=256, metavar="PX",
+                        help="tile width in pixels (default 256)")
+    parser.add_argument("--engine", choices=ENGINES, default="workbench",
+                        help="render engine (default workbench)")
+    parser.add_argument("--full-frame", action="store_true",
+                        help="show the whole camera view instead of the part where the face moves")
     parser.add_argument("--samples", type=int, metavar="N", help="render samples")
     parser.add_argument("-v", "--verbose", action="store_true", help="show Blender's own render output")
 
@@ -67,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         aus = rig_aus(control_names(face), kinds=None) if args.aus == "all" else args.aus
         path = render_atlas(prepared.scene, args.output, obj=face, aus=aus, levels=args.levels,
                             scale=args.scale, tile=args.tile, engine=args.engine, samples=args.samples,
-                            quiet=not args.verbose)
+                            crop=not args.full_frame, quiet=not args.verbose)
     except (JobError, FacsError) as exc:
         raise CliError(str(exc)) from None
     print(f"wrote {path}")

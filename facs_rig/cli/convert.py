@@ -1,18 +1,61 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""``python -m facs_rig convert``."""
+"""``python -m facs_rig convert INPUT -o OUT.json``: tracker exports and event sheets to timelines.
+
+Reads OpenFace, py-feat, Live Link Face, Audio2Face, MediaPipe and CASME II / SAMM event sheets
+(see docs/importers.md), prints what it found, and writes the timeline only after the whole file
+was read and the result validated, atomically, so a bad input never leaves a half-written output.
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from ..core.errors import FacsError
+from ..core.timeline import dump, from_dict, to_dict
+from ..io import FORMAT_IDS, read_any
 from .common import CliError
 
-HELP = "(convert: not available yet)"
+HELP = "convert tracker output or an event sheet (OpenFace, py-feat, Live Link Face, ...) to a timeline"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("args", nargs="*")
+    parser.add_argument("input", metavar="INPUT", help="file to read (.csv, .json, .pbtxt)")
+    parser.add_argument("-o", "--output", required=True, metavar="OUT.json", help="timeline file to write")
+    parser.add_argument("--from", dest="fmt", choices=("auto", *FORMAT_IDS), default="auto",
+                        help="input format (default: detected from the contents)")
+    parser.add_argument("--events", action="store_true",
+                        help="cut dense tracks into FACS events (a compact timeline; prints the RMS "
+                             "difference)")
+    parser.add_argument("--min-confidence", type=float, default=0.8, metavar="X",
+                        help="OpenFace/py-feat frames below this confidence become gaps (default 0.8)")
+    parser.add_argument("--fps", type=float, metavar="RATE",
+                        help="frame rate for files that store frame numbers only (py-feat, event sheets)")
+    parser.add_argument("--clip", help="import only this clip of an event sheet (Filename or "
+                                       "Subject/Filename)")
+    parser.add_argument("--preset", default="arkit52",
+                        help="mapping whose inverse turns blendshapes into AUs (default arkit52)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise CliError("'convert' is not available yet")
+    source, target = Path(args.input), Path(args.output)
+    if source.exists() and target.exists() and source.resolve() == target.resolve():
+        raise CliError("the output would overwrite the input")
+    if not target.parent.is_dir():
+        raise CliError(f"{target.parent}: no such folder for the output")
+    try:
+        result = read_any(source, fmt=args.fmt, events=args.events, min_confidence=args.min_confidence,
+                          fps=args.fps, clip=args.clip, preset=args.preset)
+        from_dict(to_dict(result.timeline), filename=str(target))  # the file we write must load back
+    except FacsError as exc:
+        raise CliError(" / ".join(str(exc).splitlines())) from None
+    try:
+        dump(result.timeline, target)
+    except OSError as exc:
+        raise CliError(f"{target}: cannot write: {exc.strerror or exc}") from None
+    if not args.quiet:
+        for line in result.report.lines():
+            print(line)
+        print(f"wrote {target}")
+    return 0

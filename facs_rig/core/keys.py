@@ -440,38 +440,71 @@ def timeline_from_keys(curves: Mapping[str, Keys], fps: float, start_frame: floa
     Events with the same timing on every channel of an AU merge into one ``both`` event.
     """
     found: dict[int, list[tuple[KeyedEvent, str]]] = {}
-    tracks: list[Track] = []
+    runs: list[tuple[str, np.ndarray, np.ndarray]] = []
     for control, keys in sorted(curves.items()):
         au, channel = parse_control_name(control)
         keyed, rest = read_events(keys)
-        entries = found.setdefault(au, [])
-        entries += [(ev, channel) for ev in keyed]
-        samples: list[tuple[np.ndarray, np.ndarray]] = []
-        picked: set[int] = set()
+        found.setdefault(au, []).extend((ev, channel) for ev in keyed)
         for first, last in rest:
             frames = np.arange(np.ceil(keys.x[first]), np.floor(keys.x[last]) + 1)
-            values = evaluate_keys(keys, frames)
-            made_by = _stored_events(stored, au, channel, frames=frames, values=values, fps=fps,
-                                     start_frame=start_frame, tol=tol)
-            if made_by is None:
-                samples.append((frames, values))
-            else:
-                picked.update(made_by)
-        if stored is not None:
-            for i in sorted(picked):
-                e = stored.events[i]
-                f = to_frames([e.onset, e.apex, e.apex_end, e.offset], fps, start_frame)
-                entries.append((KeyedEvent(*map(float, f), e.intensity, e.ease), channel))
-        if samples:
-            frames = np.concatenate([s[0] for s in samples])
-            values = np.concatenate([s[1] for s in samples])
-            times = np.round((frames - start_frame) / fps, DIGITS)
-            tracks.append(Track(au, channel or "both", times, np.round(values, DIGITS), source=control))
+            runs.append((control, frames, evaluate_keys(keys, frames)))
+    source = None
+    if stored is not None and runs:
+        source = _Stored(stored, np.concatenate([r[1] for r in runs]), fps, start_frame)
+    samples: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+    picked: dict[str, set[int]] = {}
+    for control, frames, values in runs:
+        made_by = source.events_for(control, frames, values, tol) if source else None
+        if made_by is None:
+            samples.setdefault(control, []).append((frames, values))
+        else:
+            picked.setdefault(control, set()).update(made_by)
+    for control, indexes in picked.items():
+        au, channel = parse_control_name(control)
+        for i in sorted(indexes):
+            e = stored.events[i]  # type: ignore[union-attr]
+            f = to_frames([e.onset, e.apex, e.apex_end, e.offset], fps, start_frame)
+            found[au].append((KeyedEvent(*map(float, f), e.intensity, e.ease), channel))
+    tracks = []
+    for control, parts in samples.items():
+        au, channel = parse_control_name(control)
+        frames = np.concatenate([p[0] for p in parts])
+        values = np.concatenate([p[1] for p in parts])
+        times = np.round((frames - start_frame) / fps, DIGITS)
+        tracks.append(Track(au, channel or "both", times, np.round(values, DIGITS), source=control))
     events = [ev for au, entries in found.items() for ev in _merge_channels(au, entries, fps, start_frame)]
-    tracks = _merge_tracks(tracks)
     events.sort(key=lambda e: (e.onset, e.au, e.side))
-    return Timeline(events=events, tracks=tracks, fps=fps, overlap=stored.overlap if stored else "max",
-                    name=name or (stored.name if stored else ""))
+    return Timeline(events=events, tracks=_merge_tracks(tracks), fps=fps,
+                    overlap=stored.overlap if stored else "max", name=name or (stored.name if stored else ""))
+
+
+class _Stored:
+    """The timeline that was applied, evaluated once at every sampled frame, to tell unedited
+    samples (which its events made) from edited ones."""
+
+    def __init__(self, timeline: Timeline, frames: np.ndarray, fps: float, start_frame: float) -> None:
+        self.timeline = timeline
+        self.frames = np.unique(frames)
+        self.fps, self.start_frame = fps, start_frame
+        self.curves = evaluate(timeline, (self.frames - start_frame) / fps, resolve=False)
+        self.tracked = {control_name(tr.au, ch) for tr in timeline.tracks
+                        for ch in channels_for_side(tr.au, tr.side)}
+        self.events: dict[str, list[int]] = {}
+        for i, e in enumerate(timeline.events):
+            for ch in channels_for_side(e.au, e.side):
+                self.events.setdefault(control_name(e.au, ch), []).append(i)
+
+    def events_for(self, control: str, frames: np.ndarray, values: np.ndarray,
+                   tol: float) -> list[int] | None:
+        """Indexes of the events that made these samples, or None if the samples say otherwise."""
+        if control in self.tracked or control not in self.curves.controls or len(frames) == 0:
+            return None
+        ref = self.curves.get(control)[np.searchsorted(self.frames, frames)]
+        if np.abs(ref - values).max() > tol:
+            return None
+        lo, hi = (frames[[0, -1]] - self.start_frame) / self.fps
+        events = self.timeline.events
+        return [i for i in self.events.get(control, []) if events[i].offset > lo and events[i].onset < hi]
 
 
 def _same_event(other: KeyedEvent, ev: KeyedEvent, timing: np.ndarray) -> bool:
@@ -519,23 +552,3 @@ def _merge_tracks(tracks: list[Track]) -> list[Track]:
         else:
             out += group
     return out
-
-
-def _stored_events(stored: Timeline | None, au: int, channel: str, *, frames: np.ndarray,
-                   values: np.ndarray, fps: float, start_frame: float, tol: float) -> list[int] | None:
-    """Indexes of ``stored``'s events that made these samples, or None if the samples say otherwise."""
-    if stored is None or len(frames) == 0:
-        return None
-    control = control_name(au, channel)
-    times = (frames - start_frame) / fps
-    if any(tr.au == au and channel in channels_for_side(au, tr.side) for tr in stored.tracks):
-        return None
-    curves = evaluate(stored, times, resolve=False)
-    if control not in curves.controls:
-        return None
-    ref = np.asarray(curves.values)[curves.controls.index(control)]
-    if np.abs(ref - values).max() > tol:
-        return None
-    lo, hi = times[0], times[-1]
-    return [i for i, e in enumerate(stored.events)
-            if e.au == au and channel in channels_for_side(au, e.side) and e.offset > lo and e.onset < hi]

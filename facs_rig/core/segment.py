@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -39,13 +40,14 @@ class SegmentParams:
     """Seconds; shorter dips below ``off`` do not split a stretch."""
     prominence: float = 0.1
     """After the first pass, a stretch must stand this far above the events so far."""
-    plateau: float = 0.1
+    plateau: float = 0.2
     """Samples within this fraction of a stretch's peak form the apex hold."""
-    tolerance: float = 0.03
+    tolerance: float = 0.06
     """How far a ramp may rise above the curve."""
     smooth: float = 0.1
     """Seconds of moving average before segmenting (0 for the raw curve)."""
-    max_passes: int = 12
+    max_passes: int = 50
+    """Safety cap; a pass adds one layer of events, and real curves need a handful."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.off <= self.on <= 1:
@@ -64,14 +66,16 @@ class Segment:
 
     def curve(self, t: np.ndarray) -> np.ndarray:
         """The linear trapezoid at ``t``."""
-        rise = np.interp(t, [self.onset, self.apex], [0.0, 1.0]) if self.apex > self.onset else (t >= self.onset)
+        rise = (np.interp(t, [self.onset, self.apex], [0.0, 1.0]) if self.apex > self.onset
+                else (t >= self.onset))
         fall = (np.interp(t, [self.apex_end, self.offset], [1.0, 0.0]) if self.offset > self.apex_end
                 else (t <= self.offset))
         inside = (t >= self.onset) & (t <= self.offset)
         return np.where(inside, self.intensity * np.minimum(rise, fall), 0.0)
 
 
-def segment_curve(times: np.ndarray, values: np.ndarray, params: SegmentParams | None = None) -> list[Segment]:
+def segment_curve(times: np.ndarray, values: np.ndarray,
+                  params: SegmentParams | None = None) -> list[Segment]:
     """The events of one curve; NaN samples are gaps and read as 0."""
     p = params or SegmentParams()
     t = np.asarray(times, dtype=float)
@@ -84,13 +88,18 @@ def segment_curve(times: np.ndarray, values: np.ndarray, params: SegmentParams |
     built = np.zeros_like(s)
     out: list[Segment] = []
     for rank in range(p.max_passes):
-        added = [_fit(t, s, built, a, b, p) for a, b in _stretches(t, s, built, p, first=rank == 0)]
-        if not added:
+        progress = False
+        for span in _stretches(t, s, built, p, first=rank == 0):
+            seg = _fit(t, s, built, span, p)
+            window = slice(np.searchsorted(t, seg.onset), np.searchsorted(t, seg.offset, side="right"))
+            shape = seg.curve(t[window])
+            if np.max(shape - built[window], initial=0.0) < p.prominence / 2:
+                continue  # hidden under the events so far: it would not change the rebuild
+            built[window] = np.maximum(built[window], shape)
+            out.append(seg)
+            progress = True
+        if not progress:
             break
-        for seg in added:
-            span = slice(np.searchsorted(t, seg.onset), np.searchsorted(t, seg.offset, side="right"))
-            built[span] = np.maximum(built[span], seg.curve(t[span]))
-        out += added
     return sorted(out, key=lambda seg: seg.onset)
 
 
@@ -120,13 +129,38 @@ def _stretches(t: np.ndarray, s: np.ndarray, built: np.ndarray, p: SegmentParams
         else:
             merged.append([a, b])
     need = p.on if first else p.prominence
-    return [(a, b) for a, b in merged
-            if excess[a:b + 1].max() >= need and s[a:b + 1].max() >= p.on
-            and t[min(b + 1, len(t) - 1)] - t[max(a - 1, 0)] >= p.min_duration]
+    out = []
+    for a, b in merged:
+        if t[min(b + 1, len(t) - 1)] - t[max(a - 1, 0)] < p.min_duration:
+            continue
+        edges = [a, *(a + v for v in _valleys(s[a:b + 1], p.prominence)), b]
+        out += [(lo, hi) for lo, hi in pairwise(edges)
+                if excess[lo:hi + 1].max() >= need and s[lo:hi + 1].max() >= p.on]
+    return out
 
 
-def _fit(t: np.ndarray, s: np.ndarray, built: np.ndarray, a: int, b: int, p: SegmentParams) -> Segment:
-    """One trapezoid under the curve over the stretch a..b, ramps as long as the curve allows."""
+def _valleys(s: np.ndarray, prominence: float) -> list[int]:
+    """Valleys at least ``prominence`` below the peaks on both sides (peak-valley detection with a
+    fixed delta), so every hump of a long stretch gets its own event in the same pass."""
+    valleys: list[int] = []
+    high, low, low_at, falling = s[0], s[0], 0, False
+    for i, x in enumerate(s):
+        if not falling:
+            if x > high:
+                high = x
+            elif high - x >= prominence:
+                falling, low, low_at = True, x, i
+        elif x < low:
+            low, low_at = x, i
+        elif x - low >= prominence:
+            valleys.append(low_at)
+            falling, high = False, x
+    return valleys
+
+
+def _fit(t: np.ndarray, s: np.ndarray, built: np.ndarray, span: tuple[int, int], p: SegmentParams) -> Segment:
+    """One trapezoid under the curve over the stretch ``span``, ramps as long as the curve allows."""
+    a, b = span
     peak_at = a + int(np.argmax(s[a:b + 1]))
     high = s >= s[peak_at] * (1.0 - p.plateau)
     top, top_end = peak_at, peak_at
@@ -135,6 +169,8 @@ def _fit(t: np.ndarray, s: np.ndarray, built: np.ndarray, a: int, b: int, p: Seg
     while top_end < b and high[top_end + 1]:
         top_end += 1
     level = float(s[top:top_end + 1].mean())
+    reach = np.flatnonzero(s[top:top_end + 1] >= level - p.tolerance) + top
+    top, top_end = int(reach[0]), int(reach[-1])
     ceiling = np.maximum(s, built) + p.tolerance
     onset = _ramp_end(t, ceiling, top, level, max(a - 1, 0))
     offset = _ramp_end(t, ceiling, top_end, level, min(b + 1, len(t) - 1))

@@ -74,7 +74,7 @@ def solve_bounded(
         X = np.empty_like(C)
         for block in _blocks(H):
             Hb, Cb = H[np.ix_(block, block)], C[:, block]
-            Xb, used, unsettled = _active_set(Hb, Cb, lo[block], hi[block], scale, max_iter)
+            Xb, used, unsettled = _active_set(Hb, Cb, lo[block], hi[block], kappa=scale, max_iter=max_iter)
             if unsettled.any():
                 fallback += int(unsettled.sum())
                 Xb[unsettled] = _projected_gradient(Hb, Cb[unsettled], Xb[unsettled], lo[block], hi[block])
@@ -109,7 +109,7 @@ def _blocks(H: np.ndarray) -> list[np.ndarray]:
 
 
 def _active_set(
-    H: np.ndarray, C: np.ndarray, lo: np.ndarray, hi: np.ndarray, kappa: float, max_iter: int
+    H: np.ndarray, C: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, kappa: float, max_iter: int
 ) -> tuple[np.ndarray, int, np.ndarray]:
     """Primal-dual active set on ``½xᵀHx - cᵀx`` for every row ``c`` of ``C``.
 
@@ -165,7 +165,7 @@ def _solve_with_fixed(H: np.ndarray, C: np.ndarray, state: np.ndarray, lo: np.nd
 
 
 def _projected_gradient(
-    H: np.ndarray, C: np.ndarray, X: np.ndarray, lo: np.ndarray, hi: np.ndarray, steps: int = 2000
+    H: np.ndarray, C: np.ndarray, X: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, steps: int = 2000
 ) -> np.ndarray:
     """FISTA with adaptive restart; slow but sure, used only for the few frames that need it."""
     step = 1.0 / float(np.linalg.eigvalsh(H)[-1])

@@ -53,10 +53,11 @@ def _matrix(path: Path, rows: list[Any], width: int) -> np.ndarray:
     except (TypeError, ValueError):
         pass
     out = np.empty((len(rows), width))
-    for f, row in enumerate(rows):
-        row = array(path, row, f"weightMat[{f}]")
+    for f, raw in enumerate(rows):
+        row = array(path, raw, f"weightMat[{f}]")
         if len(row) != width:
-            raise ReadError(path, f"{len(row)} weights but facsNames has {width}", json_path=f"weightMat[{f}]")
+            raise ReadError(path, f"{len(row)} weights but facsNames has {width}",
+                            json_path=f"weightMat[{f}]")
         for p, value in enumerate(row):
             out[f, p] = number(path, value, f"weightMat[{f}][{p}]")
     return out

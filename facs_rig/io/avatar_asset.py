@@ -10,6 +10,7 @@ face looking along -Y, the subject's left at +X), so creating the avatar is only
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -138,7 +139,7 @@ def load(path: Path) -> AvatarAsset:
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
-    except (OSError, ValueError, EOFError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise AvatarAssetError(f"{path}: unreadable avatar asset ({exc}); {hint}") from exc
     if str(arrays.get("format", "")) != FORMAT:
         raise AvatarAssetError(f"{path}: not a facs_rig avatar asset; {hint}")
@@ -178,24 +179,26 @@ def load(path: Path) -> AvatarAsset:
 def check(asset: AvatarAsset) -> str:
     """The first inconsistency between the arrays, or "" when they agree."""
     n = asset.vertex_count
-    if asset.positions.ndim != 2 or asset.positions.shape[1] != 3:
-        return "positions must be (N, 3)"
-    if len(asset.loop_uvs) != len(asset.loop_vertices):
-        return "loop_uvs and loop_vertices differ in length"
-    if len(asset.loop_vertices) and not 0 <= asset.loop_vertices.min() <= asset.loop_vertices.max() < n:
-        return "a face uses a vertex index out of range"
-    if len(asset.face_materials) != len(asset.face_starts):
-        return "face_materials and face_starts differ in length"
-    if len(asset.face_materials) and asset.face_materials.max() >= len(asset.material_names):
-        return "a face uses a material index out of range"
-    if not (len(asset.key_names) == len(asset.key_sets) == len(asset.key_starts) - 1):
-        return "key_names, key_sets and key_starts disagree"
-    if asset.key_starts[-1] != len(asset.key_indices) or len(asset.key_indices) != len(asset.key_deltas):
-        return "key_starts, key_indices and key_deltas disagree"
-    if len(asset.key_indices) and not 0 <= asset.key_indices.min() <= asset.key_indices.max() < n:
-        return "a shape key moves a vertex index out of range"
-    if asset.bone_weights.shape != (n, len(asset.bone_names)):
-        return "bone_weights must be (vertices, bones)"
-    if asset.joint_positions.shape != (len(asset.joint_names), 3):
-        return "joint_positions must be (joints, 3)"
-    return ""
+    loops, keys = asset.loop_vertices, asset.key_indices
+    rules = (
+        (asset.positions.ndim == 2 and asset.positions.shape[1] == 3, "positions must be (N, 3)"),
+        (len(asset.loop_uvs) == len(loops), "loop_uvs and loop_vertices differ in length"),
+        (not len(loops) or 0 <= loops.min() <= loops.max() < n, "a face uses a vertex index out of range"),
+        (len(asset.face_materials) == len(asset.face_starts), "face_materials and face_starts differ"),
+        (
+            not len(asset.face_materials) or asset.face_materials.max() < len(asset.material_names),
+            "a face uses a material index out of range",
+        ),
+        (
+            len(asset.key_names) == len(asset.key_sets) == len(asset.key_starts) - 1,
+            "key_names, key_sets and key_starts disagree",
+        ),
+        (
+            asset.key_starts[-1] == len(keys) == len(asset.key_deltas),
+            "key_starts, key_indices and key_deltas disagree",
+        ),
+        (not len(keys) or 0 <= keys.min() <= keys.max() < n, "a shape key moves a vertex index out of range"),
+        (asset.bone_weights.shape == (n, len(asset.bone_names)), "bone_weights must be (vertices, bones)"),
+        (asset.joint_positions.shape == (len(asset.joint_names), 3), "joint_positions must be (joints, 3)"),
+    )
+    return next((message for ok, message in rules if not ok), "")

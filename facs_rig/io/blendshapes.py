@@ -24,7 +24,7 @@ DISFAVOURED_AUS = (45, 46, 65, 66)
 """Controls the solver uses only for what the others cannot explain: a closed lid is AU 43 unless
 nothing else fits (45 blink and 46 wink are timing patterns of the same closure), and gaze is 61/62
 before walleye or cross-eye (65/66), which move the same eyeLook shapes."""
-DISFAVOUR = 100.0
+DISFAVOUR = 1e4
 IGNORED_SHAPES = {"neutral"}
 
 

@@ -47,12 +47,18 @@ class Capture:
 
 
 def estimate_fps(times: np.ndarray) -> float | None:
-    """The take's frame rate from its sample times: the median step, snapped to a common rate."""
+    """The take's frame rate from its sample times, snapped to a common rate.
+
+    The mean of the regular steps, not the median: trackers round timestamps to milliseconds, so a
+    30 fps take steps 0.033, 0.034, 0.033, ... whose median alone would say 30.3 fps.
+    """
     steps = np.diff(np.asarray(times, dtype=float))
     steps = steps[steps > 0]
     if not steps.size:
         return None
-    fps = 1.0 / float(np.median(steps))
+    typical = float(np.median(steps))
+    regular = steps[(steps > 0.5 * typical) & (steps < 1.5 * typical)]
+    fps = 1.0 / float(regular.mean())
     nearest = min(COMMON_RATES, key=lambda r: abs(r - fps))
     return nearest if abs(nearest - fps) <= 0.005 * nearest else round(fps, 3)
 

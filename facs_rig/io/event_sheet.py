@@ -92,8 +92,9 @@ def read(path: str | Path, *, fps: float | None = None, clip: str | None = None,
         first = min(r.onset for r in members)
         layout.append({"clip": name, "start": start, "first_frame": first})
         for row in members:
-            capture.events += _events(table, row, names["code"], scale, capture,
-                                      lambda frame, first=first, start=start: start + (frame - first) / rate)
+            capture.events += _events(
+                table, row, names["code"], scale=scale, capture=capture,
+                to_seconds=lambda frame, first=first, start=start: start + (frame - first) / rate)
         start += (max(r.offset for r in members) - first) / rate + CLIP_GAP
     if len(clips) > 1:
         capture.warnings.append(f"{len(clips)} clips laid one after another ({CLIP_GAP:g} s apart); "
@@ -146,7 +147,7 @@ def _frame(table: Table, row: int, column: str | None, text: str) -> float | Non
         raise table.error(row, f"{text!r} is not a frame number", table.index(column)) from None
 
 
-def _events(table: Table, row: _Row, code_column: str | None, scale: IntensityScale, capture: Capture,
+def _events(table: Table, row: _Row, code_column: str | None, *, scale: IntensityScale, capture: Capture,
             to_seconds: Callable[[float], float]) -> list[Event]:
     """One event per coded AU channel of the row."""
     code, note = normalise_code(row.code)

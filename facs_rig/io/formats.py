@@ -29,7 +29,8 @@ class Format:
 FORMATS: tuple[Format, ...] = (
     Format("openface", "OpenFace 2.x CSV", (".csv",), "FeatureExtraction output: AUxx_r, head pose, gaze"),
     Format("pyfeat", "py-feat CSV", (".csv",), "Fex output of py-feat Detector v1 or v2"),
-    Format("livelinkface", "Live Link Face CSV", (".csv",), "Epic's iOS app: ARKit blendshapes, head and eyes"),
+    Format("livelinkface", "Live Link Face CSV", (".csv",),
+           "Epic's iOS app: ARKit blendshapes, head and eyes"),
     Format("audio2face", "Audio2Face JSON", (".json",), "NVIDIA Audio2Face blendshape export"),
     Format("mediapipe", "MediaPipe blendshapes", (".json", ".pbtxt", ".txt"),
            "Face Landmarker blendshape scores (JSON dump or ClassificationList text)"),

@@ -22,6 +22,8 @@ from .formats import FORMAT_IDS, detect, get_format, kind_of, load_payload
 from .table import read_text
 
 SIDE_ORDER = ("both", *CHANNEL_ORDER[1:])
+SILENT = 1e-3
+"""Solved AUs that never rise above this are left out: the shapes never asked for them."""
 
 
 @dataclass
@@ -103,7 +105,7 @@ def read_any(
         payload = load_payload(path, "csv" if fmt in ("openface", "pyfeat", "livelinkface", "events")
                                else kind_of(path, text), text)
     capture = _read(fmt, path, payload, min_confidence=min_confidence, fps=fps, clip=clip, preset=preset)
-    return build(capture, events=events, preset=preset, segment=segment or SegmentParams())
+    return build(capture, events=events, preset=preset, segment=segment)
 
 
 def _read(fmt: str, path: Path, payload: Any, *, min_confidence: float, fps: float | None,
@@ -125,7 +127,7 @@ def _read(fmt: str, path: Path, payload: Any, *, min_confidence: float, fps: flo
 
 
 def build(capture: Capture, *, events: bool = False, preset: str = DEFAULT_PRESET,
-          segment: SegmentParams = SegmentParams()) -> ImportResult:
+          segment: SegmentParams | None = None) -> ImportResult:
     """The steps every format shares: solve blendshapes, mark gaps, make tracks (or events)."""
     fmt = get_format(capture.format)
     report = ImportReport(str(capture.path), fmt.id, fmt.label, fps=capture.fps)
@@ -135,7 +137,7 @@ def build(capture: Capture, *, events: bool = False, preset: str = DEFAULT_PRESE
         solved = solve_shapes(capture.shape_names, capture.shape_weights, preset)
         direct = {au for au, _ in capture.tracks}
         for key, curve in solved.tracks.items():
-            if key[0] not in direct:
+            if key[0] not in direct and np.nanmax(curve, initial=0.0) > SILENT:
                 values[key] = (curve, f"{preset} solve")
         report.solver_residual, report.solver_residual_max = solved.residual_rms, solved.residual_max
         warnings += solved.warnings
@@ -147,13 +149,15 @@ def build(capture: Capture, *, events: bool = False, preset: str = DEFAULT_PRESE
         gaps = np.zeros(len(times), dtype=bool) if capture.valid is None else ~capture.valid
         report.frames, report.gap_frames = len(times), int(gaps.sum())
         report.duration = float(times[-1] - times[0]) if len(times) else 0.0
-        for (au, side), (curve, source) in sorted(values.items(), key=lambda kv: (kv[0][0],
-                                                                                  SIDE_ORDER.index(kv[0][1]))):
-            curve = np.where(gaps, np.nan, curve)
-            timeline.tracks.append(Track(au, side, times, curve, source=source))  # type: ignore[arg-type]
+        for (au, side), (curve, source) in sorted(values.items(),
+                                                  key=lambda kv: (kv[0][0], SIDE_ORDER.index(kv[0][1]))):
+            track = Track(au, side, times, np.where(gaps, np.nan, curve), source=source)  # type: ignore[arg-type]
+            timeline.tracks.append(track)
     elif timeline.events:
         report.duration = max(e.offset for e in timeline.events) - min(e.onset for e in timeline.events)
-    if events and timeline.tracks:
+    if events and report.frames < 2 and timeline.tracks:
+        warnings.append("a single frame cannot be cut into events: kept as tracks")
+    elif events and timeline.tracks:
         made = segment_tracks(timeline.tracks, segment)
         report.segmentation_rms = rms_difference(timeline.tracks, made, timeline.overlap)
         timeline.meta["import"]["segmented_from_tracks"] = len(timeline.tracks)

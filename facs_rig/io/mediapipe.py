@@ -12,6 +12,7 @@ list at the top holds frames. The first face of each frame is imported.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from pathlib import Path
 from typing import Any
 
@@ -152,12 +153,27 @@ def _category_lists(node: Any, where: str) -> list[tuple[str, list[dict[str, Any
 # ----------------------------------------------------------------------------------------------
 # Protocol-buffer text format, just enough for ClassificationList files
 
-_TOKEN = re.compile(r"""\s*(?:(\#[^\n]*)|([A-Za-z_][\w.]*)|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|([-+]?[\w.+-]+)|([{}:<>;,\[\]]))""")
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<comment>\#[^\n]*)
+      | (?P<name>[A-Za-z_][\w.]*)
+      | (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
+      | (?P<scalar>[-+]?[\w.+-]+)
+      | (?P<open>[{<])
+      | (?P<close>[}>])
+      | (?P<colon>:)
+      | (?P<separator>[;,])
+      | (?P<bad>\S)
+    )""",
+    re.VERBOSE,
+)
+Token = tuple[str, str, int, int]
+"""(kind, text, line, column)."""
 
 
 def parse_pbtxt(path: str | Path, text: str | None = None) -> dict[str, Any]:
-    """A text proto as nested dicts; every field maps to a list (fields may repeat), and a message
-    whose fields are all ``classification`` entries reads as the category list it is."""
+    """A text proto as nested dicts: repeated fields become lists, single scalars stay values,
+    messages are always lists of dicts (``{"classification": [{...}, ...]}``)."""
     path = Path(path)
     text = read_text(path) if text is None else text
     if not text.strip():
@@ -169,73 +185,48 @@ def parse_pbtxt(path: str | Path, text: str | None = None) -> dict[str, Any]:
         kind, value, line, col = tokens[i]
         if kind == "close":
             if len(stack) == 1:
-                raise ReadError(path, "unexpected '}'", line=line, column=col)
+                raise ReadError(path, f"unexpected {value!r}", line=line, column=col)
             stack.pop()
             i += 1
             continue
         if kind != "name":
             raise ReadError(path, f"expected a field name, got {value!r}", line=line, column=col)
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        if nxt and nxt[0] == "colon":
-            nxt = tokens[i + 2] if i + 2 < len(tokens) else None
-            if nxt is None or nxt[0] not in ("scalar", "string", "name", "open"):
-                raise ReadError(path, f"field {value!r} has no value", line=line, column=col)
-            if nxt[0] == "open":
-                child: dict[str, Any] = {}
-                stack[-1].setdefault(value, []).append(child)
-                stack.append(child)
-            else:
-                stack[-1].setdefault(value, []).append(_scalar(nxt))
-            i += 3
-        elif nxt and nxt[0] == "open":
-            child = {}
+        i += 1
+        if i < len(tokens) and tokens[i][0] == "colon":
+            i += 1
+        nxt = tokens[i] if i < len(tokens) else None
+        if nxt is None or nxt[0] not in ("scalar", "string", "name", "open"):
+            raise ReadError(path, f"field {value!r} has no value", line=line, column=col)
+        if nxt[0] == "open":
+            child: dict[str, Any] = {}
             stack[-1].setdefault(value, []).append(child)
             stack.append(child)
-            i += 2
         else:
-            raise ReadError(path, f"field {value!r} needs ':' and a value or a {{ block }}", line=line, column=col)
+            stack[-1].setdefault(value, []).append(_scalar(nxt))
+        i += 1
     if len(stack) != 1:
         raise ReadError(path, "unexpected end of file: a '{' is never closed", line=text.count("\n") + 1)
     return _flatten(stack[0])
 
 
-def _tokens(path: Path, text: str) -> list[tuple[str, str, int, int]]:
-    out = []
-    pos, line, line_start = 0, 1, 0
-    while pos < len(text):
-        match = _TOKEN.match(text, pos)
-        if match is None or match.end() == pos:
-            rest = text[pos:].lstrip()
-            if not rest:
-                break
-            at = len(text) - len(rest)
-            line = text.count("\n", 0, at) + 1
-            col = at - (text.rfind("\n", 0, at) + 1) + 1
-            raise ReadError(path, f"unexpected character {rest[0]!r}", line=line, column=col)
-        start = match.start(match.lastindex or 0)
-        line = text.count("\n", 0, start) + 1
-        line_start = text.rfind("\n", 0, start) + 1
-        col = start - line_start + 1
-        comment, name, string, scalar, punct = match.groups()
-        pos = match.end()
-        if comment:
+def _tokens(path: Path, text: str) -> list[Token]:
+    starts = [0, *(m.end() for m in re.finditer("\n", text))]
+    out: list[Token] = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind is None or kind in ("comment", "separator"):
             continue
-        if name is not None:
-            out.append(("name", name, line, col))
-        elif string is not None:
-            out.append(("string", string[1:-1], line, col))
-        elif scalar is not None:
-            out.append(("scalar", scalar, line, col))
-        elif punct in ("{", "<"):
-            out.append(("open", punct, line, col))
-        elif punct in ("}", ">"):
-            out.append(("close", punct, line, col))
-        elif punct == ":":
-            out.append(("colon", punct, line, col))
+        at = match.start(kind)
+        line = bisect_right(starts, at)
+        col = at - starts[line - 1] + 1
+        if kind == "bad":
+            raise ReadError(path, f"unexpected character {match[kind]!r}", line=line, column=col)
+        value = match[kind][1:-1] if kind == "string" else match[kind]
+        out.append((kind, value, line, col))
     return out
 
 
-def _scalar(token: tuple[str, str, int, int]) -> Any:
+def _scalar(token: Token) -> Any:
     kind, value, line, col = token
     if kind == "string":
         return value

@@ -79,7 +79,7 @@ def read(path: str | Path, *, min_confidence: float = 0.8, fps: float | None = N
 
 def _one_face_per_frame(frame: np.ndarray, score: np.ndarray | None, capture: Capture) -> np.ndarray:
     """Row indices keeping, for each frame, the face py-feat was surest of."""
-    unique, counts = np.unique(frame, return_counts=True)
+    counts = np.unique(frame, return_counts=True)[1]
     if counts.max(initial=1) <= 1:
         return np.arange(len(frame))
     rank = np.zeros(len(frame)) if score is None else np.nan_to_num(score, nan=-1.0)

@@ -12,15 +12,17 @@ import numpy as np
 import pytest
 
 ARKIT = (
-    "eyeBlinkLeft eyeLookDownLeft eyeLookInLeft eyeLookOutLeft eyeLookUpLeft eyeSquintLeft eyeWideLeft "
-    "eyeBlinkRight eyeLookDownRight eyeLookInRight eyeLookOutRight eyeLookUpRight eyeSquintRight "
-    "eyeWideRight jawForward jawLeft jawRight jawOpen mouthClose mouthFunnel mouthPucker mouthLeft "
-    "mouthRight mouthSmileLeft mouthSmileRight mouthFrownLeft mouthFrownRight mouthDimpleLeft "
-    "mouthDimpleRight mouthStretchLeft mouthStretchRight mouthRollLower mouthRollUpper mouthShrugLower "
-    "mouthShrugUpper mouthPressLeft mouthPressRight mouthLowerDownLeft mouthLowerDownRight "
-    "mouthUpperUpLeft mouthUpperUpRight browDownLeft browDownRight browInnerUp browOuterUpLeft "
-    "browOuterUpRight cheekPuff cheekSquintLeft cheekSquintRight noseSneerLeft noseSneerRight tongueOut"
-).split()
+    "eyeBlinkLeft", "eyeLookDownLeft", "eyeLookInLeft", "eyeLookOutLeft", "eyeLookUpLeft",
+    "eyeSquintLeft", "eyeWideLeft", "eyeBlinkRight", "eyeLookDownRight", "eyeLookInRight",
+    "eyeLookOutRight", "eyeLookUpRight", "eyeSquintRight", "eyeWideRight", "jawForward", "jawLeft",
+    "jawRight", "jawOpen", "mouthClose", "mouthFunnel", "mouthPucker", "mouthLeft", "mouthRight",
+    "mouthSmileLeft", "mouthSmileRight", "mouthFrownLeft", "mouthFrownRight", "mouthDimpleLeft",
+    "mouthDimpleRight", "mouthStretchLeft", "mouthStretchRight", "mouthRollLower", "mouthRollUpper",
+    "mouthShrugLower", "mouthShrugUpper", "mouthPressLeft", "mouthPressRight", "mouthLowerDownLeft",
+    "mouthLowerDownRight", "mouthUpperUpLeft", "mouthUpperUpRight", "browDownLeft", "browDownRight",
+    "browInnerUp", "browOuterUpLeft", "browOuterUpRight", "cheekPuff", "cheekSquintLeft",
+    "cheekSquintRight", "noseSneerLeft", "noseSneerRight", "tongueOut",
+)  # fmt: skip
 
 # What each ARKit shape does (Apple's ARFaceAnchor.BlendShapeLocation docs), written once for the
 # left-side and unsided shapes: region of the face, and the direction of its largest movements.
@@ -128,8 +130,8 @@ def test_shape_keys_are_the_52_arkit_names_then_prefixed_expression_units(head, 
     assert sorted(names[1:53]) == sorted(ARKIT)
     expression = names[53:]
     assert len(expression) == 34 and all(n.startswith(prefix) for n in expression)
-    for unit in ("mh_neck-platysma", "mh_nose-left-dilatation", "mh_nose-compression", "mh_mouth-corner-puller"):
-        assert unit in expression
+    for unit in ("neck-platysma", "nose-left-dilatation", "nose-compression", "mouth-corner-puller"):
+        assert prefix + unit in expression
     assert all(kb.value == 0.0 for kb in head.mesh.data.shape_keys.key_blocks[1:])
     assert head.variant == "mixed"
 
@@ -212,6 +214,27 @@ def test_each_arkit_key_moves_its_region(head, landmarks: dict[str, float], name
         assert value > 0.0005, f"{name} does not move {direction}: mean of its largest moves {top}"
 
 
+def test_expression_units_keep_makehumans_sides(head, addon: ModuleType) -> None:
+    """MakeHuman's "left" is the subject's left too: its one-sided units move the +X half."""
+    keys = head.mesh.data.shape_keys.key_blocks
+    basis = np.empty(len(head.mesh.data.vertices) * 3)
+    keys[0].data.foreach_get("co", basis)
+    basis = basis.reshape(-1, 3)
+    sided = 0
+    for key in keys:
+        if not key.name.startswith(addon.blender.avatar.EXPRESSION_PREFIX):
+            continue
+        co = np.empty(basis.size)
+        key.data.foreach_get("co", co)
+        size = np.linalg.norm(co.reshape(-1, 3) - basis, axis=1)
+        assert size.max() > 0.001, key.name
+        x = (basis[:, 0] * size).sum() / size.sum()
+        if "-left-" in key.name or "-right-" in key.name:
+            sided += 1
+            assert x * (1 if "-left-" in key.name else -1) > 0.005, key.name
+    assert sided == 18  # eye x3, eyebrows x4, nose x2, per side
+
+
 def test_left_and_right_keys_mirror_each_other(head) -> None:
     rest = evaluated(head.mesh)
     keys = head.mesh.data.shape_keys.key_blocks
@@ -221,7 +244,8 @@ def test_left_and_right_keys_mirror_each_other(head) -> None:
             keys[name].value = 1.0
             fields.append(evaluated(head.mesh) - rest)
             keys[name].value = 0.0
-        centres = [(rest * np.linalg.norm(f, axis=1)[:, None]).sum(0) / np.linalg.norm(f, axis=1).sum() for f in fields]
+        sizes = [np.linalg.norm(f, axis=1) for f in fields]
+        centres = [(rest * size[:, None]).sum(0) / size.sum() for size in sizes]
         assert np.allclose(centres[0] * [-1, 1, 1], centres[1], atol=0.002), left
 
 
@@ -235,7 +259,8 @@ def test_eye_bones_rotate_the_eyeballs_inside_the_lids(head) -> None:
     looked = evaluated(head.mesh)
     assert looked[left, 0].mean() - rest[left, 0].mean() > 0.003
     assert np.allclose(looked[right], rest[right])  # the other eye stays
-    assert np.allclose(np.linalg.norm(looked[left] - pivot, axis=1), np.linalg.norm(rest[left] - pivot, axis=1))
+    radii = np.linalg.norm(looked[left] - pivot, axis=1), np.linalg.norm(rest[left] - pivot, axis=1)
+    assert np.allclose(*radii)  # turned about its centre
     eye.rotation_euler = (math.radians(-20), 0.0, 0.0)  # -X: look up
     assert evaluated(head.mesh)[left, 2].mean() - rest[left, 2].mean() > 0.003
     eye.rotation_euler = (math.radians(20), 0.0, 0.0)  # +X: look down
@@ -309,12 +334,28 @@ def test_expression_variants_differ_and_bad_variant_changes_nothing(addon: Modul
         ob.data.shape_keys.key_blocks[name].data.foreach_get("co", co)
         return co
 
-    assert not np.allclose(key(mixed.mesh, "mh_mouth-corner-puller"), key(caucasian.mesh, "mh_mouth-corner-puller"))
+    unit = "mh_mouth-corner-puller"
+    assert not np.allclose(key(mixed.mesh, unit), key(caucasian.mesh, unit))
     assert np.allclose(key(mixed.mesh, "jawOpen"), key(caucasian.mesh, "jawOpen"))
-    before = {kind: len(getattr(bpy.data, kind)) for kind in ("objects", "meshes", "armatures", "materials", "images")}
+    kinds = ("objects", "meshes", "armatures", "materials", "images")
+    before = {kind: len(getattr(bpy.data, kind)) for kind in kinds}
     with pytest.raises(ValueError, match="unknown expression variant 'martian'"):
         avatar.create_default_avatar(variant="martian")
     assert {kind: len(getattr(bpy.data, kind)) for kind in before} == before
+
+
+def test_a_failure_midway_leaves_nothing_behind(addon: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    avatar = addon.blender.avatar
+    kinds = ("objects", "meshes", "armatures", "materials", "images", "cameras", "lights")
+    before = {kind: len(getattr(bpy.data, kind)) for kind in kinds}
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("material trouble")
+
+    monkeypatch.setattr(avatar.avatar_materials, "assign", broken)
+    with pytest.raises(RuntimeError, match="material trouble"):
+        avatar.create_default_avatar()
+    assert {kind: len(getattr(bpy.data, kind)) for kind in kinds} == before
 
 
 def test_studio_camera_frames_the_head_as_a_portrait(head) -> None:

@@ -100,7 +100,7 @@ def test_live_and_baked_curves_equal_the_core_at_every_frame(
 
     kf.apply_timeline(mesh, timeline, mode="BAKE")
     info = addon.blender.rig.rig_info(mesh)
-    resolved, _ = addon.blender.rig.resolve_for(mesh, info["preset"], rig)
+    resolved = addon.blender.rig.rig_mapping(mesh)
     targets = addon.core.mapping.evaluate.evaluate_targets(resolved, ref.as_dict())
     baked = {**_ours(addon, mesh.data.shape_keys), **_ours(addon, rig)}
     assert len(baked) == len(info["shape_drivers"]) + len(info["bone_drivers"])
@@ -131,23 +131,28 @@ def test_user_animation_survives_apply_and_clear(addon: ModuleType) -> None:
         rig.pose.bones["root"].location.z = value
         rig.pose.bones["root"].keyframe_insert("location", index=2, frame=frame)
     mesh["AU12_L"] = 0.25  # a static pose the user set on a control the timeline moves too
-    before = {i.name: _user_curves(addon, i) for i in (mesh, key, rig)}
-    actions = {i.name: i.animation_data.action.name for i in (mesh, key, rig)}
+    ids = (mesh, key, rig)
+    before = [_user_curves(addon, i) for i in ids]
+    actions = [i.animation_data.action.name for i in ids]
     drivers = _drivers(key)
 
     timeline = _timeline(addon)
     for mode in ("LIVE", "BAKE", "LIVE", "BAKE"):
         kf.apply_timeline(mesh, timeline, mode=mode)
-        assert {i.name: _user_curves(addon, i) for i in (mesh, key, rig)} == before
-        assert {i.name: i.animation_data.action.name for i in (mesh, key, rig)} == actions
+        assert [_user_curves(addon, i) for i in ids] == before
+        assert [i.animation_data.action.name for i in ids] == actions
         assert _ours(addon, mesh)
+        assert any(d.mute for d in key.animation_data.drivers) == (mode == "BAKE")
     assert any(d.mute for d in key.animation_data.drivers)
+    for i in ids:  # renaming between bake and clear must not strand muted drivers
+        i.name = f"renamed {i.name}"
     removed = kf.clear_animation(mesh)
     assert removed > 0
     assert not kf.has_animation(mesh)
-    assert {i.name: _user_curves(addon, i) for i in (mesh, key, rig)} == before
-    assert {i.name: i.animation_data.action.name for i in (mesh, key, rig)} == actions
+    assert [_user_curves(addon, i) for i in ids] == before
+    assert [i.animation_data.action.name for i in ids] == actions
     assert _drivers(key) == drivers
+    assert not any(d.mute for d in rig.animation_data.drivers)
     assert mesh["AU12_L"] == 0.0
     assert not [a for a in bpy.data.actions if a.get("facs_rig")]
 
@@ -155,6 +160,7 @@ def test_user_animation_survives_apply_and_clear(addon: ModuleType) -> None:
 def test_dedicated_action_is_named_after_the_timeline_and_goes_away_on_clear(addon: ModuleType) -> None:
     mesh, _ = _head(addon)
     kf = addon.blender.keyframer
+    kf.apply_timeline(mesh, _timeline(addon), mode="LIVE")
     result = kf.apply_timeline(mesh, _timeline(addon), mode="BAKE")
     assert result.action == "FACS rich"
     assert mesh.animation_data.action.name == "FACS rich"
@@ -166,6 +172,7 @@ def test_dedicated_action_is_named_after_the_timeline_and_goes_away_on_clear(add
         assert mesh.data.shape_keys.animation_data.action_slot is not None
     kf.apply_timeline(mesh, _timeline(addon, {**RICH, "name": "second"}))
     assert mesh.animation_data.action.name == "FACS second"
+    assert mesh.data.shape_keys.animation_data.action is None  # live after bake: nothing left there
     kf.clear_animation(mesh)
     assert mesh.animation_data is None or mesh.animation_data.action is None
     assert not list(bpy.data.actions)

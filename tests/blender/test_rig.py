@@ -49,7 +49,9 @@ def make_mesh(shapes: list[str], name: str = "Face") -> bpy.types.Object:
     return obj
 
 
-def make_armature(bones: list[str], mesh: bpy.types.Object | None = None, roll_deg: float = 0.0) -> bpy.types.Object:
+def make_armature(
+    bones: list[str], mesh: bpy.types.Object | None = None, roll_deg: float = 0.0
+) -> bpy.types.Object:
     """Bones named as given; head/neck point up, eye bones forward (-Y), each rolled by ``roll_deg``."""
     arm = bpy.data.objects.new("Rig", bpy.data.armatures.new("Rig"))
     bpy.context.scene.collection.objects.link(arm)
@@ -103,11 +105,12 @@ def snapshot(obj: bpy.types.Object, arm: bpy.types.Object | None) -> dict[str, A
         anim = id_data.animation_data if id_data is not None else None
         if anim is None:
             return ["no animation data"]
-        return sorted(
+        found = sorted(
             (fc.data_path, fc.array_index, fc.driver.expression,
              tuple((v.name, v.targets[0].data_path) for v in fc.driver.variables))
             for fc in anim.drivers
-        ) + [("action", anim.action.name if anim.action else None)]
+        )
+        return [*found, ("action", anim.action.name if anim.action else None)]
 
     key = obj.data.shape_keys
     shot = {
@@ -202,7 +205,7 @@ def test_bone_directions_on_a_rolled_rig(addon: ModuleType) -> None:
 
 def test_rebuild_is_idempotent_and_remove_restores(addon: ModuleType) -> None:
     rig = addon.blender.rig
-    names = _primary(addon, "arkit52", "shape") + ["myCorrective"]
+    names = [*_primary(addon, "arkit52", "shape"), "myCorrective"]
     obj = make_mesh(names)
     arm = make_armature(["Head", "Neck", "LeftEye", "RightEye", "Spine"], obj)
     for pb in arm.pose.bones:
@@ -223,7 +226,8 @@ def test_rebuild_is_idempotent_and_remove_restores(addon: ModuleType) -> None:
     report = rig.build_rig(obj)
     assert report.skipped == ["shape 'eyeBlinkLeft'"]
     assert any("eyeBlinkLeft" in w for w in report.warnings)
-    assert next(fc for fc in key.animation_data.drivers if "eyeBlinkLeft" in fc.data_path).driver.expression == "0.25"
+    blink = next(fc for fc in key.animation_data.drivers if "eyeBlinkLeft" in fc.data_path)
+    assert blink.driver.expression == "0.25"
     assert arm.pose.bones["Spine"].rotation_mode == "QUATERNION"
     assert arm.pose.bones["Head"].rotation_mode != "QUATERNION"
     info = rig.rig_info(obj)
@@ -248,10 +252,10 @@ def test_bad_input_changes_nothing(addon: ModuleType, tmp_path: Path) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text('{"facs_rig_mapping": 1, "controls": {"AU12_L": [{"shape": "x", "weight": }]}}')
     cases = [
-        (dict(preset="nope"), "unknown mapping preset 'nope'"),
-        (dict(preset=str(broken)), "broken.json:1:"),
-        (dict(preset="facs_native"), "finds no shape key or bone"),
-        (dict(armature=obj), "is not an armature"),
+        ({"preset": "nope"}, "unknown mapping preset 'nope'"),
+        ({"preset": str(broken)}, "broken.json:1:"),
+        ({"preset": "facs_native"}, "finds no shape key or bone"),
+        ({"armature": obj}, "is not an armature"),
     ]
     for kwargs, message in cases:
         with pytest.raises(FacsError, match=message):
@@ -346,5 +350,40 @@ def test_saved_rig_plays_without_the_addon(addon: ModuleType, tmp_path: Path) ->
         assert set(ref) <= set(frame["targets"])
         for k, v in ref.items():
             assert frame["targets"][k] == pytest.approx(float(v), abs=1e-5), k
-        moved = max(moved, max(abs(float(v)) for v in ref.values()))
+        moved = max(moved, *(abs(float(v)) for v in ref.values()))
     assert moved > 0.1
+
+
+def test_user_preset_from_a_file_and_the_preferences_folder(addon: ModuleType, tmp_path: Path) -> None:
+    rig = addon.blender.rig
+    mine = {
+        "facs_rig_mapping": 1,
+        "controls": {"AU12_L": [{"shape": "SmileL"}], "AU12_R": [{"shape": "SmileR"}],
+                     "AU26": [{"shape": "Open", "curve": [[0, 0], [0.5, 0.2], [1, 1]]}]},
+        "combinations": [
+            {"controls": ["AU12_L", "AU12_R"], "mode": "product", "targets": [{"shape": "Open"}]},
+        ],
+    }
+    (tmp_path / "mine.json").write_text(json.dumps(mine))
+    obj = make_mesh(["SmileL", "SmileR", "Open"])
+    with pytest.raises(addon.core.errors.FacsError, match="has no FACS rig"):
+        rig.rig_mapping(obj)
+    rig.build_rig(obj, str(tmp_path / "mine.json"))
+    resolved = rig.rig_mapping(obj)
+    assert resolved.preset == "mine"
+    assert set(resolved.targets) == {"shape:SmileL", "shape:SmileR", "shape:Open"}
+    values = {"AU12_L": 0.5, "AU12_R": 0.8, "AU26": 0.75}
+    set_controls(obj, values)
+    ref = addon.core.mapping.evaluate.evaluate_targets(resolved, values)
+    assert obj.data.shape_keys.key_blocks["Open"].value == pytest.approx(float(ref["shape:Open"]), abs=1e-6)
+    assert float(ref["shape:Open"]) == pytest.approx(0.6 + 0.4)  # curve 0.6 plus the product 0.4, clamped
+    rig.remove_rig(obj)
+
+    prefs = bpy.context.preferences.addons[addon.__name__.removesuffix(".facs_rig")].preferences
+    prefs.user_presets_dir = str(tmp_path)
+    try:
+        bpy.context.view_layer.objects.active = obj
+        assert bpy.ops.facs.build_rig(preset="mine") == {"FINISHED"}
+        assert rig.rig_info(obj)["preset"] == "mine"
+    finally:
+        prefs.user_presets_dir = ""

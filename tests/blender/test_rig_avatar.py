@@ -68,7 +68,7 @@ def _names(preset, control: str) -> list[str]:
 
 
 def _expectation(control: str) -> tuple[tuple[str, ...], str]:
-    return EXPECT.get(control) or EXPECT[control.split("_")[0]]
+    return EXPECT.get(control) or EXPECT[control.split("_", maxsplit=1)[0]]
 
 
 def test_every_covered_au_moves_the_right_region_the_right_way(rigged) -> None:
@@ -132,8 +132,8 @@ def test_head_and_eye_positions(rigged) -> None:
 
 
 def test_remove_restores_the_avatar(rigged) -> None:
-    addon, obj, rig, controls = rigged
+    addon, obj, rig, _controls = rigged
     addon.blender.rig.remove_rig(obj)
-    assert not [k for k in obj.keys() if k.startswith("AU") or k == "facs_rig"]
+    assert not [k for k, _ in obj.items() if k.startswith("AU") or k == "facs_rig"]
     assert obj.data.shape_keys.animation_data is None and rig.animation_data is None
     assert all(pb.rotation_mode == "XYZ" and not any(pb.rotation_euler) for pb in rig.pose.bones)

@@ -209,3 +209,15 @@ def test_edited_samples_come_back_as_tracks() -> None:
     assert all(e.side == "R" for e in back.events)
     ref = evaluate(back, back.tracks[0].times, resolve=False).get("AU12_L")
     np.testing.assert_allclose(ref, back.tracks[0].values, atol=1e-6)
+
+
+def test_fast_events_far_into_a_long_timeline_are_sampled_rather_than_misplaced() -> None:
+    # At frame 36,000 single precision holds key times to 1/256 frame: a 1.2-frame rise would be off.
+    timeline = Timeline(events=[Event(12, 1.0, 1.0, 1.02, 1.02, 1.3),
+                                Event(12, 1.0, 600.0, 600.02, 600.02, 600.3)])
+    plan = plan_timeline(timeline, 60.0, 1.0)
+    keys = plan.keys["AU12_L"]
+    early = keys.x < 1000
+    assert GENERATED not in keys.kind[early]
+    assert GENERATED in keys.kind[~early]
+    _check_plan(timeline, 60.0, 1.0)

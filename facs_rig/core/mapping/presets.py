@@ -19,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ...paths import PRESETS
+from ..catalogue import controls, get_au
 from ..errors import FacsError
 from ..model import parse_control_name
 
@@ -210,8 +211,6 @@ class _Parser:
         return float(value)
 
     def control(self, name: str, jpath: str) -> str:
-        from ..catalogue import controls, get_au
-
         try:
             au, _channel = parse_control_name(name)
             valid = controls(get_au(au))

@@ -89,6 +89,8 @@ class ResolvedMapping:
     bone_orders: dict[str, str]
     """Euler order per driven bone: roll innermost, yaw outermost, in the bone's own axes."""
     coverage: Coverage
+    preset_path: str = ""
+    """The preset's file, so a rig can be resolved again from exactly the same data."""
 
 
 def shape_key(name: str) -> str:
@@ -196,6 +198,7 @@ def resolve(
         exclusions=exclusions,
         bone_orders={b: euler_order(bones[b]) for b in bone_names},
         coverage=cov,
+        preset_path=str(preset.path or ""),
     )
 
 

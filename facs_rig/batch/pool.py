@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Run render jobs in parallel worker processes on this machine.
+
+Blender is one instance per process, so parallelism means processes; the spawn start method gives
+each worker a clean interpreter (fork would copy a running Blender). Workers live for the whole
+batch and take jobs as they free up, so bpy is imported once per worker, not once per job.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from .jobs import RenderJob
+from .worker import run_job
+
+ResultCallback = Callable[[int, dict[str, Any]], None]
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def run_jobs(
+    jobs: Sequence[RenderJob], *, workers: int | None = None, on_result: ResultCallback | None = None
+) -> list[dict[str, Any]]:
+    """Render ``jobs`` in ``workers`` processes (default: one per core); results in job order.
+
+    ``on_result(index, result)`` is called in this process as each job finishes, for progress and
+    for writing the manifest as the batch goes.
+    """
+    results: list[dict[str, Any]] = [{} for _ in jobs]
+    if not jobs:
+        return results
+    count = min(workers or default_workers(), len(jobs))
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+        futures = {pool.submit(run_job, job.to_dict()): i for i, job in enumerate(jobs)}
+        for future in as_completed(futures):
+            index = futures[future]
+            try:
+                result = future.result()
+            except BrokenProcessPool as exc:  # a worker died (crash in Blender, out of memory)
+                job = jobs[index]
+                result = {"name": job.name, "status": "failed", "output": job.output,
+                          "error": f"worker process died: {exc}"}
+            results[index] = result
+            if on_result:
+                on_result(index, result)
+    return results

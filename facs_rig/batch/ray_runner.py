@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Run render jobs on a Ray cluster: one Ray task per job, each in a Ray worker process that
+imports bpy once and keeps it for the tasks after.
+
+The cluster's nodes need Python with the ``bpy`` wheel (the same Blender version) and ``ray``;
+facs_rig itself is shipped to them as the job's working directory. Job paths (avatars, timelines,
+outputs) must name shared storage every node sees, as on any render farm. ``address="local"``
+starts a private Ray instance on this machine (what the tests do).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..paths import ROOT
+from .jobs import JobError, RenderJob
+from .pool import ResultCallback
+from .worker import run_job
+
+EXCLUDES = [".git", ".venv*", ".cache", "out", "dist", "tests", "bench", "docs", "**/__pycache__"]
+
+
+def run_jobs_on_ray(
+    jobs: Sequence[RenderJob],
+    address: str,
+    *,
+    on_result: ResultCallback | None = None,
+    num_cpus: int | None = None,
+) -> list[dict[str, Any]]:
+    """Render ``jobs`` as Ray tasks on the cluster at ``address`` (``auto``, ``ray://host:10001``
+    or ``local``); results in job order, ``on_result`` called as each finishes."""
+    try:
+        import ray
+    except ImportError:
+        raise JobError("--ray needs the 'ray' package: pip install ray (in the Python that has bpy)") from None
+    runtime_env = {"working_dir": str(ROOT), "excludes": EXCLUDES}
+    options: dict[str, Any] = {"runtime_env": runtime_env, "log_to_driver": False}
+    if address == "local":
+        options.update(num_cpus=num_cpus, include_dashboard=False)
+    else:
+        options["address"] = address
+    started = not ray.is_initialized()
+    if started:
+        try:
+            ray.init(**options)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise JobError(f"cannot reach the Ray cluster at {address!r}: {exc}") from None
+    try:
+        task = ray.remote(num_cpus=1, max_retries=0)(run_job)
+        pending = {task.remote(job.to_dict()): i for i, job in enumerate(jobs)}
+        results: list[dict[str, Any]] = [{} for _ in jobs]
+        while pending:
+            done, _ = ray.wait(list(pending), num_returns=1)
+            index = pending.pop(done[0])
+            try:
+                result = ray.get(done[0])
+            except ray.exceptions.RayError as exc:
+                job = jobs[index]
+                result = {"name": job.name, "status": "failed", "output": job.output,
+                          "error": f"Ray task failed: {str(exc).splitlines()[0]}"}
+            results[index] = result
+            if on_result:
+                on_result(index, result)
+        return results
+    finally:
+        if started:
+            ray.shutdown()

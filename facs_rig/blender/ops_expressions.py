@@ -1,0 +1,283 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Operators that put FACS codes and expressions on the face, and load a timeline into the panel.
+
+A code or expression is read exactly as a timeline event (:func:`..core.timeline.from_dict`), so
+the panel and timeline files agree on what ``surprise`` at C or ``G7D`` means: letters written in
+the code win, the chosen intensity fills the AUs without one, the user's scale turns letters into
+values.
+
+*Set Pose* writes the control values now (no keys). *Insert Event* adds one event whose apex is
+the current frame, with the onset, hold and offset of the preferences, to facs_rig's animation of
+the face: the animation is read back as a timeline (what Export writes), the event is added and
+the whole is applied again, so overlapping events combine as in a timeline file (``max``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import bpy
+
+from ..core.catalogue import channels_for_side
+from ..core.errors import FacsError, TimelineError
+from ..core.intensity import LETTERS, IntensityScale
+from ..core.model import Event, Timeline, Track, control_name
+from ..core.timeline import FORMAT, VERSION, from_dict, load
+from ..core.timing import time_span
+from . import keyframer
+from .preferences import event_timing, intensity_scale
+from .props import face, face_controls, set_report, settings
+
+Phases = tuple[float, float, float, float]
+
+
+def code_events(expression: str, code: str, letter: str, scale: IntensityScale, *,
+                times: Phases = (0.0, 0.0, 0.0, 0.0), ease: str = "smooth") -> tuple[list[Event], list[str]]:
+    """The events of one expression or code at ``letter``, timed onset/apex/apex_end/offset.
+
+    Raises :class:`FacsError` with the reason alone (no JSON path: the user typed a code, not a file).
+    """
+    if bool(expression) == bool(code):
+        raise FacsError("give either an expression or a FACS code such as 1+2+5B+26")
+    what = {"expression": expression} if expression else {"code": code}
+    event = {**what, "intensity": letter, "ease": ease, **dict(zip(("onset", "apex", "apex_end", "offset"),
+                                                                    times, strict=True))}
+    doc = {"format": FORMAT, "version": VERSION, "intensity_scale": scale.spec(), "events": [event]}
+    try:
+        timeline = from_dict(doc)
+    except TimelineError as exc:
+        raise FacsError("; ".join(p.message for p in exc.errors)) from None
+    return timeline.events, [w.split(": ", 1)[-1] for w in timeline.warnings]
+
+
+def pose_values(events: list[Event]) -> dict[str, float]:
+    """Control values of events at their apex; where two events share a control the larger wins."""
+    values: dict[str, float] = {}
+    for event in events:
+        for channel in channels_for_side(event.au, event.side):
+            name = control_name(event.au, channel)
+            values[name] = max(values.get(name, 0.0), event.intensity)
+    return values
+
+
+def _what(expression: str, code: str, letter: str) -> str:
+    return f"{expression} at {letter}" if expression else code
+
+
+class _CodeOperator:
+    """Properties and poll shared by the two operators that play a code or an expression."""
+
+    expression: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Expression", description="Name from the expression library (surprise, polite_smile, ...)")
+    code: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="FACS Code", description="A FACS score such as 1+2+5B+26 (instead of an expression)")
+    intensity: bpy.props.EnumProperty(  # type: ignore[valid-type]
+        name="Intensity", description="Letter for AUs without their own",
+        items=[(letter, letter, f"Intensity {letter}") for letter in LETTERS], default="C")
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        if not face_controls(face(context)):
+            cls.poll_message_set("The face has no AU controls: build a FACS rig first")  # type: ignore[attr-defined]
+            return False
+        return True
+
+    def _check_face(self, obj: bpy.types.Object, values: dict[str, float]) -> list[str]:
+        """The controls the code needs that the face lacks; an error when it has none of them."""
+        missing = [c for c in values if c not in face_controls(obj)]
+        if len(missing) == len(values):
+            what = _what(self.expression, self.code, self.intensity)  # type: ignore[attr-defined]
+            raise FacsError(f"{obj.name} has no control for any AU of {what}")
+        return missing
+
+
+class FACS_OT_apply_expression(_CodeOperator, bpy.types.Operator):
+    """Set the face's AU controls to an expression or FACS code (no keys)"""
+
+    bl_idname = "facs.apply_expression"
+    bl_label = "Set FACS Pose"
+    bl_options = {"REGISTER", "UNDO"}
+
+    replace: bpy.props.BoolProperty(  # type: ignore[valid-type]
+        name="Replace Pose", default=True, description="Put every other AU control back to 0")
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        obj = face(context)
+        try:
+            events, warnings = code_events(self.expression, self.code.strip(), self.intensity,
+                                           intensity_scale(context))
+            values = pose_values(events)
+            missing = self._check_face(obj, values)
+        except FacsError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        if missing:
+            self.report({"WARNING"}, f"{obj.name} has no control for {', '.join(missing)}: left out")
+        present = face_controls(obj)
+        for control in present:
+            if control in values:
+                obj[control] = values[control]
+            elif self.replace:
+                obj[control] = 0.0
+        obj.update_tag()
+        for warning in warnings:
+            self.report({"WARNING"}, warning)
+        shown = sum(c in present for c in values)
+        self.report({"INFO"}, f"{_what(self.expression, self.code, self.intensity)}: set {shown} AU controls")
+        return {"FINISHED"}
+
+
+def _applied(obj: bpy.types.Object) -> dict[str, Any]:
+    """The keyframer's record of the last apply (mode, start frame), {} when none."""
+    try:
+        state = json.loads(obj.get(keyframer.STATE, "{}"))
+    except (TypeError, json.JSONDecodeError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def _shifted(timeline: Timeline, seconds: float) -> Timeline:
+    """The same timeline ``seconds`` later (to make room for an event before its start)."""
+    if not seconds:
+        return timeline
+    events = [replace(e, onset=e.onset + seconds, apex=e.apex + seconds, apex_end=e.apex_end + seconds,
+                      offset=e.offset + seconds) for e in timeline.events]
+    tracks = [Track(t.au, t.side, t.times + seconds, t.values, t.source) for t in timeline.tracks]
+    return replace(timeline, events=events, tracks=tracks, warnings=[])
+
+
+class FACS_OT_insert_event(_CodeOperator, bpy.types.Operator):
+    """Add an expression or FACS code to the face's animation as an event peaking at the current frame"""
+
+    bl_idname = "facs.insert_event"
+    bl_label = "Insert FACS Event"
+    bl_options = {"REGISTER", "UNDO"}
+
+    frame: bpy.props.IntProperty(  # type: ignore[valid-type]
+        name="Apex Frame", description="Frame the event peaks at (default: the current frame)")
+    onset: bpy.props.FloatProperty(  # type: ignore[valid-type]
+        name="Onset", min=0.0, soft_max=4.0, unit="TIME_ABSOLUTE",
+        description="Seconds from start to apex (default: from the preferences)")
+    hold: bpy.props.FloatProperty(  # type: ignore[valid-type]
+        name="Hold", min=0.0, soft_max=4.0, unit="TIME_ABSOLUTE",
+        description="Seconds at the apex (default: from the preferences)")
+    offset: bpy.props.FloatProperty(  # type: ignore[valid-type]
+        name="Offset", min=0.0, soft_max=4.0, unit="TIME_ABSOLUTE",
+        description="Seconds from the end of the apex back to neutral (default: from the preferences)")
+    ease: bpy.props.EnumProperty(  # type: ignore[valid-type]
+        name="Ease", items=(("smooth", "Smooth", "Cubic ease in-out"), ("linear", "Linear", "Constant speed")),
+        description="Shape of onset and offset (default: from the preferences)")
+
+    def _defaults(self, context: bpy.types.Context) -> None:
+        """Fill what the caller left unset from the scene and the preferences (kept for redo)."""
+        onset, hold, offset, ease = event_timing(context)
+        defaults = {"frame": context.scene.frame_current, "onset": onset, "hold": hold, "offset": offset,
+                    "ease": ease}
+        for name, value in defaults.items():
+            if not self.properties.is_property_set(name):
+                setattr(self, name, value)
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        obj, scene = face(context), context.scene
+        self._defaults(context)
+        state = _applied(obj)
+        fps = keyframer.scene_fps(scene)
+        start = float(state.get("start_frame", scene.frame_start))
+        apex = (self.frame - start) / fps
+        times = (apex - self.onset, apex, apex + self.hold, apex + self.hold + self.offset)
+        shift = max(0.0, -times[0])  # an onset before the animation's start moves the start
+        try:
+            events, _ = code_events(self.expression, self.code.strip(), self.intensity, intensity_scale(context),
+                                    times=tuple(t + shift for t in times), ease=self.ease)  # type: ignore[arg-type]
+            self._check_face(obj, pose_values(events))
+            existing = (keyframer.export_timeline(obj, scene=scene) if keyframer.has_animation(obj)
+                        else Timeline(name=f"{obj.name} events"))
+        except FacsError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        existing = _shifted(existing, shift)
+        timeline = replace(existing, events=[*existing.events, *events], warnings=[])
+        wm = context.window_manager
+        wm.progress_begin(0, 100)
+        try:
+            result = keyframer.apply_timeline(
+                obj, timeline, mode=state.get("mode", "LIVE"), scene=scene, start_frame=start - shift * fps,
+                progress=lambda f: wm.progress_update(int(100 * f)))
+        except FacsError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        finally:
+            wm.progress_end()
+        for warning in result.warnings:
+            self.report({"WARNING"}, warning)
+        end = result.frame_end
+        late = f"; it ends at frame {end}, after the scene's end {scene.frame_end}" if end > scene.frame_end else ""
+        self.report({"INFO"}, f"{_what(self.expression, self.code, self.intensity)}: event peaking at frame "
+                              f"{self.frame} on {obj.name} ({len(timeline.events)} events in all){late}")
+        return {"FINISHED"}
+
+
+def check_timeline(state: Any, filepath: str) -> TimelineError | None:
+    """Validate a timeline file into the panel's report; the error when it does not load."""
+    state.timeline_path = filepath
+    state.timeline_checked = filepath
+    path = bpy.path.abspath(filepath)
+    try:
+        timeline = load(path)
+    except TimelineError as exc:
+        state.timeline_ok = False
+        n_errors, n_warnings = len(exc.errors), len(exc.warnings)
+        state.timeline_summary = (f"{Path(path).name}: {n_errors} error{'s' * (n_errors != 1)}, "
+                                  f"{n_warnings} warning{'s' * (n_warnings != 1)}")
+        set_report(state.timeline_report, [("ERROR", str(p)) for p in exc.errors]
+                   + [("WARNING", str(p)) for p in exc.warnings])
+        return exc
+    start, end = time_span(timeline)
+    state.timeline_ok = True
+    n_warnings = len(timeline.warnings)
+    state.timeline_summary = (f"{timeline.name}: {len(timeline.events)} events, {len(timeline.tracks)} tracks, "
+                              f"{start:g}-{end:g} s, {n_warnings} warning{'s' * (n_warnings != 1)}")
+    set_report(state.timeline_report, [("WARNING", w) for w in timeline.warnings])
+    return None
+
+
+class FACS_OT_load_timeline(bpy.types.Operator):
+    """Choose a FACS timeline file and check it; the panel lists its errors and warnings"""
+
+    bl_idname = "facs.load_timeline"
+    bl_label = "Load FACS Timeline"
+    bl_options = {"REGISTER", "UNDO"}
+
+    filepath: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Timeline", description="facs-timeline JSON file", subtype="FILE_PATH")
+    filter_glob: bpy.props.StringProperty(default="*.json", options={"HIDDEN"})  # type: ignore[valid-type]
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        return settings(context) is not None
+
+    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
+        if self.filepath:
+            return self.execute(context)
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        if not self.filepath:
+            self.report({"ERROR"}, "No timeline file given")
+            return {"CANCELLED"}
+        state = settings(context)
+        error = check_timeline(state, self.filepath)
+        for line in state.timeline_report:
+            self.report({line.severity}, line.text)
+        if error is not None:
+            self.report({"ERROR"}, f"{state.timeline_summary} (listed in the FACS panel)")
+            return {"CANCELLED"}
+        self.report({"INFO"}, state.timeline_summary)
+        return {"FINISHED"}
+
+
+CLASSES = (FACS_OT_apply_expression, FACS_OT_insert_event, FACS_OT_load_timeline)

@@ -1,0 +1,173 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Render buttons: a still, the animation (with AU labels) and the AU atlas, to a chosen path.
+
+They render the scene as it is set up (engine, resolution, camera) and change nothing in the file
+(render settings and AU values are put back), so they are not undo steps.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import bpy
+
+from ..batch.jobs import JobError, output_kind
+from ..core.errors import FacsError
+from .addon import preferences
+from .atlas import DEFAULT_LEVELS, render_atlas
+from .render import controlled_objects, render_scene
+from .render_progress import Progress
+
+
+def _resolve(path: str) -> Path:
+    """An absolute output path; ``//`` paths need a saved file to be relative to."""
+    if path.startswith("//") and not bpy.data.filepath:
+        raise JobError(f"{path} is relative to the .blend file: save the file first or give a full path")
+    return Path(bpy.path.abspath(path))
+
+
+def _face(context: bpy.types.Context) -> bpy.types.Object | None:
+    """The active object if it is a rigged face, else the scene's first one."""
+    active = context.active_object
+    if active is not None and active in controlled_objects(context.scene):
+        return active
+    faces = controlled_objects(context.scene)
+    return faces[0] if faces else None
+
+
+def _progress(context: bpy.types.Context, total: int) -> Progress:
+    """Progress on the window manager's cursor counter (nothing to show in background mode)."""
+    wm = context.window_manager
+    if context.window is not None:
+        wm.progress_begin(0, total)
+
+    def update(done: int, _total: int, _text: str) -> None:
+        if context.window is not None:
+            wm.progress_update(done)
+
+    return Progress(total, callback=update)
+
+
+def _finish(context: bpy.types.Context) -> None:
+    if context.window is not None:
+        context.window_manager.progress_end()
+
+
+class _RenderOperator:
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        if context.scene is None or context.scene.camera is None:
+            cls.poll_message_set("The scene needs a camera to render from")
+            return False
+        return True
+
+
+class FACS_OT_render_still(_RenderOperator, bpy.types.Operator):
+    """Render the current frame to a PNG file"""
+
+    bl_idname = "facs.render_still"
+    bl_label = "Render Still"
+    bl_options = {"REGISTER"}
+
+    filepath: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Output", description="PNG file to write", subtype="FILE_PATH", default="//facs_still.png"
+    )
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        try:
+            path = _resolve(self.filepath)
+            if output_kind(path) != "still":
+                raise JobError(f"{path}: a still is written as a .png file")
+            frame = context.scene.frame_current
+            render_scene(context.scene, path, frames=(frame, frame), quiet=False,
+                         progress=_progress(context, 1))
+        except (JobError, FacsError, RuntimeError) as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        finally:
+            _finish(context)
+        self.report({"INFO"}, f"Wrote {path}")
+        return {"FINISHED"}
+
+
+class FACS_OT_render_animation(_RenderOperator, bpy.types.Operator):
+    """Render the scene's frame range to an MP4 or a folder of PNG frames, with AU labels"""
+
+    bl_idname = "facs.render_animation"
+    bl_label = "Render Animation"
+    bl_options = {"REGISTER"}
+
+    filepath: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Output",
+        description="An .mp4 file (H.264 video) or a folder (PNG frames)",
+        subtype="FILE_PATH",
+        default="//facs_animation.mp4",
+    )
+    labels: bpy.props.BoolProperty(  # type: ignore[valid-type]
+        name="AU Labels",
+        description="Also write each frame's AU values as an OpenFace-style CSV beside the output",
+        default=True,
+    )
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        scene = context.scene
+        try:
+            path = _resolve(self.filepath)
+            if output_kind(path) == "still":
+                raise JobError(f"{path}: an animation is written as an .mp4 file or a folder")
+            labels = None
+            if self.labels and controlled_objects(scene):
+                labels = path.with_name(f"{path.stem or path.name}_labels.csv")
+            total = scene.frame_end - scene.frame_start + 1
+            result = render_scene(scene, path, labels=labels, quiet=False, progress=_progress(context, total))
+        except (JobError, FacsError, RuntimeError) as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        finally:
+            _finish(context)
+        extra = f" and {result.labels.name}" if result.labels else ""
+        self.report({"INFO"}, f"Wrote {path} ({len(result.frames)} frames){extra}")
+        return {"FINISHED"}
+
+
+class FACS_OT_render_atlas(_RenderOperator, bpy.types.Operator):
+    """Render a labelled contact sheet of the rig's action units at chosen intensities"""
+
+    bl_idname = "facs.render_atlas"
+    bl_label = "Render AU Atlas"
+    bl_options = {"REGISTER"}
+
+    filepath: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Output", description="PNG file to write", subtype="FILE_PATH", default="//facs_atlas.png"
+    )
+    levels: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Levels", description="Intensity letters shown beside the neutral face, e.g. A,C,E",
+        default=",".join(DEFAULT_LEVELS),
+    )
+    tile: bpy.props.IntProperty(  # type: ignore[valid-type]
+        name="Tile Size", description="Width of each face in pixels", default=256, min=32, max=2048
+    )
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        if not super().poll(context):
+            return False
+        if _face(context) is None:
+            cls.poll_message_set("The scene has no face with a FACS rig")
+            return False
+        return True
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        levels = tuple(x.strip().upper() for x in self.levels.split(",") if x.strip())
+        prefs = preferences(context)
+        try:
+            path = render_atlas(context.scene, _resolve(self.filepath), obj=_face(context), levels=levels,
+                                scale=getattr(prefs, "intensity_scale", None), tile=self.tile, quiet=False)
+        except (JobError, FacsError, RuntimeError) as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"Wrote {path}")
+        return {"FINISHED"}
+
+
+CLASSES = (FACS_OT_render_still, FACS_OT_render_animation, FACS_OT_render_atlas)

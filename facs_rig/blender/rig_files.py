@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Open an avatar for rigging from the command line: the built-in head or a .blend, .glb/.gltf,
+.fbx or .obj file, and pick the face mesh and its armature in it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import bpy
+
+from ..core.errors import FacsError
+from .rig import find_armature
+
+SCENE_FILES = (".blend",)
+IMPORTERS = {".glb": "gltf", ".gltf": "gltf", ".fbx": "fbx", ".obj": "obj"}
+SUFFIXES = (*SCENE_FILES, *IMPORTERS)
+
+
+@dataclass(frozen=True)
+class OpenedAvatar:
+    mesh: bpy.types.Object
+    armature: bpy.types.Object | None
+    source: str
+
+
+def _import(path: Path, kind: str) -> None:
+    if kind == "obj":
+        bpy.ops.wm.obj_import(filepath=str(path))
+        return
+    import addon_utils
+
+    addon_utils.enable("io_scene_gltf2" if kind == "gltf" else "io_scene_fbx", default_set=False)
+    if kind == "gltf":
+        bpy.ops.import_scene.gltf(filepath=str(path))
+    else:
+        bpy.ops.import_scene.fbx(filepath=str(path))
+
+
+def face_mesh(objects: list[bpy.types.Object], name: str = "") -> bpy.types.Object | None:
+    """The mesh named ``name``, else the one with the most shape keys (then the most vertices)."""
+    meshes = [ob for ob in objects if ob.type == "MESH"]
+    if name:
+        return next((ob for ob in meshes if ob.name == name), None)
+
+    def rank(ob: bpy.types.Object) -> tuple[int, int]:
+        keys = ob.data.shape_keys
+        return (len(keys.key_blocks) if keys else 0, len(ob.data.vertices))
+
+    return max(meshes, key=rank, default=None)
+
+
+def open_avatar(avatar: str, object_name: str = "") -> OpenedAvatar:
+    """Replace the current file with ``avatar`` (``"default"`` or a path) and return its face mesh
+    and armature. Raises :class:`FacsError` naming the file when it cannot."""
+    if avatar == "default":
+        bpy.ops.wm.read_homefile(use_empty=True)
+        from .avatar import create_default_avatar
+
+        made = create_default_avatar(bpy.context, studio=False)
+        return OpenedAvatar(made.mesh, made.rig, "default")
+    path = Path(avatar).expanduser()
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise FacsError(f"{path}: avatar files are {', '.join(SUFFIXES)} (or 'default'), not {suffix!r}")
+    if not path.is_file():
+        raise FacsError(f"{path}: no such file")
+    if suffix in SCENE_FILES:
+        bpy.ops.wm.open_mainfile(filepath=str(path.resolve()), load_ui=False)
+    else:
+        bpy.ops.wm.read_homefile(use_empty=True)
+        _import(path, IMPORTERS[suffix])
+    objects = list(bpy.context.scene.objects)
+    mesh = face_mesh(objects, object_name)
+    if mesh is None:
+        meshes = ", ".join(ob.name for ob in objects if ob.type == "MESH") or "none"
+        wanted = f"named {object_name!r}" if object_name else "at all"
+        raise FacsError(f"{path}: no mesh object {wanted} (meshes: {meshes})")
+    armature = find_armature(mesh)
+    if armature is None:
+        armatures = [ob for ob in objects if ob.type == "ARMATURE"]
+        armature = armatures[0] if len(armatures) == 1 else None
+    return OpenedAvatar(mesh, armature, str(path))

@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""``python -m facs_rig convert``: writes a loadable timeline, or an error and nothing at all."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from facs_rig.cli import main
+from facs_rig.core.timeline import load
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_convert_writes_a_timeline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "face.json"
+    assert main(["convert", str(FIXTURES / "openface_small.csv"), "-o", str(out)]) == 0
+    timeline = load(out)
+    assert {t.au for t in timeline.tracks} >= {1, 12, 45, 51, 61}
+    assert timeline.meta["import"]["format"] == "openface"
+    printed = capsys.readouterr().out
+    assert "OpenFace 2.x CSV" in printed and f"wrote {out}" in printed
+
+
+def test_convert_events_and_explicit_format(tmp_path: Path) -> None:
+    out = tmp_path / "sheet.json"
+    assert main(["convert", str(FIXTURES / "casme_sheet.csv"), "-o", str(out), "--from", "events",
+                 "--fps", "100", "--clip", "EP03_02", "-q"]) == 0
+    timeline = load(out)
+    assert {e.au for e in timeline.events} == {6, 12}
+    assert max(e.offset for e in timeline.events) == pytest.approx(0.4)
+
+
+def test_bad_input_leaves_the_output_untouched(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.csv"
+    lines = (FIXTURES / "openface_small.csv").read_text().splitlines()
+    bad.write_text("\n".join([*lines[:-1], lines[-1][:30]]) + "\n")
+    fresh = tmp_path / "fresh.json"
+    assert main(["convert", str(bad), "-o", str(fresh)]) == 2
+    assert not fresh.exists()
+    existing = tmp_path / "existing.json"
+    existing.write_text("keep me")
+    assert main(["convert", str(bad), "-o", str(existing)]) == 2
+    assert existing.read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "existing.json"]
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "bad.csv, line 7" in err[0] and "truncated" in err[0]
+
+
+def test_output_folder_must_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "nowhere" / "face.json"
+    assert main(["convert", str(FIXTURES / "openface_small.csv"), "-o", str(out)]) == 2
+    assert "no such folder" in capsys.readouterr().err
+
+
+def test_command_line_entry(tmp_path: Path) -> None:
+    out = tmp_path / "a2f.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "facs_rig", "convert", str(FIXTURES / "audio2face_small.json"), "-o", str(out)],
+        cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "blendshape fit residual" in done.stdout
+    assert load(out).fps == 30.0

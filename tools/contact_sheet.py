@@ -1,0 +1,175 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Contact sheet of the default avatar: neutral and the seven basic emotions, set directly with
+shape-key weights, rendered with Workbench and with Cycles into one labelled grid per engine.
+
+The weights follow the FACS prototypes (shared/FACS.md section 5) through the ARKit table (section 6):
+happiness 6+12, sadness 1+4+15, surprise 1+2+5B+26, fear 1+2+4+5+20+26 (with MakeHuman's platysma
+unit for the neck), anger 4+5+7+23, disgust 9+15+16, contempt R12A+R14A.
+
+Run: ``.venv/bin/python tools/contact_sheet.py`` -> ``out/contact_sheet_workbench.png`` and
+``out/contact_sheet_cycles.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import bpy
+
+from facs_rig.blender.avatar import create_default_avatar
+
+BOTH = ("Left", "Right")
+EXPRESSIONS: dict[str, dict[str, float]] = {
+    "neutral": {},
+    "happiness": {
+        **{f"cheekSquint{s}": 0.8 for s in BOTH},
+        **{f"mouthSmile{s}": 0.9 for s in BOTH},
+        **{f"eyeSquint{s}": 0.25 for s in BOTH},
+    },
+    "sadness": {
+        "browInnerUp": 0.9,
+        **{f"browDown{s}": 0.35 for s in BOTH},
+        **{f"mouthFrown{s}": 0.8 for s in BOTH},
+        "mouthShrugLower": 0.3,
+        **{f"eyeBlink{s}": 0.15 for s in BOTH},
+    },
+    "surprise": {
+        "browInnerUp": 1.0,
+        **{f"browOuterUp{s}": 1.0 for s in BOTH},
+        **{f"eyeWide{s}": 0.6 for s in BOTH},
+        "jawOpen": 0.45,
+    },
+    "fear": {
+        "browInnerUp": 0.9,
+        **{f"browOuterUp{s}": 0.5 for s in BOTH},
+        **{f"browDown{s}": 0.35 for s in BOTH},
+        **{f"eyeWide{s}": 0.9 for s in BOTH},
+        **{f"mouthStretch{s}": 0.7 for s in BOTH},
+        "jawOpen": 0.25,
+        "mh_neck-platysma": 0.6,
+    },
+    "anger": {
+        **{f"browDown{s}": 1.0 for s in BOTH},
+        **{f"eyeWide{s}": 0.25 for s in BOTH},
+        **{f"eyeSquint{s}": 0.5 for s in BOTH},
+        **{f"mouthPress{s}": 0.7 for s in BOTH},
+        **{f"mouthFrown{s}": 0.2 for s in BOTH},
+    },
+    "disgust": {
+        **{f"noseSneer{s}": 1.0 for s in BOTH},
+        **{f"mouthUpperUp{s}": 0.6 for s in BOTH},
+        **{f"mouthFrown{s}": 0.5 for s in BOTH},
+        **{f"mouthLowerDown{s}": 0.4 for s in BOTH},
+        **{f"browDown{s}": 0.3 for s in BOTH},
+        **{f"cheekSquint{s}": 0.3 for s in BOTH},
+    },
+    "contempt": {"mouthSmileRight": 0.45, "mouthDimpleRight": 0.6},
+}
+COLUMNS = 4
+
+
+def label(camera: bpy.types.Object, text: str) -> bpy.types.Object:
+    """A white caption in the frame's top-left corner, parented to the camera."""
+    curve = bpy.data.curves.new("caption", "FONT")
+    curve.body = text
+    depth = 0.5
+    half_h = depth * math.tan(math.atan(camera.data.sensor_height / 2 / camera.data.lens))
+    curve.size = half_h * 0.14
+    ob = bpy.data.objects.new("caption", curve)
+    bpy.context.scene.collection.objects.link(ob)
+    ob.parent = camera
+    ob.location = (-half_h * 0.7, half_h * 0.82, -depth)
+    mat = bpy.data.materials.new("caption")
+    mat.diffuse_color = (1.0, 1.0, 1.0, 1.0)
+    if mat.node_tree is None:  # Blender 4.x
+        mat.use_nodes = True
+    nodes = mat.node_tree.nodes
+    bsdf = next(n for n in nodes if n.type == "BSDF_PRINCIPLED")
+    bsdf.inputs["Emission Color"].default_value = (1.0, 1.0, 1.0, 1.0)
+    bsdf.inputs["Emission Strength"].default_value = 3.0
+    curve.materials.append(mat)
+    return ob
+
+
+def render_cells(engine: str, size: tuple[int, int], samples: int, variant: str | None) -> list[np.ndarray]:
+    bpy.ops.wm.read_homefile(use_empty=True)
+    avatar = create_default_avatar(bpy.context, variant=variant)
+    scene = bpy.context.scene
+    scene.render.resolution_x, scene.render.resolution_y = size
+    scene.render.resolution_percentage = 100
+    scene.render.image_settings.file_format = "PNG"
+    if engine == "CYCLES":
+        scene.render.engine = "CYCLES"
+        scene.cycles.device = "CPU"
+        scene.cycles.samples = samples
+        scene.cycles.use_denoising = True
+    else:
+        scene.render.engine = "BLENDER_WORKBENCH"
+        scene.display.shading.light = "STUDIO"
+    keys = avatar.mesh.data.shape_keys.key_blocks
+    cells = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, weights in EXPRESSIONS.items():
+            for key in keys[1:]:
+                key.value = weights.get(key.name, 0.0)
+            missing = sorted(set(weights) - set(keys.keys()))
+            if missing:
+                sys.exit(f"contact_sheet: the avatar has no shape keys {missing}")
+            caption = label(avatar.camera, name)
+            scene.render.filepath = str(Path(tmp) / f"{name}.png")
+            bpy.ops.render.render(write_still=True)
+            bpy.data.objects.remove(caption)
+            image = bpy.data.images.load(scene.render.filepath)
+            cells.append(np.array(image.pixels[:], dtype=np.float32).reshape(size[1], size[0], 4))
+            bpy.data.images.remove(image)
+    return cells
+
+
+def save_grid(cells: list[np.ndarray], path: Path) -> None:
+    h, w = cells[0].shape[:2]
+    rows = math.ceil(len(cells) / COLUMNS)
+    grid = np.ones((rows * h, COLUMNS * w, 4), dtype=np.float32)
+    for i, cell in enumerate(cells):
+        r, c = divmod(i, COLUMNS)
+        grid[(rows - 1 - r) * h : (rows - r) * h, c * w : (c + 1) * w] = cell  # Blender rows go up
+    image = bpy.data.images.new("contact_sheet", COLUMNS * w, rows * h, alpha=True)
+    image.pixels.foreach_set(grid.ravel())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.filepath_raw = str(path)
+    image.file_format = "PNG"
+    image.save()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--output-dir", type=Path, default=Path("out"))
+    parser.add_argument(
+        "--engines", nargs="+", default=["workbench", "cycles"], choices=["workbench", "cycles"]
+    )
+    parser.add_argument("--size", default="360x450", help="cell size WxH in pixels")
+    parser.add_argument("--samples", type=int, default=32, help="Cycles samples per cell")
+    parser.add_argument("--variant", help="expression-unit variant (default: the asset's, 'mixed')")
+    args = parser.parse_args()
+    size = tuple(int(v) for v in args.size.lower().split("x"))
+    for engine in args.engines:
+        start = time.perf_counter()
+        cells = render_cells(
+            engine.upper() if engine == "cycles" else "WORKBENCH", size, args.samples, args.variant
+        )
+        path = args.output_dir / f"contact_sheet_{engine}.png"
+        save_grid(cells, path)
+        print(f"contact_sheet: {path} ({len(cells)} cells, {time.perf_counter() - start:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
