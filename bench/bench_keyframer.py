@@ -110,7 +110,7 @@ def main() -> int:
 
     # The naive way, on the same per-frame values, with the drivers muted as bake leaves them.
     plan = plan_timeline(timeline, float(FPS), float(scene.frame_start))
-    baked = keyframer._bake_targets(mesh, plan)  # the values bake wrote, computed the same way
+    baked = keyframer.bake_targets(mesh, plan)  # the values bake wrote, computed the same way
     keyframer.clear_animation(mesh)
     for anim in (mesh.data.shape_keys.animation_data, rig.animation_data):
         for driver in anim.drivers if anim else []:

@@ -2,10 +2,11 @@
 """Run render jobs on a Ray cluster: one Ray task per job, each in a Ray worker process that
 imports bpy once and keeps it for the tasks after.
 
-The cluster's nodes need Python with the ``bpy`` wheel (the same Blender version) and ``ray``;
-facs_rig itself is shipped to them as the job's working directory. Job paths (avatars, timelines,
-outputs) must name shared storage every node sees, as on any render farm. ``address="local"``
-starts a private Ray instance on this machine (what the tests do).
+The cluster's nodes need Python with the ``bpy`` wheel (the same Blender version) and ``ray``, and
+must see this facs_rig (with its built assets) and the job's files (avatars, timelines, outputs)
+at the same paths: shared storage, as on any render farm. The workers import facs_rig from there
+(``PYTHONPATH``); nothing is uploaded. ``address="local"`` starts a private Ray instance on this
+machine (what the tests do).
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from ..paths import ROOT
 from .jobs import JobError, RenderJob
 from .pool import ResultCallback
 from .worker import run_job
-
-EXCLUDES = [".git", ".venv*", ".cache", "out", "dist", "tests", "bench", "docs", "**/__pycache__"]
 
 
 def run_jobs_on_ray(
@@ -33,8 +32,8 @@ def run_jobs_on_ray(
     try:
         import ray
     except ImportError:
-        raise JobError("--ray needs the 'ray' package: pip install ray (in the Python that has bpy)") from None
-    runtime_env = {"working_dir": str(ROOT), "excludes": EXCLUDES}
+        raise JobError("--ray needs the 'ray' package: pip install ray (beside bpy)") from None
+    runtime_env = {"env_vars": {"PYTHONPATH": str(ROOT)}}
     options: dict[str, Any] = {"runtime_env": runtime_env, "log_to_driver": False}
     if address == "local":
         options.update(num_cpus=num_cpus, include_dashboard=False)
@@ -66,3 +65,4 @@ def run_jobs_on_ray(
     finally:
         if started:
             ray.shutdown()
+

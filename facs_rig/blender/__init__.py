@@ -6,15 +6,30 @@ from __future__ import annotations
 
 import bpy
 
-from . import avatar_operator, ops_render, ops_timeline, panel, preferences, rig
+from . import (
+    avatar_operator,
+    ops_controls,
+    ops_expressions,
+    ops_import,
+    ops_render,
+    ops_timeline,
+    panel,
+    preferences,
+    props,
+    rig,
+)
 
 CLASSES: tuple[type, ...] = (
     preferences.FacsRigPreferences,
+    *props.CLASSES,
     *ops_timeline.CLASSES,
     *rig.CLASSES,
     avatar_operator.FACS_OT_add_default_head,
     *ops_render.CLASSES,
-    panel.FACS_PT_main,
+    *ops_controls.CLASSES,
+    *ops_expressions.CLASSES,
+    *ops_import.CLASSES,
+    *panel.CLASSES,
 )
 
 

@@ -74,7 +74,7 @@ class ApplyResult:
 
 
 @dataclass
-class _Baked:
+class BakedChannel:
     """One baked channel: where it goes and its value at every frame of the plan."""
 
     id_data: bpy.types.ID
@@ -165,7 +165,7 @@ def _check_free(writes: Sequence[tuple[bpy.types.ID, str, int]]) -> None:
             "delete those F-curves (or move them to another action) and apply again")
 
 
-def _bake_targets(obj: bpy.types.Object, plan: CurvePlan) -> list[_Baked]:
+def bake_targets(obj: bpy.types.Object, plan: CurvePlan) -> list[BakedChannel]:
     """Per-frame values of every shape key and bone channel the rig drives, from the rig's mapping
     (:func:`..core.mapping.evaluate.evaluate_targets`, what its drivers compute). Controls the
     timeline does not move count with their current value, as the drivers would see them."""
@@ -193,7 +193,8 @@ def _bake_targets(obj: bpy.types.Object, plan: CurvePlan) -> list[_Baked]:
             owner, path, index = armature, f'pose.bones["{name}"].rotation_euler', target.index
             driven = (path, index) in bone_paths
         if driven and owner is not None:
-            baked.append(_Baked(owner, path, index, np.broadcast_to(targets[target_key], plan.frames.shape)))
+            values = np.broadcast_to(targets[target_key], plan.frames.shape)
+            baked.append(BakedChannel(owner, path, index, values))
     return baked
 
 
@@ -218,7 +219,7 @@ def _remove_ours(obj: bpy.types.Object) -> tuple[int, set[str]]:
     return removed, controls
 
 
-def _mute_drivers(obj: bpy.types.Object, baked: Sequence[_Baked]) -> list[list]:
+def _mute_drivers(obj: bpy.types.Object, baked: Sequence[BakedChannel]) -> list[list]:
     """Mute the drivers that read this rig's controls on the baked channels (the user's stay)."""
     roles = {i.as_pointer(): role for role, i in _animated_ids(obj).items()}
     muted = []
@@ -274,7 +275,7 @@ def apply_timeline(
     missing = [c for c in plan.controls if c not in present]
     if missing:
         warnings.append(f"the rig has no control for {', '.join(missing)}: not animated")
-    baked = _bake_targets(obj, plan) if mode == "BAKE" else []
+    baked = bake_targets(obj, plan) if mode == "BAKE" else []
     report(0.4)
     _check_free([(obj, control_path(c), 0) for c in controls]
                 + [(b.id_data, b.data_path, b.index) for b in baked])

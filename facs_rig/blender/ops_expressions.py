@@ -168,7 +168,8 @@ class FACS_OT_insert_event(_CodeOperator, bpy.types.Operator):
         name="Offset", min=0.0, soft_max=4.0, unit="TIME_ABSOLUTE",
         description="Seconds from the end of the apex back to neutral (default: from the preferences)")
     ease: bpy.props.EnumProperty(  # type: ignore[valid-type]
-        name="Ease", items=(("smooth", "Smooth", "Cubic ease in-out"), ("linear", "Linear", "Constant speed")),
+        name="Ease",
+        items=(("smooth", "Smooth", "Cubic ease in-out"), ("linear", "Linear", "Constant speed")),
         description="Shape of onset and offset (default: from the preferences)")
 
     def _defaults(self, context: bpy.types.Context) -> None:
@@ -190,8 +191,9 @@ class FACS_OT_insert_event(_CodeOperator, bpy.types.Operator):
         times = (apex - self.onset, apex, apex + self.hold, apex + self.hold + self.offset)
         shift = max(0.0, -times[0])  # an onset before the animation's start moves the start
         try:
-            events, _ = code_events(self.expression, self.code.strip(), self.intensity, intensity_scale(context),
-                                    times=tuple(t + shift for t in times), ease=self.ease)  # type: ignore[arg-type]
+            events, _ = code_events(self.expression, self.code.strip(), self.intensity,
+                                    intensity_scale(context), times=tuple(t + shift for t in times),  # type: ignore[arg-type]
+                                    ease=self.ease)
             self._check_face(obj, pose_values(events))
             existing = (keyframer.export_timeline(obj, scene=scene) if keyframer.has_animation(obj)
                         else Timeline(name=f"{obj.name} events"))
@@ -214,7 +216,7 @@ class FACS_OT_insert_event(_CodeOperator, bpy.types.Operator):
         for warning in result.warnings:
             self.report({"WARNING"}, warning)
         end = result.frame_end
-        late = f"; it ends at frame {end}, after the scene's end {scene.frame_end}" if end > scene.frame_end else ""
+        late = f"; it ends at frame {end}, after the scene's end" if end > scene.frame_end else ""
         self.report({"INFO"}, f"{_what(self.expression, self.code, self.intensity)}: event peaking at frame "
                               f"{self.frame} on {obj.name} ({len(timeline.events)} events in all){late}")
         return {"FINISHED"}
@@ -238,8 +240,9 @@ def check_timeline(state: Any, filepath: str) -> TimelineError | None:
     start, end = time_span(timeline)
     state.timeline_ok = True
     n_warnings = len(timeline.warnings)
-    state.timeline_summary = (f"{timeline.name}: {len(timeline.events)} events, {len(timeline.tracks)} tracks, "
-                              f"{start:g}-{end:g} s, {n_warnings} warning{'s' * (n_warnings != 1)}")
+    state.timeline_summary = (f"{timeline.name}: {len(timeline.events)} events, "
+                              f"{len(timeline.tracks)} tracks, {start:g}-{end:g} s, "
+                              f"{n_warnings} warning{'s' * (n_warnings != 1)}")
     set_report(state.timeline_report, [("WARNING", w) for w in timeline.warnings])
     return None
 

@@ -1,19 +1,51 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The sidebar panel (3D viewport, N panel, tab "FACS")."""
+"""The sidebar panel (3D viewport, N panel, tab "FACS"): the face it works on, then one section
+per task (docs/panel.md)."""
 
 from __future__ import annotations
 
 import bpy
 
 from ..paths import version
+from . import rig
+from .panel_avatar import FACS_PT_avatar
+from .panel_common import MAIN_ID, FacsPanel
+from .panel_controls import FACS_PT_controls
+from .panel_expressions import FACS_PT_expressions
+from .panel_import import FACS_PT_import
+from .panel_render import FACS_PT_render
+from .panel_timeline import FACS_PT_timeline
+from .props import face, face_controls, settings
 
 
-class FACS_PT_main(bpy.types.Panel):
+def status(obj: bpy.types.Object | None) -> tuple[str, str]:
+    """One line about the face, and its icon."""
+    if obj is None:
+        return "No face: select a mesh", "INFO"
+    if obj.type != "MESH":
+        return f"{obj.name} is not a mesh", "ERROR"
+    controls = face_controls(obj)
+    if rig.is_rigged(obj):
+        preset = (rig.rig_info(obj) or {}).get("preset", "?")
+        return f"{obj.name}: rigged ({preset}), {len(controls)} AU controls", "CHECKMARK"
+    if controls:
+        return f"{obj.name}: {len(controls)} AU controls, no drivers", "INFO"
+    return f"{obj.name}: not rigged", "INFO"
+
+
+class FACS_PT_main(FacsPanel, bpy.types.Panel):
     bl_label = "FACS Rig"
-    bl_idname = "FACS_PT_main"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "FACS"
+    bl_idname = MAIN_ID
 
     def draw(self, context: bpy.types.Context) -> None:
-        self.layout.label(text=f"facs_rig {version()}")
+        layout = self.layout
+        state = settings(context)
+        if state is not None:
+            layout.prop(state, "target", text="Face", icon="MESH_DATA")
+        text, icon = status(face(context))
+        layout.label(text=text, icon=icon)
+        layout.label(text=f"facs_rig {version()}")
+
+
+CLASSES = (FACS_PT_main, FACS_PT_avatar, FACS_PT_controls, FACS_PT_expressions, FACS_PT_timeline,
+           FACS_PT_import, FACS_PT_render)

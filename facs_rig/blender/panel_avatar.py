@@ -13,8 +13,8 @@ import numpy as np
 
 from ..core.catalogue import all_aus
 from ..core.errors import FacsError
-from ..core.mapping.resolve import resolve, resolve_auto
 from ..core.mapping.presets import load_preset
+from ..core.mapping.resolve import resolve, resolve_auto
 from ..core.model import parse_control_name
 from . import rig
 from .panel_common import FacsSection, point_at, wrapped

@@ -11,9 +11,9 @@ from typing import Any
 
 import bpy
 
+from ..core.catalogue import control_sort_key
 from ..core.expressions import expression_info, expression_names
 from ..core.intensity import LETTERS
-from ..core.catalogue import control_sort_key
 from ..io import FORMATS
 from .rig import user_preset_dirs
 
@@ -102,6 +102,16 @@ class FACS_PG_settings(bpy.types.PropertyGroup):
         description="Frame rate of files that store only frame numbers (0: the file's or the format's)")
     import_summary: bpy.props.StringProperty(options={"HIDDEN"})  # type: ignore[valid-type]
     import_report: bpy.props.CollectionProperty(type=FACS_PG_report_line)  # type: ignore[valid-type]
+    render_folder: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Output Folder", subtype="DIR_PATH", default="//",
+        description="Folder the render buttons write to (// is the .blend file's folder)")
+    render_labels: bpy.props.BoolProperty(  # type: ignore[valid-type]
+        name="AU Labels", default=True,
+        description="Write each rendered frame's AU values as a CSV beside the animation")
+    atlas_levels: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Levels", default="A,C,E", description="Intensity letters the atlas shows, e.g. A,C,E")
+    atlas_tile: bpy.props.IntProperty(  # type: ignore[valid-type]
+        name="Tile Size", default=256, min=32, max=2048, description="Width of each atlas face in pixels")
 
     @classmethod
     def register(cls) -> None:
@@ -130,7 +140,7 @@ def face_controls(obj: bpy.types.Object | None) -> list[str]:
     """The AU controls on ``obj`` that hold numbers, in catalogue order (``AU01_L`` ... ``AU64``)."""
     if obj is None:
         return []
-    names = [k for k in obj.keys() if CONTROL.match(k) and isinstance(obj[k], int | float)]
+    names = [k for k in list(obj.keys()) if CONTROL.match(k) and isinstance(obj[k], int | float)]
     return sorted(names, key=control_sort_key)
 
 

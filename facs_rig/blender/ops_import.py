@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Import a tracker export (OpenFace, py-feat, Live Link Face, Audio2Face, MediaPipe) or an event
+sheet onto the face: :func:`..io.read_any` makes the timeline, the keyframer applies it, and the
+import report stays in the panel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import bpy
+
+from ..core.errors import FacsError
+from ..io import EXTENSIONS, FORMATS, read_any
+from . import keyframer
+from .props import MODES, face, face_controls, set_report, settings
+
+
+class FACS_OT_import_capture(bpy.types.Operator):
+    """Animate the face from a face-tracking file or an event sheet (replaces facs_rig's animation)"""
+
+    bl_idname = "facs.import_capture"
+    bl_label = "Import Face Capture"
+    bl_options = {"REGISTER", "UNDO"}
+
+    filepath: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="File", description="Tracker export or event sheet", subtype="FILE_PATH")
+    filter_glob: bpy.props.StringProperty(  # type: ignore[valid-type]
+        default=";".join(f"*{ext}" for ext in EXTENSIONS), options={"HIDDEN"})
+    format: bpy.props.EnumProperty(  # type: ignore[valid-type]
+        name="Format", items=[("auto", "Auto", "Detect the format from the file's contents")]
+        + [(f.id, f.label, f.description) for f in FORMATS])
+    events: bpy.props.BoolProperty(  # type: ignore[valid-type]
+        name="As Events", description="Turn the dense tracked curves into FACS events")
+    min_confidence: bpy.props.FloatProperty(  # type: ignore[valid-type]
+        name="Min Confidence", default=0.8, min=0.0, max=1.0,
+        description="Tracked frames below this confidence become gaps")
+    fps: bpy.props.FloatProperty(  # type: ignore[valid-type]
+        name="Frame Rate", default=0.0, min=0.0, description="For files with frame numbers only (0: auto)")
+    mode: bpy.props.EnumProperty(name="Mode", items=MODES, default="LIVE")  # type: ignore[valid-type]
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        if not face_controls(face(context)):
+            cls.poll_message_set("The face has no AU controls: build a FACS rig first")
+            return False
+        return True
+
+    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
+        if self.filepath:
+            return self.execute(context)
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        if not self.filepath:
+            self.report({"ERROR"}, "No file to import given")
+            return {"CANCELLED"}
+        obj = face(context)
+        path = Path(bpy.path.abspath(self.filepath))
+        wm = context.window_manager
+        wm.progress_begin(0, 100)
+        try:
+            imported = read_any(path, fmt=self.format, events=self.events, min_confidence=self.min_confidence,
+                                fps=self.fps or None)
+            wm.progress_update(50)
+            result = keyframer.apply_timeline(obj, imported.timeline, mode=self.mode, scene=context.scene,
+                                              set_scene_range=True,
+                                              progress=lambda f: wm.progress_update(50 + int(50 * f)))
+        except FacsError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        finally:
+            wm.progress_end()
+        lines = imported.report.lines()
+        state = settings(context)
+        if state is not None:
+            state.import_summary = f"{lines[0]}, {result.summary()}"
+            set_report(state.import_report, [("WARNING" if line.startswith("warning: ") else "INFO",
+                                              line.removeprefix("warning: ")) for line in lines[1:]]
+                       + [("WARNING", w) for w in result.warnings])
+        for warning in imported.report.warnings + result.warnings:
+            self.report({"WARNING"}, warning)
+        self.report({"INFO"}, f"Imported {path.name} onto {obj.name}: {result.summary()}")
+        return {"FINISHED"}
+
+
+CLASSES = (FACS_OT_import_capture,)
