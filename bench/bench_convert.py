@@ -17,15 +17,16 @@ import io
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from facs_rig.cli import main
 from facs_rig.io.table import read_table
+from facs_rig.paths import ROOT
 
 SAMPLE = ROOT.parent / "shared" / "data" / "openface2_demo_25fps.csv"
 FPS = 30
@@ -67,7 +68,7 @@ def write_take(path: Path) -> int:
     return count
 
 
-def best_of(fn) -> float:  # noqa: ANN001 - any zero-argument callable
+def best_of(fn: Callable[[], object]) -> float:
     times = []
     for _ in range(RUNS):
         start = time.perf_counter()
@@ -114,7 +115,8 @@ def run() -> int:
         ours = best_of(lambda: parse_numpy(source))
         baseline = best_of(lambda: parse_csv_module(source))
         assert np.allclose(parse_numpy(source), parse_csv_module(source))
-        print(f"convert (dense tracks, {out_size:.1f} MB JSON): {dense:.2f} s  (target < {TARGET_SECONDS:g} s)")
+        print(f"convert (dense tracks, {out_size:.1f} MB JSON): {dense:.2f} s "
+              f"(target < {TARGET_SECONDS:g} s)")
         print(f"convert --events:                       {compact:.2f} s")
         print(f"CSV reading: {ours:.2f} s vs csv module row by row {baseline:.2f} s "
               f"-> {baseline / ours:.1f}x faster")

@@ -50,21 +50,22 @@ def face_mesh(objects: list[bpy.types.Object], name: str = "") -> bpy.types.Obje
     return max(meshes, key=rank, default=None)
 
 
-def open_avatar(avatar: str, object_name: str = "") -> OpenedAvatar:
+def open_avatar(avatar: str, object_name: str = "", *, studio: bool = False) -> OpenedAvatar:
     """Replace the current file with ``avatar`` (``"default"`` or a path) and return its face mesh
-    and armature. Raises :class:`FacsError` naming the file when it cannot."""
+    and armature. ``studio`` adds the default head's camera and lights (for files that will be
+    rendered). Raises :class:`FacsError` naming the file when it cannot."""
     if avatar == "default":
         bpy.ops.wm.read_homefile(use_empty=True)
         from .avatar import create_default_avatar
 
-        made = create_default_avatar(bpy.context, studio=False)
+        made = create_default_avatar(bpy.context, studio=studio)
         return OpenedAvatar(made.mesh, made.rig, "default")
     path = Path(avatar).expanduser()
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise FacsError(f"{path}: avatar files are {', '.join(SUFFIXES)} (or 'default'), not {suffix!r}")
     if not path.is_file():
-        raise FacsError(f"{path}: no such file")
+        raise FacsError(f"{path}: no such avatar file")
     if suffix in SCENE_FILES:
         bpy.ops.wm.open_mainfile(filepath=str(path.resolve()), load_ui=False)
     else:

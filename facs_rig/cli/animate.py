@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 from ..core.errors import FacsError
 from ..core.timeline import load
 from .common import CliError, require_bpy
 
 HELP = "rig an avatar, animate it with a timeline and save a .blend"
-SCENE_FILES = (".blend",)
-IMPORTS = {".glb": "gltf", ".gltf": "gltf", ".fbx": "fbx"}
+
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--avatar", default="default", metavar="default|FILE",
-                        help="'default' for the built-in FACS Head, or a .blend/.glb/.gltf/.fbx file")
+                        help="'default' for the built-in FACS Head, or a .blend/.glb/.gltf/.fbx/.obj file")
     parser.add_argument("--object", default="", metavar="NAME",
                         help="mesh to rig in the avatar file (default: the mesh with the most shape keys)")
     parser.add_argument("--timeline", required=True, metavar="T.json", help="facs-timeline JSON file")
@@ -33,48 +30,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bake", action="store_true",
                         help="also bake per-frame shape-key and bone curves (drivers muted)")
     parser.add_argument("-o", "--output", required=True, metavar="OUT.blend", help=".blend file to write")
-
-
-def _open_avatar(bpy: ModuleType, avatar: str, object_name: str) -> Any:
-    """The mesh to rig, from the built-in head or a file; the scene is emptied first."""
-    if avatar == "default":
-        bpy.ops.wm.read_homefile(use_empty=True)
-        from ..blender.avatar import create_default_avatar
-
-        return create_default_avatar(bpy.context).mesh
-    path = Path(avatar)
-    suffix = path.suffix.lower()
-    if not path.is_file():
-        raise CliError(f"{path}: no such avatar file")
-    if suffix in SCENE_FILES:
-        bpy.ops.wm.open_mainfile(filepath=str(path.resolve()), load_ui=False)
-    elif suffix in IMPORTS:
-        bpy.ops.wm.read_homefile(use_empty=True)
-        _import(bpy, path, IMPORTS[suffix])
-    else:
-        raise CliError(f"{path}: avatar files are .blend, .glb, .gltf or .fbx, not '{suffix}'")
-    meshes = [ob for ob in bpy.context.scene.objects if ob.type == "MESH"]
-    if object_name:
-        found = next((ob for ob in meshes if ob.name == object_name), None)
-        if found is None:
-            raise CliError(f"{path}: no mesh object named {object_name!r}; meshes: "
-                           f"{', '.join(ob.name for ob in meshes) or 'none'}")
-        return found
-    shaped = [ob for ob in meshes if ob.data.shape_keys is not None]
-    if not shaped:
-        raise CliError(f"{path}: no mesh with shape keys to rig")
-    return max(shaped, key=lambda ob: len(ob.data.shape_keys.key_blocks))
-
-
-def _import(bpy: ModuleType, path: Path, kind: str) -> None:
-    import addon_utils
-
-    module = "io_scene_gltf2" if kind == "gltf" else "io_scene_fbx"
-    addon_utils.enable(module, default_set=False)
-    if kind == "gltf":
-        bpy.ops.import_scene.gltf(filepath=str(path))
-    else:
-        bpy.ops.import_scene.fbx(filepath=str(path))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,10 +43,12 @@ def run(args: argparse.Namespace) -> int:
     bpy = require_bpy()
     from ..blender import keyframer
     from ..blender.rig import build_rig
+    from ..blender.rig_files import open_avatar
 
-    mesh = _open_avatar(bpy, args.avatar, args.object)
     try:
-        rig_report = build_rig(mesh, args.preset)
+        opened = open_avatar(args.avatar, args.object, studio=True)
+        mesh = opened.mesh
+        rig_report = build_rig(mesh, args.preset, armature=opened.armature)
         result = keyframer.apply_timeline(mesh, timeline, mode="BAKE" if args.bake else "LIVE",
                                           scene=bpy.context.scene, set_scene_range=True)
     except FacsError as exc:

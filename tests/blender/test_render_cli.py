@@ -26,7 +26,7 @@ BLINK = {"format": "facs-timeline", "version": 1, "name": "blink", "fps": 10,
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "facs_rig", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+                          timeout=300, check=False)
 
 
 def _read(addon: ModuleType, path: Path) -> np.ndarray:
@@ -83,9 +83,11 @@ def test_rigged_blend_renders_on_a_worker_without_the_addon(addon: ModuleType, t
     )
     settings = {"avatar": str(blend), "timeline": "", "render_output": str(tmp_path / "farm"), "engine": "",
                 "resolution": "", "samples": 0, "labels": True}
-    argv = json.loads(subprocess.run([node, "-e", harness, str(ROOT / "presets/flamenco/facs_rig_render.js"),
-                                      json.dumps(settings)], capture_output=True, text=True, check=True).stdout)
-    run = subprocess.run([sys.executable, *argv], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    script = str(ROOT / "presets/flamenco/facs_rig_render.js")
+    argv = json.loads(subprocess.run([node, "-e", harness, script, json.dumps(settings)], capture_output=True,
+                                     text=True, check=True).stdout)
+    run = subprocess.run([sys.executable, *argv], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                         check=False)
     assert run.returncode == 0, run.stderr
     farm = sorted((tmp_path / "farm").glob("frame_*.png"))
     assert [p.name for p in farm] == [p.name for p in here.files]
@@ -103,8 +105,10 @@ def test_batch_renders_in_parallel_and_writes_a_manifest(tmp_path: Path) -> None
     spec.write_text(json.dumps({
         "output_dir": "out", "format": "frames", "labels": True, "timelines": ["blink.json"],
         "avatars": ["default", {"name": "broken", "file": "broken.blend"}],
-        "settings": [{"name": "wb", "resolution": "32x32", "frames": "2-3"},
-                     {"name": "cy", "engine": "cycles", "samples": 1, "resolution": "16x16", "frames": "3-3"}],
+        "settings": [
+            {"name": "wb", "resolution": "32x32", "frames": "2-3"},
+            {"name": "cy", "engine": "cycles", "samples": 1, "resolution": "16x16", "frames": "3-3"},
+        ],
     }))
     run = _cli("batch", str(spec), "-j", "2")
     assert run.returncode == 1  # the broken avatar fails, the others render

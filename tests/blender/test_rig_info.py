@@ -86,7 +86,7 @@ def test_info_errors_name_the_file(addon: ModuleType, tmp_path: Path) -> None:
     parser = argparse.ArgumentParser()
     info.configure(parser)
     cli_error = _cli(addon, "common").CliError
-    with pytest.raises(cli_error, match="no such file"):
+    with pytest.raises(cli_error, match="no such avatar file"):
         info.run(parser.parse_args(["--avatar", str(tmp_path / "none.glb")]))
     (tmp_path / "face.png").write_bytes(b"")
     with pytest.raises(cli_error, match=r"face\.png: avatar files are .blend"):

@@ -31,8 +31,8 @@ try { m.compileJob(job); } catch (e) { console.log(JSON.stringify({ error: Strin
 console.log(JSON.stringify({ tasks: job.tasks, settings: m.JOB_TYPE.settings.map(s => s.key) }));
 """
 
-BASE = {"runner": "facs_rig", "python": "/venv/bin/python", "blender_cmd": "/opt/blender", "avatar": "default",
-        "blendfile": "", "timeline": "/s/demo.json", "frames": "1-50", "chunk_size": 24,
+BASE = {"runner": "facs_rig", "python": "/venv/bin/python", "blender_cmd": "/opt/blender",
+        "avatar": "default", "blendfile": "", "timeline": "/s/demo.json", "frames": "1-50", "chunk_size": 24,
         "render_output": "/s/out", "engine": "workbench", "resolution": "64x64", "samples": 0, "labels": True,
         "video": True, "fps": 30}
 
@@ -62,7 +62,8 @@ def test_chunks_cover_every_frame_once_with_cli_commands() -> None:
     assert frames == [*range(1, 51), 60, 61]
     assert video["type"] == "ffmpeg" and video["deps"] == [t["name"] for t in renders]
     params = video["commands"][0]["params"]
-    assert params["inputGlob"] == "/s/out/frame_*.png" and params["outputFile"] == "/s/out/demo-1-50,60-61.mp4"
+    assert params["inputGlob"] == "/s/out/frame_*.png"
+    assert params["outputFile"] == "/s/out/demo-1-50,60-61.mp4"
 
 
 def test_blender_runner_needs_no_addon() -> None:

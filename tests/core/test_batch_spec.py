@@ -57,7 +57,7 @@ def test_frames() -> None:
 
 def test_a_png_holds_one_frame() -> None:
     assert RenderJob("a.png", frames=(4, 4)).kind == "still"
-    with pytest.raises(JobError, match="a .png holds one frame but frames 1-3"):
+    with pytest.raises(JobError, match=r"a \.png holds one frame but frames 1-3"):
         RenderJob("a.png", frames=(1, 3))
 
 
@@ -84,7 +84,8 @@ def test_spec_expands_the_grid(tmp_path: Path) -> None:
         "output_dir": "out", "labels": True,
         "timelines": ["timelines/*.json"],
         "avatars": ["default", {"name": "Alice B", "file": "alice.blend", "preset": "arkit52"}],
-        "settings": [{"name": "wb", "resolution": [64, 48]}, {"name": "cy", "engine": "cycles", "samples": 4}],
+        "settings": [{"name": "wb", "resolution": [64, 48]},
+                     {"name": "cy", "engine": "cycles", "samples": 4}],
     }))
     assert len(spec.jobs) == 2 * 2 * 2
     assert spec.output_dir == tmp_path / "out" and spec.manifest == tmp_path / "out" / "manifest.csv"

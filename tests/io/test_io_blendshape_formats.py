@@ -73,7 +73,7 @@ def test_mediapipe_faces_with_string_scores() -> None:
 
 def test_mediapipe_sequence_with_timestamps_and_a_missing_face() -> None:
     result = read_any(FIXTURES / "mediapipe_sequence.json")
-    left = [t for t in result.timeline.tracks if (t.au, t.side) == (12, "L")][0]
+    left = next(t for t in result.timeline.tracks if (t.au, t.side) == (12, "L"))
     assert left.times.tolist() == pytest.approx([0.0, 0.04, 0.08])
     assert np.isnan(left.values[1])
     assert left.values[2] == pytest.approx(0.8, abs=0.01)

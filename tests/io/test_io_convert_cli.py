@@ -60,7 +60,8 @@ def test_output_folder_must_exist(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_command_line_entry(tmp_path: Path) -> None:
     out = tmp_path / "a2f.json"
     done = subprocess.run(
-        [sys.executable, "-m", "facs_rig", "convert", str(FIXTURES / "audio2face_small.json"), "-o", str(out)],
+        [sys.executable, "-m", "facs_rig", "convert", str(FIXTURES / "audio2face_small.json"),
+         "-o", str(out)],
         cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "blendshape fit residual" in done.stdout

@@ -15,17 +15,20 @@ from facs_rig.io.angles import EYE_PITCH_FULL_DEG, EYE_YAW_FULL_DEG, HEAD_YAW_FU
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 # The app's own column order (JawRight before JawLeft, MouthRight before MouthLeft).
-SHAPES = (
-    "EyeBlinkLeft EyeLookDownLeft EyeLookInLeft EyeLookOutLeft EyeLookUpLeft EyeSquintLeft EyeWideLeft "
-    "EyeBlinkRight EyeLookDownRight EyeLookInRight EyeLookOutRight EyeLookUpRight EyeSquintRight EyeWideRight "
-    "JawForward JawRight JawLeft JawOpen MouthClose MouthFunnel MouthPucker MouthRight MouthLeft MouthSmileLeft "
-    "MouthSmileRight MouthFrownLeft MouthFrownRight MouthDimpleLeft MouthDimpleRight MouthStretchLeft "
-    "MouthStretchRight MouthRollLower MouthRollUpper MouthShrugLower MouthShrugUpper MouthPressLeft "
-    "MouthPressRight MouthLowerDownLeft MouthLowerDownRight MouthUpperUpLeft MouthUpperUpRight BrowDownLeft "
-    "BrowDownRight BrowInnerUp BrowOuterUpLeft BrowOuterUpRight CheekPuff CheekSquintLeft CheekSquintRight "
-    "NoseSneerLeft NoseSneerRight TongueOut"
-).split()
-ROTATIONS = "HeadYaw HeadPitch HeadRoll LeftEyeYaw LeftEyePitch LeftEyeRoll RightEyeYaw RightEyePitch RightEyeRoll"
+SHAPES = [
+    "EyeBlinkLeft", "EyeLookDownLeft", "EyeLookInLeft", "EyeLookOutLeft", "EyeLookUpLeft", "EyeSquintLeft",
+    "EyeWideLeft", "EyeBlinkRight", "EyeLookDownRight", "EyeLookInRight", "EyeLookOutRight", "EyeLookUpRight",
+    "EyeSquintRight", "EyeWideRight", "JawForward", "JawRight", "JawLeft", "JawOpen", "MouthClose",
+    "MouthFunnel", "MouthPucker", "MouthRight", "MouthLeft", "MouthSmileLeft", "MouthSmileRight",
+    "MouthFrownLeft", "MouthFrownRight", "MouthDimpleLeft", "MouthDimpleRight", "MouthStretchLeft",
+    "MouthStretchRight", "MouthRollLower", "MouthRollUpper", "MouthShrugLower", "MouthShrugUpper",
+    "MouthPressLeft", "MouthPressRight", "MouthLowerDownLeft", "MouthLowerDownRight", "MouthUpperUpLeft",
+    "MouthUpperUpRight", "BrowDownLeft", "BrowDownRight", "BrowInnerUp", "BrowOuterUpLeft",
+    "BrowOuterUpRight", "CheekPuff", "CheekSquintLeft", "CheekSquintRight", "NoseSneerLeft", "NoseSneerRight",
+    "TongueOut",
+]
+ROTATIONS = ["HeadYaw", "HeadPitch", "HeadRoll", "LeftEyeYaw", "LeftEyePitch", "LeftEyeRoll", "RightEyeYaw",
+             "RightEyePitch", "RightEyeRoll"]
 
 
 def shapes_from_aus(aus: dict[str, float]) -> dict[str, float]:
@@ -39,7 +42,7 @@ def write_take(path: Path, *, rate: int, frames: int, first: tuple[int, int, int
                count_column: str = "BlendShapeCount", shapes: dict[str, float] | None = None,
                rotations: dict[str, float] | None = None, subframes: bool = True) -> Path:
     h, m, s, f = first
-    header = ["Timecode", count_column, *SHAPES, *ROTATIONS.split()]
+    header = ["Timecode", count_column, *SHAPES, *ROTATIONS]
     rows = [",".join(header)]
     for i in range(frames):
         total = f + i
@@ -47,7 +50,7 @@ def write_take(path: Path, *, rate: int, frames: int, first: tuple[int, int, int
         sub = f".{(i * 7) % 1000:03d}" if subframes else ""
         cells = [f"{h:02d}:{m:02d}:{sec:02d}:{frame:02d}{sub}", "61"]
         cells += [f"{(shapes or {}).get(n, 0.0):.6f}" for n in SHAPES]
-        cells += [f"{(rotations or {}).get(n, 0.0):.6f}" for n in ROTATIONS.split()]
+        cells += [f"{(rotations or {}).get(n, 0.0):.6f}" for n in ROTATIONS]
         rows.append(",".join(cells))
     path.write_text("\n".join(rows) + "\n")
     return path
@@ -99,7 +102,8 @@ def test_eye_and_head_rotations_become_position_aus(tmp_path: Path) -> None:
     rotations = {"LeftEyeYaw": 0.3, "RightEyeYaw": 0.3, "LeftEyePitch": -0.2, "RightEyePitch": -0.2,
                  "HeadYaw": -0.2}
     result = read_any(write_take(tmp_path / "look.csv", rate=60, frames=3, rotations=rotations))
-    assert track(result, 62)[0] == pytest.approx(math.degrees(0.3) / EYE_YAW_FULL_DEG)  # +yaw: subject's right
+    # +yaw looks to the subject's right
+    assert track(result, 62)[0] == pytest.approx(math.degrees(0.3) / EYE_YAW_FULL_DEG)
     assert track(result, 61)[0] == 0.0
     assert track(result, 63)[0] == pytest.approx(math.degrees(0.2) / EYE_PITCH_FULL_DEG)  # -pitch: up
     assert track(result, 51)[0] == pytest.approx(math.degrees(0.2) / HEAD_YAW_FULL_DEG)  # -yaw: left

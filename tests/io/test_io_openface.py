@@ -10,8 +10,13 @@ import numpy as np
 import pytest
 
 from facs_rig.io import ReadError, read_any
-from facs_rig.io.angles import EYE_PITCH_FULL_DEG, EYE_YAW_FULL_DEG, HEAD_PITCH_FULL_DEG, HEAD_ROLL_FULL_DEG, \
-    HEAD_YAW_FULL_DEG
+from facs_rig.io.angles import (
+    EYE_PITCH_FULL_DEG,
+    EYE_YAW_FULL_DEG,
+    HEAD_PITCH_FULL_DEG,
+    HEAD_ROLL_FULL_DEG,
+    HEAD_YAW_FULL_DEG,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
@@ -99,10 +104,12 @@ def test_several_faces_keep_the_main_one(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("edit", "line", "column_name", "message"),
     [
-        (lambda rows: rows.__setitem__(2, rows[2].replace("2.50", "abc")), 3, "AU12_r", "'abc' is not a number"),
+        (lambda rows: rows.__setitem__(2, rows[2].replace("2.50", "abc")), 3, "AU12_r",
+         "'abc' is not a number"),
         (lambda rows: rows.__setitem__(6, rows[6][:40]), 7, None, "truncated"),
         (lambda rows: rows.__setitem__(0, rows[0].replace("timestamp", "time")), 1, None, "'timestamp'"),
-        (lambda rows: rows.__setitem__(3, rows[3].replace("0.080", "0.010")), 4, "timestamp", "does not come after"),
+        (lambda rows: rows.__setitem__(3, rows[3].replace("0.080", "0.010")), 4, "timestamp",
+         "does not come after"),
     ],
 )
 def test_bad_files_name_line_and_column(tmp_path: Path, edit, line: int, column_name: str | None,

@@ -64,7 +64,8 @@ def test_events_on_request_replace_dense_tracks(tmp_path: Path) -> None:
     times = np.arange(0, 4, 0.04)
     smile = 5 * np.interp(times, [0, 1, 1.5, 2.5, 3, 4], [0, 0, 0.6, 0.6, 0, 0])
     rows = ["frame, timestamp, confidence, success, AU12_r, AU04_r"]
-    rows += [f"{i}, {t:.2f}, 0.95, 1, {r:.3f}, 0.1" for i, (t, r) in enumerate(zip(times, smile, strict=True))]
+    rows += [f"{i}, {t:.2f}, 0.95, 1, {r:.3f}, 0.1"
+             for i, (t, r) in enumerate(zip(times, smile, strict=True))]
     path = tmp_path / "smile.csv"
     path.write_text("\n".join(rows) + "\n")
     dense = read_any(path)

@@ -74,7 +74,7 @@ def test_broken_tables_name_file_and_line(tmp_path: Path, text: str, line: int |
 
 def test_missing_column_names_it(tmp_path: Path) -> None:
     table = read_table(write(tmp_path, "a,b\n1,2\n"))
-    with pytest.raises(ReadError, match="missing column.*'timestamp'"):
+    with pytest.raises(ReadError, match=r"missing column.*'timestamp'"):
         table.require("a", "timestamp")
 
 
