@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -19,6 +20,22 @@ from .jobs import RenderJob
 from .worker import run_job
 
 ResultCallback = Callable[[int, dict[str, Any]], None]
+
+
+def _blender_paths() -> list[str]:
+    """Folders Blender put on ``sys.path`` in this process (its ``scripts/modules`` holds a ``bpy``
+    package of its own); spawned workers inherit ``sys.path`` and would import that one instead
+    of the bpy module, so they drop these first."""
+    bpy = sys.modules.get("bpy")
+    if bpy is None:
+        return []
+    roots = [bpy.utils.resource_path(kind) for kind in ("LOCAL", "USER", "SYSTEM")]
+    roots = [root.rstrip(os.sep) + os.sep for root in roots if root]
+    return [p for p in sys.path if p.startswith(tuple(roots))]
+
+
+def _forget_paths(paths: list[str]) -> None:
+    sys.path[:] = [p for p in sys.path if p not in paths]
 
 
 def default_workers() -> int:
@@ -38,7 +55,8 @@ def run_jobs(
         return results
     count = min(workers or default_workers(), len(jobs))
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_forget_paths,
+                             initargs=(_blender_paths(),)) as pool:
         futures = {pool.submit(run_job, job.to_dict()): i for i, job in enumerate(jobs)}
         for future in as_completed(futures):
             index = futures[future]

@@ -88,7 +88,7 @@ class _CodeOperator:
     def _check_face(self, obj: bpy.types.Object, values: dict[str, float]) -> list[str]:
         """The controls the code needs that the face lacks; an error when it has none of them."""
         missing = [c for c in values if c not in face_controls(obj)]
-        if len(missing) == len(values):
+        if missing and len(missing) == len(values):
             what = _what(self.expression, self.code, self.intensity)  # type: ignore[attr-defined]
             raise FacsError(f"{obj.name} has no control for any AU of {what}")
         return missing
@@ -194,6 +194,8 @@ class FACS_OT_insert_event(_CodeOperator, bpy.types.Operator):
             events, _ = code_events(self.expression, self.code.strip(), self.intensity,
                                     intensity_scale(context), times=tuple(t + shift for t in times),  # type: ignore[arg-type]
                                     ease=self.ease)
+            if not events:
+                raise FacsError("0 is the neutral face: there is no movement to insert")
             self._check_face(obj, pose_values(events))
             existing = (keyframer.export_timeline(obj, scene=scene) if keyframer.has_animation(obj)
                         else Timeline(name=f"{obj.name} events"))

@@ -18,6 +18,9 @@ from .atlas import DEFAULT_LEVELS, render_atlas
 from .render import controlled_objects, render_scene
 from .render_progress import Progress
 
+PATH_OPTIONS = {"PATH_SUPPORTS_BLEND_RELATIVE"} if bpy.app.version >= (5, 0, 0) else set()
+"""5.0 warns about ``//`` paths in properties without this flag, which 4.2 does not know."""
+
 
 def _resolve(path: str) -> Path:
     """An absolute output path; ``//`` paths need a saved file to be relative to."""
@@ -70,7 +73,8 @@ class FACS_OT_render_still(_RenderOperator, bpy.types.Operator):
     bl_options = {"REGISTER"}
 
     filepath: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Output", description="PNG file to write", subtype="FILE_PATH", default="//facs_still.png"
+        name="Output", description="PNG file to write", subtype="FILE_PATH",
+        default="//facs_still.png", options=PATH_OPTIONS,
     )
 
     def execute(self, context: bpy.types.Context) -> set[str]:
@@ -102,6 +106,7 @@ class FACS_OT_render_animation(_RenderOperator, bpy.types.Operator):
         description="An .mp4 file (H.264 video) or a folder (PNG frames)",
         subtype="FILE_PATH",
         default="//facs_animation.mp4",
+        options=PATH_OPTIONS,
     )
     labels: bpy.props.BoolProperty(  # type: ignore[valid-type]
         name="AU Labels",
@@ -138,7 +143,8 @@ class FACS_OT_render_atlas(_RenderOperator, bpy.types.Operator):
     bl_options = {"REGISTER"}
 
     filepath: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Output", description="PNG file to write", subtype="FILE_PATH", default="//facs_atlas.png"
+        name="Output", description="PNG file to write", subtype="FILE_PATH",
+        default="//facs_atlas.png", options=PATH_OPTIONS,
     )
     levels: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Levels", description="Intensity letters shown beside the neutral face, e.g. A,C,E",

@@ -24,8 +24,8 @@ import numpy as np
 
 from .catalogue import channels_for_side
 from .errors import FacsError
-from .evaluate import evaluate
-from .model import Event, Timeline, Track, control_name
+from .evaluate import envelope, evaluate
+from .model import Event, Side, Timeline, Track, control_name
 
 
 @dataclass(frozen=True)
@@ -64,14 +64,10 @@ class Segment:
     offset: float
     intensity: float
 
-    def curve(self, t: np.ndarray) -> np.ndarray:
-        """The linear trapezoid at ``t``."""
-        rise = (np.interp(t, [self.onset, self.apex], [0.0, 1.0]) if self.apex > self.onset
-                else (t >= self.onset))
-        fall = (np.interp(t, [self.apex_end, self.offset], [1.0, 0.0]) if self.offset > self.apex_end
-                else (t <= self.offset))
-        inside = (t >= self.onset) & (t <= self.offset)
-        return np.where(inside, self.intensity * np.minimum(rise, fall), 0.0)
+    def event(self, au: int = 0, side: Side = "both", source: str = "") -> Event:
+        """This segment as a linear event (the AU does not matter to its envelope)."""
+        return Event(au, self.intensity, self.onset, self.apex, self.apex_end, self.offset, side=side,
+                     ease="linear", source=source)
 
 
 def segment_curve(times: np.ndarray, values: np.ndarray,
@@ -92,7 +88,7 @@ def segment_curve(times: np.ndarray, values: np.ndarray,
         for span in _stretches(t, s, built, p, first=rank == 0):
             seg = _fit(t, s, built, span, p)
             window = slice(np.searchsorted(t, seg.onset), np.searchsorted(t, seg.offset, side="right"))
-            shape = seg.curve(t[window])
+            shape = envelope(seg.event(), t[window])
             if np.max(shape - built[window], initial=0.0) < p.prominence / 2:
                 continue  # hidden under the events so far: it would not change the rebuild
             built[window] = np.maximum(built[window], shape)
@@ -196,9 +192,8 @@ def segment_tracks(tracks: Sequence[Track], params: SegmentParams | None = None)
     """Events for every track, in time order per track; each names its track's source."""
     events = []
     for track in tracks:
-        for seg in segment_curve(track.times, track.values, params):
-            events.append(Event(track.au, seg.intensity, seg.onset, seg.apex, seg.apex_end, seg.offset,
-                                side=track.side, ease="linear", source=track.source))
+        events += [seg.event(track.au, track.side, track.source)
+                   for seg in segment_curve(track.times, track.values, params)]
     return events
 
 

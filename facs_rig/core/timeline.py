@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Mapping
@@ -28,6 +27,7 @@ from .combinations import Exclusion, exclusions
 from .errors import FacsError, Problem, TimelineError
 from .evaluate import EASES
 from .expressions import get_expression
+from .files import atomic_write_text
 from .intensity import LETTERS, IntensityScale, scale_from_spec
 from .model import Event, Timeline, Track, control_name
 from .timing import sample_times, time_span
@@ -678,13 +678,4 @@ def dumps(timeline: Timeline) -> str:
 
 def dump(timeline: Timeline, path: str | os.PathLike[str]) -> None:
     """Write a timeline file atomically (a crash never leaves half a file over the old one)."""
-    text = dumps(timeline)
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, dumps(timeline))

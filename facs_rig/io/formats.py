@@ -56,11 +56,11 @@ def get_format(format_id: str) -> Format:
 
 
 def kind_of(path: Path, text: str) -> str:
-    """``csv``, ``json`` or ``pbtxt``, from the extension, else from the first character."""
+    """``csv``, ``json`` or ``pbtxt``, from the extension, else (``.txt``, none) from the text."""
     suffix = path.suffix.lower()
     if suffix == ".json":
         return "json"
-    if suffix in (".pbtxt", ".txt"):
+    if suffix == ".pbtxt":
         return "pbtxt"
     if suffix == ".csv":
         return "csv"

@@ -18,7 +18,7 @@ from ..core.segment import SegmentParams, rms_difference, segment_tracks
 from . import audio2face, event_sheet, livelinkface, mediapipe, openface, pyfeat
 from .blendshapes import DEFAULT_PRESET, preset_shape_keys, solve_shapes
 from .capture import Capture
-from .formats import FORMAT_IDS, detect, get_format, kind_of, load_payload
+from .formats import detect, get_format, kind_of, load_payload
 from .table import read_text
 
 SIDE_ORDER = ("both", *CHANNEL_ORDER[1:])
@@ -100,10 +100,9 @@ def read_any(
     if fmt == "auto":
         fmt, payload = detect(path)
     else:
-        get_format(fmt)
+        csv_only = get_format(fmt).extensions == (".csv",)
         text = read_text(path)
-        payload = load_payload(path, "csv" if fmt in ("openface", "pyfeat", "livelinkface", "events")
-                               else kind_of(path, text), text)
+        payload = load_payload(path, "csv" if csv_only else kind_of(path, text), text)
     capture = _read(fmt, path, payload, min_confidence=min_confidence, fps=fps, clip=clip, preset=preset)
     return build(capture, events=events, preset=preset, segment=segment)
 
@@ -121,9 +120,7 @@ def _read(fmt: str, path: Path, payload: Any, *, min_confidence: float, fps: flo
         return audio2face.read(path, data=payload)
     if fmt == "mediapipe":
         return mediapipe.read(path, data=payload, fps=fps)
-    if fmt == "events":
-        return event_sheet.read(path, fps=fps, clip=clip, table=payload)
-    raise FacsError(f"unknown import format {fmt!r}; use auto or one of {', '.join(FORMAT_IDS)}")
+    return event_sheet.read(path, fps=fps, clip=clip, table=payload)
 
 
 def build(capture: Capture, *, events: bool = False, preset: str = DEFAULT_PRESET,
@@ -148,7 +145,7 @@ def build(capture: Capture, *, events: bool = False, preset: str = DEFAULT_PRESE
         times = np.asarray(capture.times, dtype=float)
         gaps = np.zeros(len(times), dtype=bool) if capture.valid is None else ~capture.valid
         report.frames, report.gap_frames = len(times), int(gaps.sum())
-        report.duration = float(times[-1] - times[0]) if len(times) else 0.0
+        report.duration = float(times[-1] - times[0])
         for (au, side), (curve, source) in sorted(values.items(),
                                                   key=lambda kv: (kv[0][0], SIDE_ORDER.index(kv[0][1]))):
             track = Track(au, side, times, np.where(gaps, np.nan, curve), source=source)  # type: ignore[arg-type]

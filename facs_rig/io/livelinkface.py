@@ -57,9 +57,10 @@ def read(path: str | Path, *, table: Table | None = None) -> Capture:
     shapes = [n for n in table.names if n and n not in skip]
     if not shapes:
         raise ReadError(table.path, "no blendshape columns after Timecode", line=table.header_line)
-    capture.times, capture.fps = _times(table, capture)
+    capture.times, capture.fps, keep = _times(table, capture)
     weights = table.numbers(shapes)
-    _check_filled(table, weights, shapes)
+    table.require_filled(weights, shapes)
+    weights = weights[keep]
     negative = int((weights < 0).sum())
     if negative:
         capture.warnings.append(f"{negative} slightly negative blendshape values clamped to 0 "
@@ -70,7 +71,7 @@ def read(path: str | Path, *, table: Table | None = None) -> Capture:
     for name, axis in HEAD_COLUMNS:
         if not table.has(name):
             continue
-        angle = table.numbers([name])[:, 0]
+        angle = table.numbers([name])[keep, 0]
         if np.all(angle == 0):
             capture.warnings.append(f"{name} is 0 on every frame (head tracking off?): no head AUs from it")
             continue
@@ -80,7 +81,7 @@ def read(path: str | Path, *, table: Table | None = None) -> Capture:
         present = [n for n in pair if table.has(n)]
         if not present:
             continue
-        angle = table.numbers(present).mean(axis=1)
+        angle = table.numbers(present)[keep].mean(axis=1)
         if np.all(angle == 0):
             continue
         for au, values in angle_tracks(angle, axis).items():
@@ -88,16 +89,9 @@ def read(path: str | Path, *, table: Table | None = None) -> Capture:
     return capture
 
 
-def _check_filled(table: Table, values: np.ndarray, names: list[str]) -> None:
-    """The app writes every cell; an empty one means a damaged file, not a tracking gap."""
-    holes = np.argwhere(np.isnan(values))
-    if holes.size:
-        row, col = (int(v) for v in holes[0])
-        raise table.error(row, "empty or NaN value", table.index(names[col]))
-
-
-def _times(table: Table, capture: Capture) -> tuple[np.ndarray, float]:
-    """Seconds from the first frame, at the take rate the frame numbers reveal."""
+def _times(table: Table, capture: Capture) -> tuple[np.ndarray, float, np.ndarray]:
+    """Seconds from the first frame, at the take rate the frame numbers reveal, and the rows kept
+    (a row repeating the previous timecode is dropped)."""
     col = table.index(TIME_COLUMN)
     parts = np.empty((len(table), 5))
     for row, text in enumerate(table.strings(TIME_COLUMN)):
@@ -110,18 +104,14 @@ def _times(table: Table, capture: Capture) -> tuple[np.ndarray, float]:
     frames = parts[:, 3] + parts[:, 4]
     rate = _take_rate(seconds, parts[:, 3], capture)
     times = seconds + frames / rate
-    duplicate = np.flatnonzero(np.diff(times) == 0) + 1
-    if duplicate.size:
-        capture.warnings.append(f"{duplicate.size} rows repeat the previous timecode: dropped")
-        keep = np.setdiff1d(np.arange(len(times)), duplicate)
-        table.lines = [table.lines[i] for i in keep]
-        table.line_numbers = [table.line_numbers[i] for i in keep]
-        times = times[keep]
     backwards = np.flatnonzero(np.diff(times) < 0)
     if backwards.size:
-        row = int(backwards[0]) + 1
-        raise table.error(row, f"timecode runs backwards at {rate} fps", col)
-    return times - times[0], estimate_fps(times - times[0]) or float(rate)
+        raise table.error(int(backwards[0]) + 1, f"timecode runs backwards at {rate} fps", col)
+    keep = np.flatnonzero(np.r_[True, np.diff(times) > 0])
+    if len(keep) < len(times):
+        capture.warnings.append(f"{len(times) - len(keep)} rows repeat the previous timecode: dropped")
+    times = times[keep] - times[0]
+    return times, estimate_fps(times) or float(rate), keep
 
 
 def _take_rate(seconds: np.ndarray, frame: np.ndarray, capture: Capture) -> int:

@@ -39,7 +39,7 @@ def looks_like(data: Any) -> bool:
 def read(path: str | Path, *, data: Any = None, fps: float | None = None) -> Capture:
     path = Path(path)
     if data is None:
-        data = parse_pbtxt(path) if path.suffix.lower() in (".pbtxt", ".txt") else load_json(path)
+        data = parse_pbtxt(path) if path.suffix.lower() == ".pbtxt" else load_json(path)
     capture = Capture("mediapipe", path)
     frames = _frames(data)
     if not any(faces for _, faces in frames):
@@ -100,20 +100,15 @@ def _frames(data: Any) -> list[tuple[float | None, list[tuple[str, list[dict[str
     """(time in seconds or None, [(JSON path, category list) per face]) per frame."""
     if isinstance(data, dict) and "frames" in data:
         return _frames_of_list(data["frames"], "frames")
-    if isinstance(data, list) and not _is_category_list(data) and data and not all(
-            _is_category_list(item) for item in data):
+    if isinstance(data, list) and len(data) > 1 and not _is_category_list(data):
         return _frames_of_list(data, "$")
-    if isinstance(data, list) and data and all(_is_category_list(item) for item in data) and len(data) > 1:
-        return [(None, [(f"[{i}]", item)]) for i, item in enumerate(data)]
     faces = _category_lists(data, "$")
     return [(_time_of(data), faces)] if faces else []
 
 
 def _frames_of_list(items: list[Any], where: str) -> list[tuple[float | None, list[Any]]]:
-    out = []
-    for i, item in enumerate(items):
-        out.append((_time_of(item), _category_lists(item, f"{where}[{i}]")))
-    return out
+    """One frame per item (a category list, or an object holding one per face)."""
+    return [(_time_of(item), _category_lists(item, f"{where}[{i}]")) for i, item in enumerate(items)]
 
 
 def _time_of(item: Any) -> float | None:

@@ -61,10 +61,9 @@ def read(path: str | Path, *, min_confidence: float = 0.8, table: Table | None =
     names = ["timestamp", *extra, *(n for _, n in au_columns), *(n for n, _ in angle_columns)]
     data = dict(zip(names, table.numbers(names).T, strict=True))
     rows = _rows_of_main_face(table, data, capture)
+    strict = ["timestamp", *(n for _, n in au_columns)]
+    table.require_filled(np.column_stack([data[n][rows] for n in strict]), strict, rows)
     times = data["timestamp"][rows]
-    if np.isnan(times).any():
-        row = int(rows[np.flatnonzero(np.isnan(times))[0]])
-        raise table.error(row, "empty timestamp", table.index("timestamp"))
     if len(times) > 1 and np.all(times == times[0]):
         capture.warnings.append(f"every row has timestamp {times[0]:g} (image mode?): "
                                 f"assumed {DEFAULT_FPS:g} fps")

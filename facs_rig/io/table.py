@@ -106,6 +106,16 @@ class Table:
         except ValueError:
             return self._numbers_slowly(cols)
 
+    def require_filled(self, values: np.ndarray, names: list[str], rows: np.ndarray | None = None) -> None:
+        """Raise at the first NaN of ``values`` (columns ``names``): for formats whose writers fill
+        every cell, an empty one means a damaged file, not a tracking gap. ``rows`` maps the rows
+        of ``values`` back to data rows when it is a subset."""
+        holes = np.argwhere(np.isnan(values))
+        if holes.size:
+            row, col = (int(v) for v in holes[0])
+            raise self.error(int(rows[row]) if rows is not None else row, "empty or NaN value",
+                             self.index(names[col]))
+
     def _numbers_slowly(self, cols: list[int]) -> np.ndarray:
         out = np.empty((len(self.lines), len(cols)))
         for r, cells in enumerate(self._rows()):

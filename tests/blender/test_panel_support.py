@@ -32,7 +32,8 @@ def operator_rna(idname: str) -> Any:
 def _check_value(where: str, prop: Any, value: Any) -> None:
     kinds = {"STRING": str, "BOOLEAN": bool, "INT": int, "FLOAT": (int, float), "ENUM": str}
     expected = kinds.get(prop.type)
-    if expected is not None and (not isinstance(value, expected) or (prop.type == "INT" and isinstance(value, bool))):
+    wrong = expected is not None and not isinstance(value, expected)
+    if wrong or (prop.type in ("INT", "FLOAT") and isinstance(value, bool)):
         raise LayoutError(f"{where}: {value!r} is not a {prop.type.lower()}")
     items = prop.enum_items.keys() if prop.type == "ENUM" else []
     if items and value not in items:  # dynamic enums list no items here

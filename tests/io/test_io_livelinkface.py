@@ -126,6 +126,17 @@ def test_bad_timecodes_name_the_line(tmp_path: Path, row: int, timecode: str, me
     assert message in str(err.value)
 
 
+def test_repeated_timecodes_are_dropped(tmp_path: Path) -> None:
+    path = write_take(tmp_path / "dup.csv", rate=60, frames=5, shapes={"JawOpen": 0.3})
+    lines = path.read_text().splitlines()
+    lines.insert(3, lines[2])
+    path.write_text("\n".join(lines) + "\n")
+    result = read_any(path)
+    assert result.report.frames == 5
+    assert np.all(np.diff(result.timeline.tracks[0].times) > 0)
+    assert any("repeat the previous timecode" in w for w in result.report.warnings)
+
+
 def test_text_in_a_weight_cell(tmp_path: Path) -> None:
     path = write_take(tmp_path / "bad.csv", rate=60, frames=4)
     lines = path.read_text().splitlines()

@@ -110,6 +110,8 @@ def test_several_faces_keep_the_main_one(tmp_path: Path) -> None:
         (lambda rows: rows.__setitem__(0, rows[0].replace("timestamp", "time")), 1, None, "'timestamp'"),
         (lambda rows: rows.__setitem__(3, rows[3].replace("0.080", "0.010")), 4, "timestamp",
          "does not come after"),
+        (lambda rows: rows.__setitem__(5, rows[5].replace(", 5.00, -0.20,", ", 5.00, ,")), 6, "AU45_r",
+         "empty"),
     ],
 )
 def test_bad_files_name_line_and_column(tmp_path: Path, edit, line: int, column_name: str | None,

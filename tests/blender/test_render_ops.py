@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The panel's render operators: they write what they say, change nothing in the file (so they
+are not undo steps), refuse to run without a camera or a rigged face, and report bad paths."""
+
+from __future__ import annotations
+
+import csv
+import importlib
+from pathlib import Path
+from types import ModuleType
+
+import bpy
+import pytest
+
+TIMELINE = {"format": "facs-timeline", "version": 1, "fps": 10,
+            "events": [{"au": 12, "intensity": "E", "onset": 0.0, "apex": 0.2, "offset": 0.3}]}
+
+
+def _head(addon: ModuleType) -> bpy.types.Object:
+    avatar = importlib.import_module(f"{addon.__name__}.blender.avatar").create_default_avatar()
+    addon.blender.rig.build_rig(avatar.mesh)
+    keyframer = importlib.import_module(f"{addon.__name__}.blender.keyframer")
+    keyframer.apply_timeline(avatar.mesh, addon.core.timeline.from_dict(TIMELINE), set_scene_range=True)
+    scene = bpy.context.scene
+    scene.render.engine = "BLENDER_WORKBENCH"
+    scene.render.resolution_x = scene.render.resolution_y = 32
+    return avatar.mesh
+
+
+def _state(scene: bpy.types.Scene, face: bpy.types.Object) -> tuple:
+    render = scene.render
+    return (render.filepath, render.engine, render.resolution_x, render.image_settings.file_format,
+            scene.frame_start, scene.frame_end, scene.frame_current, face["AU12_L"],
+            face.animation_data.action.name)
+
+
+def test_operators_are_registered_and_not_undo_steps(addon: ModuleType) -> None:
+    classes = addon.blender.ops_render.CLASSES
+    assert [cls.bl_idname for cls in classes] == ["facs.render_still", "facs.render_animation", "facs.render_atlas"]
+    for cls in classes:
+        assert cls in addon.blender.CLASSES and cls.is_registered
+        assert "UNDO" not in cls.bl_options and "REGISTER" in cls.bl_options
+    assert not bpy.ops.facs.render_still.poll()  # an empty file has no camera
+    assert not bpy.ops.facs.render_atlas.poll()
+
+
+def test_render_buttons_write_files_and_change_nothing(addon: ModuleType, tmp_path: Path) -> None:
+    face = _head(addon)
+    scene = bpy.context.scene
+    scene.frame_set(3)
+    before = _state(scene, face)
+
+    assert bpy.ops.facs.render_still(filepath=str(tmp_path / "still.png")) == {"FINISHED"}
+    assert (tmp_path / "still.png").is_file()
+    assert bpy.ops.facs.render_animation(filepath=str(tmp_path / "anim.mp4")) == {"FINISHED"}
+    assert (tmp_path / "anim.mp4").stat().st_size > 0
+    with (tmp_path / "anim_labels.csv").open() as fh:
+        assert [int(r["frame"]) for r in csv.DictReader(fh)] == [1, 2, 3, 4]
+    assert bpy.ops.facs.render_animation(filepath=str(tmp_path / "frames"), labels=False) == {"FINISHED"}
+    assert len(list((tmp_path / "frames").glob("frame_*.png"))) == 4
+    assert bpy.ops.facs.render_atlas(filepath=str(tmp_path / "atlas.png"), levels="C", tile=48) == {"FINISHED"}
+    assert (tmp_path / "atlas.png").is_file()
+
+    assert _state(scene, face) == before
+    assert not list(tmp_path.glob("*_labels.csv"))[1:]  # only the one asked for
+
+
+def test_bad_paths_are_reported(addon: ModuleType, tmp_path: Path) -> None:
+    _head(addon)
+    with pytest.raises(RuntimeError, match="save the file first"):
+        bpy.ops.facs.render_still(filepath="//still.png")
+    with pytest.raises(RuntimeError, match=r"a still is written as a \.png file"):
+        bpy.ops.facs.render_still(filepath=str(tmp_path / "still.mp4"))
+    with pytest.raises(RuntimeError, match=r"an animation is written as an \.mp4 file or a folder"):
+        bpy.ops.facs.render_animation(filepath=str(tmp_path / "anim.png"))
+    with pytest.raises(RuntimeError, match="intensity letters"):
+        bpy.ops.facs.render_atlas(filepath=str(tmp_path / "atlas.png"), levels="Q")
+    assert not list(tmp_path.iterdir())
