@@ -91,6 +91,8 @@ class RenderJob:
     """Where to write the per-frame AU ground truth CSV, or None."""
     name: str = ""
     """The job's name in a batch (used in messages and the manifest)."""
+    threads: int | None = None
+    """CPU threads for the render (None: all cores); worker pools share the cores out."""
 
     def __post_init__(self) -> None:
         output_kind(self.output)

@@ -3,7 +3,9 @@
 
 Blender is one instance per process, so parallelism means processes; the spawn start method gives
 each worker a clean interpreter (fork would copy a running Blender). Workers live for the whole
-batch and take jobs as they free up, so bpy is imported once per worker, not once per job.
+batch and take jobs as they free up, so bpy is imported once per worker, not once per job. Each
+worker renders with its share of the cores: a renderer that took all of them in every worker would
+only make the workers fight.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 from typing import Any
 
 from .jobs import RenderJob
@@ -34,8 +37,11 @@ def _blender_paths() -> list[str]:
     return [p for p in sys.path if p.startswith(tuple(roots))]
 
 
-def _forget_paths(paths: list[str]) -> None:
+def _start_worker(paths: list[str], threads: int) -> None:
+    """Runs first in each worker: drop Blender's paths, and give Mesa's software OpenGL (which
+    Workbench renders with here) its share of the cores, as ``RenderJob.threads`` does for Cycles."""
     sys.path[:] = [p for p in sys.path if p not in paths]
+    os.environ.setdefault("LP_NUM_THREADS", str(threads))
 
 
 def default_workers() -> int:
@@ -54,10 +60,12 @@ def run_jobs(
     if not jobs:
         return results
     count = min(workers or default_workers(), len(jobs))
+    threads = max(1, default_workers() // count)
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_forget_paths,
-                             initargs=(_blender_paths(),)) as pool:
-        futures = {pool.submit(run_job, job.to_dict()): i for i, job in enumerate(jobs)}
+    with ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_start_worker,
+                             initargs=(_blender_paths(), threads)) as pool:
+        futures = {pool.submit(run_job, replace(job, threads=job.threads or threads).to_dict()): i
+                   for i, job in enumerate(jobs)}
         for future in as_completed(futures):
             index = futures[future]
             try:

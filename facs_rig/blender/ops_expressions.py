@@ -9,17 +9,20 @@ values.
 *Set Pose* writes the control values now (no keys). *Insert Event* adds one event whose apex is
 the current frame, with the onset, hold and offset of the preferences, to facs_rig's animation of
 the face: the animation is read back as a timeline (what Export writes), the event is added and
-the whole is applied again, so overlapping events combine as in a timeline file (``max``).
+the whole is applied again, so overlapping events combine as in a timeline file (``max``) and
+poses keyed with Key All keep holding.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import bpy
+import numpy as np
 
 from ..core.catalogue import channels_for_side
 from ..core.errors import FacsError, TimelineError
@@ -149,6 +152,35 @@ def _shifted(timeline: Timeline, seconds: float) -> Timeline:
     return replace(timeline, events=events, tracks=tracks, warnings=[])
 
 
+def _trimmed(timeline: Timeline) -> Timeline:
+    """Without the zero samples before time 0 that the keys closing a track read back as."""
+    tracks = []
+    for track in timeline.tracks:
+        keep = (track.times >= 0) | (np.nan_to_num(track.values) != 0)
+        if keep.any():
+            tracks.append(Track(track.au, track.side, track.times[keep], track.values[keep], track.source))
+    return replace(timeline, tracks=tracks)
+
+
+def _held(timeline: Timeline, end: float) -> Timeline:
+    """Tracks that hold their first value from time 0 and their last value until ``end`` (the
+    scene's end, or the timeline's if later).
+
+    A curve in Blender keeps its first and last key's value outside its keys (a pose keyed once
+    with Key All holds forever), but a timeline track moves nothing outside its samples; without
+    this, re-applying the animation would turn a held pose into a one-frame blip.
+    """
+    tracks = []
+    for track in timeline.tracks:
+        times, values = track.times, track.values
+        if len(times) and np.nan_to_num(values[0]) > 0 and times[0] > 0:
+            times, values = np.r_[0.0, times], np.r_[values[0], values]
+        if len(times) and np.nan_to_num(values[-1]) > 0 and times[-1] < end:
+            times, values = np.r_[times, end], np.r_[values, values[-1]]
+        tracks.append(Track(track.au, track.side, times, values, track.source))
+    return replace(timeline, tracks=tracks)
+
+
 class FACS_OT_insert_event(_CodeOperator, bpy.types.Operator):
     """Add an expression or FACS code to the face's animation as an event peaking at the current frame"""
 
@@ -189,21 +221,24 @@ class FACS_OT_insert_event(_CodeOperator, bpy.types.Operator):
         start = float(state.get("start_frame", scene.frame_start))
         apex = (self.frame - start) / fps
         times = (apex - self.onset, apex, apex + self.hold, apex + self.hold + self.offset)
-        shift = max(0.0, -times[0])  # an onset before the animation's start moves the start
         try:
+            existing = (_trimmed(keyframer.export_timeline(obj, scene=scene)) if keyframer.has_animation(obj)
+                        else Timeline(name=f"{obj.name} events"))
+            # Anything before the animation's start moves the start (timeline times are never negative).
+            shift = max(0.0, -min(times[0], time_span(existing)[0]))
+            phases = tuple(t + shift for t in times)
             events, _ = code_events(self.expression, self.code.strip(), self.intensity,
-                                    intensity_scale(context), times=tuple(t + shift for t in times),  # type: ignore[arg-type]
-                                    ease=self.ease)
+                                    intensity_scale(context), times=phases, ease=self.ease)  # type: ignore[arg-type]
             if not events:
                 raise FacsError("0 is the neutral face: there is no movement to insert")
             self._check_face(obj, pose_values(events))
-            existing = (keyframer.export_timeline(obj, scene=scene) if keyframer.has_animation(obj)
-                        else Timeline(name=f"{obj.name} events"))
         except FacsError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         existing = _shifted(existing, shift)
-        timeline = replace(existing, events=[*existing.events, *events], warnings=[])
+        scene_end = (scene.frame_end - start) / fps + shift
+        end = max(time_span(existing)[1], scene_end, *(e.offset for e in events))
+        timeline = replace(_held(existing, end), events=[*existing.events, *events], warnings=[])
         wm = context.window_manager
         wm.progress_begin(0, 100)
         try:
@@ -217,7 +252,7 @@ class FACS_OT_insert_event(_CodeOperator, bpy.types.Operator):
             wm.progress_end()
         for warning in result.warnings:
             self.report({"WARNING"}, warning)
-        end = result.frame_end
+        end = math.ceil(self.frame + (self.hold + self.offset) * fps)
         late = f"; it ends at frame {end}, after the scene's end" if end > scene.frame_end else ""
         self.report({"INFO"}, f"{_what(self.expression, self.code, self.intensity)}: event peaking at frame "
                               f"{self.frame} on {obj.name} ({len(timeline.events)} events in all){late}")

@@ -7,8 +7,8 @@ from __future__ import annotations
 import bpy
 
 from ..paths import version
-from . import rig
-from .panel_avatar import FACS_PT_avatar
+from . import props, rig
+from .panel_avatar import FACS_MT_presets, FACS_PT_avatar
 from .panel_common import MAIN_ID, FacsPanel
 from .panel_controls import FACS_PT_controls
 from .panel_expressions import FACS_PT_expressions
@@ -46,6 +46,14 @@ class FACS_PT_main(FacsPanel, bpy.types.Panel):
         layout.label(text=text, icon=icon)
         layout.label(text=f"facs_rig {version()}")
 
+    @classmethod
+    def register(cls) -> None:
+        props.attach()  # registered after the property groups, unregistered before them
 
-CLASSES = (FACS_PT_main, FACS_PT_avatar, FACS_PT_controls, FACS_PT_expressions, FACS_PT_timeline,
-           FACS_PT_import, FACS_PT_render)
+    @classmethod
+    def unregister(cls) -> None:
+        props.detach()
+
+
+CLASSES = (FACS_MT_presets, FACS_PT_main, FACS_PT_avatar, FACS_PT_controls, FACS_PT_expressions,
+           FACS_PT_timeline, FACS_PT_import, FACS_PT_render)

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..core.catalogue import all_aus
 from ..core.errors import FacsError
-from ..core.mapping.presets import load_preset
+from ..core.mapping.presets import load_preset, preset_names
 from ..core.mapping.resolve import resolve, resolve_auto
 from ..core.model import parse_control_name
 from . import rig
@@ -86,6 +86,32 @@ def draw_coverage(layout: bpy.types.UILayout, controls: Sequence[str], heading: 
     wrapped(box, f"{len(missing)} missing: {_numbers(missing)}")
 
 
+def preset_label(preset: str, detected: str) -> str:
+    if preset != "auto":
+        return preset
+    return f"Auto ({detected})" if detected else "Auto"
+
+
+class FACS_MT_presets(bpy.types.Menu):
+    """Built-in and user mapping presets; picking one sets the panel's preset."""
+
+    bl_label = "Mapping Preset"
+    bl_idname = "FACS_MT_presets"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        builtin = preset_names()
+        user = [n for n in preset_names(rig.user_preset_dirs(context)) if n not in builtin]
+        groups = [[("auto", preset_label("auto", detected_preset(face(context), context)))],
+                  [(n, n) for n in builtin], [(n, f"{n} (user)") for n in user]]
+        for i, group in enumerate(g for g in groups if g):
+            if i:
+                self.layout.separator()
+            for name, label in group:
+                op = self.layout.operator("wm.context_set_string", text=label)
+                op.data_path = "scene.facs_rig.preset"
+                op.value = name
+
+
 class FACS_PT_avatar(FacsSection, bpy.types.Panel):
     bl_label = "Avatar"
     bl_idname = "FACS_PT_avatar"
@@ -102,7 +128,9 @@ class FACS_PT_avatar(FacsSection, bpy.types.Panel):
             return
         col = layout.column()
         point_at(col, context, obj)
-        col.prop(state, "preset")
+        row = col.row(align=True)
+        row.label(text="Preset")
+        row.menu(FACS_MT_presets.bl_idname, text=preset_label(state.preset, detected_preset(obj, context)))
         row = col.row(align=True)
         rigged = rig.is_rigged(obj)
         build = row.operator("facs.build_rig", text="Rebuild Rig" if rigged else "Build Rig", icon="MODIFIER")

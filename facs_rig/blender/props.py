@@ -15,7 +15,6 @@ from ..core.catalogue import control_sort_key
 from ..core.expressions import expression_info, expression_names
 from ..core.intensity import LETTERS
 from ..io import FORMATS
-from .rig import user_preset_dirs
 
 CONTROL = re.compile(r"^AU\d{2,}(?:_[LRTB])?$")
 SEVERITIES = (("ERROR", "Error", ""), ("WARNING", "Warning", ""), ("INFO", "Info", ""))
@@ -31,23 +30,6 @@ class FACS_PG_report_line(bpy.types.PropertyGroup):
     severity: bpy.props.EnumProperty(items=SEVERITIES, default="INFO")  # type: ignore[valid-type]
 
 
-def _is_mesh(_self: Any, obj: bpy.types.Object) -> bool:
-    return obj.type == "MESH"
-
-
-def _preset_items(_self: Any, context: bpy.types.Context | None) -> list[tuple[str, str, str]]:
-    from ..core.mapping.presets import preset_names
-    from .panel_avatar import detected_preset
-
-    context = context or bpy.context
-    detected = detected_preset(face(context), context)
-    label = f"Auto ({detected})" if detected else "Auto"
-    items = [("auto", label, "The preset that finds the most shape keys and bones on this mesh")]
-    items += [(name, name, f"Mapping preset {name}") for name in preset_names(user_preset_dirs(context))]
-    _preset_items.cache = items  # type: ignore[attr-defined]  # Blender keeps pointers to these strings
-    return items
-
-
 def _expression_items() -> list[tuple[str, str, str]]:
     items = []
     for name in expression_names():
@@ -60,12 +42,16 @@ def _expression_items() -> list[tuple[str, str, str]]:
 class FACS_PG_settings(bpy.types.PropertyGroup):
     """Everything the FACS panel remembers per scene."""
 
+    # No property here has a Python callback (poll, items, update, get/set): the 4.2 bpy module
+    # crashes at exit once a PropertyGroup with one was registered, even after unregistering it.
+    # So the preset is a name picked from a menu, which also keeps it stable when the user's preset
+    # folder changes (a dynamic enum would store an index).
     target: bpy.props.PointerProperty(  # type: ignore[valid-type]
-        name="Face", type=bpy.types.Object, poll=_is_mesh,
+        name="Face", type=bpy.types.Object,
         description="Mesh the FACS panel works on; empty: the active object")
-    preset: bpy.props.EnumProperty(  # type: ignore[valid-type]
-        name="Preset", description="Mapping preset from AU controls to the mesh's shape keys and bones",
-        items=_preset_items)
+    preset: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Preset", default="auto",
+        description="Mapping preset from AU controls to the mesh's shape keys and bones (auto: the best fit)")
     filter: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Filter", options={"TEXTEDIT_UPDATE"},
         description="Show only matching AUs: numbers (12, 1+2+4), names (brow) or regions (mouth)")
@@ -113,13 +99,18 @@ class FACS_PG_settings(bpy.types.PropertyGroup):
     atlas_tile: bpy.props.IntProperty(  # type: ignore[valid-type]
         name="Tile Size", default=256, min=32, max=2048, description="Width of each atlas face in pixels")
 
-    @classmethod
-    def register(cls) -> None:
-        bpy.types.Scene.facs_rig = bpy.props.PointerProperty(type=cls)
 
-    @classmethod
-    def unregister(cls) -> None:
-        del bpy.types.Scene.facs_rig
+def attach() -> None:
+    """Give every scene its ``facs_rig`` state (the PropertyGroup must be registered already).
+
+    Called from the main panel's ``register``: a ``register`` classmethod on the PropertyGroup itself
+    makes the 4.2 bpy module crash at exit.
+    """
+    bpy.types.Scene.facs_rig = bpy.props.PointerProperty(type=FACS_PG_settings)
+
+
+def detach() -> None:
+    del bpy.types.Scene.facs_rig
 
 
 def settings(context: bpy.types.Context) -> FACS_PG_settings | None:

@@ -22,7 +22,7 @@ import numpy as np
 from ..batch.jobs import Engine, JobError, output_kind
 from ..core.catalogue import control_sort_key
 from .render_progress import Progress
-from .render_settings import restored_settings, set_engine, set_output, set_resolution
+from .render_settings import apply_settings, restored_settings, set_output
 
 CONTROL_RE = re.compile(r"AU\d{2,3}(?:_[LRTB])?")
 """Names of facs_rig's AU controls (``AU12_L``, ``AU26``, ``AU22_T``), custom properties on the face."""
@@ -115,6 +115,7 @@ def render_scene(
     engine: Engine | None = None,
     resolution: tuple[int, int] | None = None,
     samples: int | None = None,
+    threads: int | None = None,
     labels: str | Path | None = None,
     progress: Progress | None = None,
     quiet: bool = True,
@@ -138,15 +139,11 @@ def render_scene(
     result = RenderResult(files=[], frames=frame_list)
     if labels is not None:
         result.controls = sample_controls(scene, frame_list)
-        result.labels = write_labels(labels, frame_list, scene, result.controls)
 
-    (output if kind == "sequence" else output.parent).mkdir(parents=True, exist_ok=True)
     with restored_settings(scene, video=kind == "video"), quiet_blender(quiet) as stream:
-        if engine is not None:
-            set_engine(scene, engine, samples)
-        if resolution is not None:
-            set_resolution(scene, resolution)
+        apply_settings(scene, engine=engine, resolution=resolution, samples=samples, threads=threads)
         set_output(scene, kind, output)
+        (output if kind == "sequence" else output.parent).mkdir(parents=True, exist_ok=True)
         if progress is None:
             progress = Progress(len(frame_list), stream=stream if show_progress else None)
 
@@ -172,4 +169,6 @@ def render_scene(
     missing = [str(f) for f in result.files if not f.exists()]
     if missing:
         raise JobError(f"render finished but did not write {missing[0]}")
+    if labels is not None:
+        result.labels = write_labels(labels, frame_list, scene, result.controls)
     return result

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import bpy
@@ -16,12 +15,14 @@ import numpy as np
 
 from ..batch.describe import timeline_code
 from ..batch.jobs import DEFAULT_ENGINE, DEFAULT_RESOLUTION, JobError, RenderJob
+from ..core.errors import FacsError
 from ..core.model import Timeline
 from ..core.timeline import load as load_timeline
 from .keyframer import apply_timeline, scene_fps
 from .render import controlled_objects, frames_to_render, render_scene, sample_controls
 from .render_settings import engine_name, output_size
 from .rig import build_rig, shape_key_names
+from .rig_files import open_avatar
 
 
 @dataclass
@@ -32,29 +33,19 @@ class Prepared:
     warnings: list[str] = field(default_factory=list)
 
 
-def _open_avatar(avatar: str) -> list[str]:
-    """Start from the default avatar in an empty file, or open a .blend as it is."""
-    if avatar == "default":
-        from .avatar import create_default_avatar
-
-        bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
-        created = create_default_avatar(bpy.context)
+def _open_avatar(avatar: str) -> None:
+    """Start from the default avatar (rigged, with camera and lights) in an empty file, or open an
+    avatar file as it is."""
+    try:
+        opened = open_avatar(avatar, studio=True)
+    except FacsError as exc:
+        raise JobError(str(exc)) from None
+    if opened.source == "default":
         scene = bpy.context.scene
         scene.render.engine = "BLENDER_WORKBENCH"
         scene.render.resolution_x, scene.render.resolution_y = DEFAULT_RESOLUTION
         scene.render.resolution_percentage = 100
-        build_rig(created.mesh)
-        return []
-    path = Path(avatar)
-    if path.suffix.lower() != ".blend":
-        raise JobError(f"{avatar}: an avatar is 'default' or a .blend file")
-    if not path.is_file():
-        raise JobError(f"{avatar}: file not found")
-    try:
-        bpy.ops.wm.open_mainfile(filepath=str(path.resolve()), load_ui=False)
-    except RuntimeError as exc:
-        raise JobError(f"{avatar}: cannot open: {str(exc).strip().splitlines()[-1]}") from None
-    return []
+        build_rig(opened.mesh, armature=opened.armature)
 
 
 def _faces(scene: bpy.types.Scene, preset: str) -> tuple[list[bpy.types.Object], list[str]]:
@@ -79,7 +70,8 @@ def _faces(scene: bpy.types.Scene, preset: str) -> tuple[list[bpy.types.Object],
 def open_rigged(avatar: str, preset: str = "auto", *, rig: bool = True) -> Prepared:
     """Open the avatar (``default`` or a .blend) with its faces rigged. A rigged .blend stays as it
     is unless a preset is named; ``rig=False`` takes a .blend entirely as it is."""
-    warnings = _open_avatar(avatar)
+    _open_avatar(avatar)
+    warnings: list[str] = []
     scene = bpy.context.scene
     faces: list[bpy.types.Object] = controlled_objects(scene)
     if rig or preset != "auto" or avatar == "default":
@@ -125,7 +117,7 @@ def run_render_job(job: RenderJob, *, quiet: bool = True, show_progress: bool = 
     engine = job.engine or (DEFAULT_ENGINE if job.avatar == "default" else None)
     result = render_scene(
         scene, job.output, frames=frames, engine=engine, resolution=job.resolution, samples=job.samples,
-        labels=job.labels, quiet=quiet, show_progress=show_progress,
+        threads=job.threads, labels=job.labels, quiet=quiet, show_progress=show_progress,
     )
     fps = scene_fps(scene)
     rendered = frames_to_render(scene, job.kind, frames)

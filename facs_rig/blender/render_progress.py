@@ -7,7 +7,6 @@ stimuli, so the CLI prints this instead. Pure Python: the render module feeds it
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from typing import TextIO
@@ -90,6 +89,3 @@ class Progress:
         isatty = getattr(self.stream, "isatty", None)
         return bool(isatty and isatty())
 
-
-def stderr_progress(total: int, label: str = "render") -> Progress:
-    return Progress(total, label=label, stream=sys.stderr)

@@ -55,10 +55,33 @@ def set_engine(scene: bpy.types.Scene, engine: Engine, samples: int | None = Non
         scene.display.render_aa = next((aa for aa in WORKBENCH_AA if int(aa) >= samples), WORKBENCH_AA[-1])
 
 
+def set_threads(scene: bpy.types.Scene, threads: int) -> None:
+    scene.render.threads_mode = "FIXED"
+    scene.render.threads = threads
+
+
 def set_resolution(scene: bpy.types.Scene, resolution: tuple[int, int]) -> None:
     render = scene.render
     render.resolution_x, render.resolution_y = resolution
     render.resolution_percentage = 100
+
+
+def apply_settings(
+    scene: bpy.types.Scene,
+    *,
+    engine: Engine | None = None,
+    resolution: tuple[int, int] | None = None,
+    samples: int | None = None,
+    threads: int | None = None,
+) -> None:
+    """Set what is given and keep the scene's own values for the rest (samples alone apply to the
+    scene's engine)."""
+    if engine is not None or samples is not None:
+        set_engine(scene, engine or engine_name(scene.render.engine), samples)
+    if resolution is not None:
+        set_resolution(scene, resolution)
+    if threads is not None:
+        set_threads(scene, threads)
 
 
 def output_size(scene: bpy.types.Scene) -> tuple[int, int]:
@@ -110,6 +133,8 @@ _SAVED = (
     ("render", "filepath"),
     ("render", "use_file_extension"),
     ("render", "use_overwrite"),
+    ("render", "threads_mode"),
+    ("render", "threads"),
     ("render.image_settings", "media_type"),
     ("render.image_settings", "file_format"),
     ("render.image_settings", "color_mode"),

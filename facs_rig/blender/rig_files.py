@@ -66,11 +66,14 @@ def open_avatar(avatar: str, object_name: str = "", *, studio: bool = False) -> 
         raise FacsError(f"{path}: avatar files are {', '.join(SUFFIXES)} (or 'default'), not {suffix!r}")
     if not path.is_file():
         raise FacsError(f"{path}: no such avatar file")
-    if suffix in SCENE_FILES:
-        bpy.ops.wm.open_mainfile(filepath=str(path.resolve()), load_ui=False)
-    else:
-        bpy.ops.wm.read_homefile(use_empty=True)
-        _import(path, IMPORTERS[suffix])
+    try:
+        if suffix in SCENE_FILES:
+            bpy.ops.wm.open_mainfile(filepath=str(path.resolve()), load_ui=False)
+        else:
+            bpy.ops.wm.read_homefile(use_empty=True)
+            _import(path, IMPORTERS[suffix])
+    except RuntimeError as exc:
+        raise FacsError(f"{path}: cannot open: {str(exc).strip().splitlines()[-1]}") from None
     objects = list(bpy.context.scene.objects)
     mesh = face_mesh(objects, object_name)
     if mesh is None:

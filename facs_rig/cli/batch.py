@@ -9,6 +9,7 @@ finish, so an interrupted batch still documents what it made. Exit status 1 if a
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import time
 
@@ -26,7 +27,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="worker processes on this machine (default: one per core)")
     parser.add_argument("--ray", metavar="ADDRESS",
                         help="run on a Ray cluster instead ('auto', 'ray://host:10001', or 'local')")
-    parser.add_argument("--dry-run", action="store_true", help="check the spec and list the jobs only")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="check the spec and print each job as its own render command")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--workers {args.workers}: give at least 1")
     if args.dry_run:
         for job in spec.jobs:
-            print(f"{job.name}: {job.output}")
+            print(shlex.join(["python", "-m", "facs_rig", *job.cli_args()]))
         print(f"{len(spec.jobs)} jobs, manifest {spec.manifest}")
         return 0
 

@@ -154,6 +154,7 @@ def test_second_event_overlaps_as_max_and_early_event_moves_the_start(addon: Mod
     assert left.evaluate(30) == pytest.approx(b, abs=1e-4)  # before the second rises above the first
     # An apex on the first frame puts the onset before the start: the timeline shifts, keys stay.
     assert bpy.ops.facs.insert_event(code="R12E", frame=1, onset=0.5, hold=0.0, offset=0.25) == {"FINISHED"}
+    left, right = _curve(addon, face, "AU12_L"), _curve(addon, face, "AU12_R")  # curves were rewritten
     assert right.evaluate(1) == pytest.approx(1.0, abs=1e-4)
     assert right.evaluate(30) == pytest.approx(b, abs=1e-4)
     assert left.evaluate(36) == pytest.approx(d, abs=1e-4)
@@ -162,18 +163,22 @@ def test_second_event_overlaps_as_max_and_early_event_moves_the_start(addon: Mod
 
 
 def test_insert_event_after_key_all_keeps_the_keyed_pose(addon: ModuleType) -> None:
-    face = _sided_face()
+    """Keyed poses hold outside their keys, as Blender curves do, through the scene's range."""
+    face = _sided_face(("AU12_L", "AU12_R", "AU26"))
     scene = bpy.context.scene
-    scene.render.fps = 24
-    face["AU12_L"] = 0.3
+    scene.render.fps, scene.frame_start, scene.frame_end = 24, 1, 120
+    face["AU12_L"], face["AU26"] = 0.3, 0.8
     assert bpy.ops.facs.key_controls(frame=10) == {"FINISHED"}
     face["AU12_L"] = 0.6
     assert bpy.ops.facs.key_controls(frame=20) == {"FINISHED"}
-    assert bpy.ops.facs.insert_event(code="R12C", frame=40, onset=0.25, hold=0.0, offset=0.25) == {"FINISHED"}
-    left, right = _curve(addon, face, "AU12_L"), _curve(addon, face, "AU12_R")
-    assert left.evaluate(10) == pytest.approx(0.3, abs=1e-4)
-    assert left.evaluate(20) == pytest.approx(0.6, abs=1e-4)
-    assert right.evaluate(40) == pytest.approx(0.55, abs=1e-4)
+    for frame in (1, 10, 20, 60, 120):
+        bpy.ops.facs.insert_event(code="R12C", frame=frame + 30, onset=0.25, hold=0.0, offset=0.25)
+        left, right, jaw = (_curve(addon, face, c) for c in ("AU12_L", "AU12_R", "AU26"))
+        assert left.evaluate(10) == pytest.approx(0.3, abs=1e-4)
+        assert left.evaluate(20) == pytest.approx(0.6, abs=1e-4)
+        assert right.evaluate(frame + 30) == pytest.approx(0.55, abs=1e-4)
+        assert [jaw.evaluate(f) for f in (1, 15, 60, 120)] == pytest.approx([0.8] * 4, abs=1e-4)
+        assert left.evaluate(120) == pytest.approx(0.6, abs=1e-4)
 
 
 def test_insert_event_refuses_a_users_own_curve(addon: ModuleType) -> None:

@@ -6,6 +6,7 @@ have the properties the panel sets, icons must exist."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
@@ -17,6 +18,7 @@ from tests.blender.test_panel_support import (
     LayoutError,
     Recording,
     blender_module,
+    click,
     context_for,
     draw,
     draw_all,
@@ -25,8 +27,8 @@ from tests.blender.test_panel_support import (
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "presets" / "timelines" / "demo.json"
-SECTIONS = ("FACS_PT_main", "FACS_PT_avatar", "FACS_PT_controls", "FACS_PT_expressions", "FACS_PT_timeline",
-            "FACS_PT_import", "FACS_PT_render")
+SECTIONS = ("FACS_MT_presets", "FACS_PT_main", "FACS_PT_avatar", "FACS_PT_controls", "FACS_PT_expressions",
+            "FACS_PT_timeline", "FACS_PT_import", "FACS_PT_render")
 
 
 def _drawn_controls(rec: Recording, obj: bpy.types.Object) -> list[str]:
@@ -88,6 +90,29 @@ def test_unrigged_head_previews_the_detected_preset(addon: ModuleType) -> None:
     assert rec.operator("facs.build_rig").properties == {"preset": "auto"}
     au_numbers = sorted({int(c[2:4]) for c in resolved.controls})
     assert any(label.startswith(f"{len(au_numbers)} AUs expressible") for label in rec.labels), rec.labels
+
+
+def test_preset_menu_lists_builtin_and_user_presets(addon: ModuleType, tmp_path: Path) -> None:
+    head = make_head(addon, rigged=False)
+    presets = addon.core.mapping.presets
+    shutil.copy(presets.BUILTIN_DIR / "arkit52.json", tmp_path / "my_face.json")
+    prefs = blender_module(addon).addon.preferences()
+    prefs.user_presets_dir = str(tmp_path)
+    try:
+        menu = draw_all(addon, context_for(head))["FACS_MT_presets"]
+    finally:
+        prefs.user_presets_dir = ""
+    detected = blender_module(addon).panel_avatar.detected_preset(head, context_for(head))
+    builtin = [(n, n) for n in presets.preset_names()]
+    assert [(op.text, op.properties["value"]) for op in menu.operators] == [
+        (f"Auto ({detected})", "auto"), *builtin, ("my_face (user)", "my_face")]
+    assert {op.properties["data_path"] for op in menu.operators} == {"scene.facs_rig.preset"}
+    picked = menu.operators[2]
+    assert click(picked) == {"FINISHED"}
+    assert bpy.context.scene.facs_rig.preset == picked.properties["value"]
+    avatar = draw_all(addon, context_for(head))["FACS_PT_avatar"]
+    assert avatar.operator("facs.build_rig").properties == {"preset": picked.properties["value"]}
+    assert avatar.menus == ["FACS_MT_presets"]
 
 
 def test_rigged_head_draws_every_control_with_its_letter(addon: ModuleType) -> None:

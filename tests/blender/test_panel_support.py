@@ -14,6 +14,7 @@ import bpy
 
 LAYOUT = bpy.types.UILayout.bl_rna
 SUBLAYOUTS = {"row", "column", "box", "split", "column_flow", "grid_flow"}
+PROP_FUNCTIONS = {"prop", "prop_search", "prop_enum", "prop_menu_enum", "props_enum", "prop_tabs_enum"}
 
 
 class LayoutError(AssertionError):
@@ -67,6 +68,7 @@ class Recording:
     props: list[tuple[Any, str, dict[str, Any]]] = field(default_factory=list)
     operators: list[OperatorButton] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
+    menus: list[str] = field(default_factory=list)
     log: list[tuple[str, Any]] = field(default_factory=list)
 
     def operator(self, idname: str, text: str | None = None) -> OperatorButton:
@@ -120,33 +122,43 @@ class Layout:
         return call
 
     def _record(self, name: str, args: dict[str, Any]) -> Any:
-        rec = self._rec
-        rec.log.append((name, args))
+        self._rec.log.append((name, args))
         if name in SUBLAYOUTS:
-            return Layout(rec, self._context)
+            return Layout(self._rec, self._context)
         if name == "panel":
-            return Layout(rec, self._context), Layout(rec, self._context)
-        if name == "context_pointer_set":
-            self._context[args["name"]] = args["data"]
-            return None
-        if name in {"prop", "prop_search", "prop_enum", "prop_menu_enum", "props_enum", "prop_tabs_enum"}:
-            data, path = args["data"], args["property"]
-            try:
-                data.path_resolve(path)
-            except (ValueError, AttributeError, TypeError) as exc:
-                raise LayoutError(f"{name}({data!r}, {path!r}) does not resolve: {exc}") from None
-            if not path.startswith("[") and path not in data.bl_rna.properties:
-                raise LayoutError(f"{data!r} has no property {path!r}")
-            rec.props.append((data, path, args))
-            return None
+            return Layout(self._rec, self._context), Layout(self._rec, self._context)
         if name == "operator":
             operator_rna(args["operator"])
             button = OperatorButton(args["operator"], args.get("text", ""), dict(self._context))
-            rec.operators.append(button)
+            self._rec.operators.append(button)
             return button
-        if name == "label":
-            rec.labels.append(args.get("text", ""))
+        checks = {"context_pointer_set": self._pointer, "menu": self._menu, "label": self._label}
+        check = self._prop if name in PROP_FUNCTIONS else checks.get(name)
+        if check is not None:
+            check(args)
         return None
+
+    def _pointer(self, args: dict[str, Any]) -> None:
+        self._context[args["name"]] = args["data"]
+
+    def _menu(self, args: dict[str, Any]) -> None:
+        menu = getattr(bpy.types, args["menu"], None)
+        if menu is None or not getattr(menu, "is_registered", False):
+            raise LayoutError(f"menu {args['menu']!r} is not registered")
+        self._rec.menus.append(args["menu"])
+
+    def _label(self, args: dict[str, Any]) -> None:
+        self._rec.labels.append(args.get("text", ""))
+
+    def _prop(self, args: dict[str, Any]) -> None:
+        data, path = args["data"], args["property"]
+        try:
+            data.path_resolve(path)
+        except (ValueError, AttributeError, TypeError) as exc:
+            raise LayoutError(f"prop({data!r}, {path!r}) does not resolve: {exc}") from None
+        if not path.startswith("[") and path not in data.bl_rna.properties:
+            raise LayoutError(f"{data!r} has no property {path!r}")
+        self._rec.props.append((data, path, args))
 
 
 def blender_module(addon: ModuleType) -> ModuleType:
@@ -171,10 +183,10 @@ def draw(panel: type, context: Any) -> Recording | None:
 
 
 def draw_all(addon: ModuleType, context: Any) -> dict[str, Recording]:
-    """Every registered panel of the add-on, drawn."""
+    """Every registered panel and menu of the add-on, drawn."""
     out = {}
     for cls in blender_module(addon).CLASSES:
-        if issubclass(cls, bpy.types.Panel):
+        if issubclass(cls, bpy.types.Panel | bpy.types.Menu):
             assert cls.is_registered, cls.__name__
             rec = draw(cls, context)
             if rec is not None:

@@ -58,7 +58,7 @@ def test_render_command_refuses_bad_input(tmp_path: Path) -> None:
     run = _cli("render", "--timeline", str(bad), "-o", str(tmp_path / "x.gif"))
     assert run.returncode == 2 and "unknown output type '.gif'" in run.stderr
     run = _cli("render", "--avatar", str(tmp_path / "none.blend"), "-o", str(tmp_path / "y.png"))
-    assert run.returncode == 2 and "none.blend: file not found" in run.stderr
+    assert run.returncode == 2 and "none.blend: no such avatar file" in run.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json"]
 
 

@@ -37,4 +37,4 @@ def test_jobs_run_as_ray_tasks(addon: ModuleType, tmp_path: Path) -> None:
     assert results[1]["status"] == "ok" and results[1]["engine"] == "cycles"
     assert (tmp_path / "b.png").is_file()
     assert results[1]["frames"] == [3, 3]  # a still of a timeline shows its peak (0.2 s at 10 fps)
-    assert results[2]["status"] == "failed" and "missing.blend: file not found" in results[2]["error"]
+    assert results[2]["status"] == "failed" and "missing.blend: no such avatar file" in results[2]["error"]

@@ -172,8 +172,9 @@ def test_bad_outputs_are_refused_before_anything_changes(addon: ModuleType, tmp_
     with pytest.raises(job_error, match=r"unknown output type '\.gif'"):
         render_scene(scene, tmp_path / "x.gif")
     with pytest.raises(job_error, match="even width and height, not 33x32"):
-        render_scene(scene, tmp_path / "odd.mp4", resolution=(33, 32), engine="workbench")
-    assert not (tmp_path / "odd.mp4").exists() and not (tmp_path / "x.gif").exists()
+        render_scene(scene, tmp_path / "out" / "odd.mp4", resolution=(33, 32), engine="workbench",
+                     labels=tmp_path / "odd.csv")
+    assert not list(tmp_path.iterdir())  # no folder, no video, no labels
     assert (scene.render.filepath, scene.render.resolution_x, scene.render.engine) == before
     scene.camera = None
     with pytest.raises(job_error, match="has no camera"):
@@ -193,3 +194,8 @@ def test_engine_names_work_on_this_blender(addon: ModuleType, engine: str) -> No
         assert (scene.cycles.samples, scene.cycles.device) == (3, "CPU")
     else:
         assert scene.eevee.taa_render_samples == 3
+    settings.apply_settings(scene, samples=11)  # samples alone go to the scene's own engine
+    assert scene.render.engine == settings.engine_id(engine)
+    samples = {"workbench": lambda: int(scene.display.render_aa), "cycles": lambda: scene.cycles.samples,
+               "eevee": lambda: scene.eevee.taa_render_samples}
+    assert samples[engine]() == 11

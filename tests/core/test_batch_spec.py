@@ -5,6 +5,8 @@ timelines × avatars × settings, errors that name the file and JSON path, manif
 from __future__ import annotations
 
 import json
+import shlex
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ from facs_rig.batch.describe import timeline_code
 from facs_rig.batch.jobs import JobError, RenderJob, output_kind, parse_frames, parse_resolution
 from facs_rig.batch.manifest import COLUMNS, manifest_row, read_manifest, write_manifest
 from facs_rig.batch.spec import SpecError, load_spec
-from facs_rig.cli import build_parser
+from facs_rig.cli import build_parser, main
 from facs_rig.cli.render import job_from_args
 from facs_rig.core.timeline import from_dict
 from facs_rig.paths import PRESETS
@@ -170,3 +172,17 @@ def test_timeline_code_scores_the_peaks() -> None:
     assert timeline_code(timeline) == "R12B+R14B+26D"
     assert timeline_code(timeline, [0.0, 0.1, 0.2, 0.6]) == "R12B+R14B"  # the jaw drops later
     assert timeline_code(timeline, [3.0]) == "0"
+
+
+def test_dry_run_prints_render_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write(tmp_path, {"timelines": ["timelines/*.json"], "labels": True,
+                             "settings": [{"name": "a", "frames": "1-5", "samples": 3}]})
+    assert main(["batch", str(path), "--dry-run"]) == 0
+    *commands, summary = capsys.readouterr().out.splitlines()
+    spec = load_spec(path)
+    assert summary == f"2 jobs, manifest {spec.manifest}"
+    for command, job in zip(commands, spec.jobs, strict=True):
+        argv = shlex.split(command)
+        assert argv[:3] == ["python", "-m", "facs_rig"]
+        assert job_from_args(build_parser().parse_args(argv[3:])) == replace(job, name="")
+    assert not spec.output_dir.exists()  # nothing rendered, nothing written

@@ -1,0 +1,89 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Import Face Capture: a tracker file becomes facs_rig animation on the face and a report in the
+panel; bad files change nothing."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from types import ModuleType
+
+import bpy
+import numpy as np
+import pytest
+
+from tests.blender.test_panel_support import blender_module, make_head, snapshot
+
+FPS = 25
+
+
+def _openface(path: Path, frames: int = 30) -> Path:
+    """A FeatureExtraction CSV: AU12 rises and falls, AU01 holds, one low-confidence frame."""
+    head = "frame, face_id, timestamp, confidence, success, AU01_r, AU12_r, AU01_c, AU12_c"
+    rows = []
+    for i in range(frames):
+        au12 = 5 * math.sin(math.pi * i / (frames - 1))
+        confidence = 0.3 if i == 10 else 0.98
+        rows.append(f"{i + 1}, 0, {i / FPS:.3f}, {confidence}, 1, 2.0, {au12:.3f}, 1, {int(au12 > 1)}")
+    path.write_text("\n".join([head, *rows]) + "\n")
+    return path
+
+
+def test_import_animates_the_face_and_reports(addon: ModuleType, tmp_path: Path) -> None:
+    head = make_head(addon)
+    path = _openface(tmp_path / "take.csv")
+    assert bpy.ops.facs.import_capture(filepath=str(path)) == {"FINISHED"}
+    imported = addon.io.read_any(path)
+    scene = bpy.context.scene
+    assert scene.render.fps == FPS
+    fps = scene.render.fps / scene.render.fps_base
+    frames = np.arange(scene.frame_start, scene.frame_end + 1, dtype=float)
+    times = (frames - scene.frame_start) / fps
+    curves = addon.core.evaluate.evaluate(imported.timeline, times, resolve=False)
+    bag = blender_module(addon).anim_compat.container(head)
+    for control in ("AU01_L", "AU12_R"):
+        fc = bag.fcurves.find(f'["{control}"]')
+        got = np.array([fc.evaluate(f) for f in frames])
+        np.testing.assert_allclose(got, curves.get(control), atol=2e-3)
+    state = bpy.context.scene.facs_rig
+    assert state.import_summary.startswith("take.csv: OpenFace")
+    assert [line.text for line in state.import_report][: len(imported.report.lines()) - 1] == [
+        line.removeprefix("warning: ") for line in imported.report.lines()[1:]]
+
+
+def test_import_as_events_with_bake(addon: ModuleType, tmp_path: Path) -> None:
+    head = make_head(addon)
+    path = _openface(tmp_path / "take.csv")
+    assert bpy.ops.facs.import_capture(filepath=str(path), events=True, mode="BAKE") == {"FINISHED"}
+    timeline = blender_module(addon).keyframer.export_timeline(head)
+    assert timeline.events and not timeline.tracks
+    assert head.data.shape_keys.animation_data is not None
+
+
+@pytest.mark.parametrize(("content", "kwargs", "message"), [
+    (None, {}, "take.csv"),
+    ("just some text\n1,2,3\n", {}, "take.csv"),
+    ("frame, timestamp, confidence, success, AU12_r\n1, 0.0, 0.9, 1, abc\n", {"format": "openface"},
+     "take.csv"),
+    ("x", {"filepath": ""}, "No file to import given"),
+])
+def test_bad_files_change_nothing(addon: ModuleType, tmp_path: Path, content: str | None,
+                                  kwargs: dict[str, str], message: str) -> None:
+    make_head(addon)
+    path = tmp_path / "take.csv"
+    if content is not None:
+        path.write_text(content)
+    before = snapshot(addon)
+    with pytest.raises(RuntimeError, match=message):
+        bpy.ops.facs.import_capture(**({"filepath": str(path)} | kwargs))
+    assert snapshot(addon) == before
+
+
+def test_refused_without_a_rig(addon: ModuleType, tmp_path: Path) -> None:
+    cube = bpy.data.objects.new("Cube", bpy.data.meshes.new("Cube"))
+    bpy.context.scene.collection.objects.link(cube)
+    bpy.context.view_layer.objects.active = cube
+    before = snapshot(addon)
+    with pytest.raises(RuntimeError, match="no AU controls"):
+        bpy.ops.facs.import_capture(filepath=str(_openface(tmp_path / "take.csv")))
+    assert snapshot(addon) == before
