@@ -72,13 +72,14 @@ class FACS_OT_import_capture(bpy.types.Operator):
         finally:
             wm.progress_end()
         lines = imported.report.lines()
+        applying = [w for w in result.warnings if w not in imported.report.warnings]  # e.g. missing controls
         state = settings(context)
         if state is not None:
             state.import_summary = f"{lines[0]}, {result.summary()}"
             set_report(state.import_report, [("WARNING" if line.startswith("warning: ") else "INFO",
                                               line.removeprefix("warning: ")) for line in lines[1:]]
-                       + [("WARNING", w) for w in result.warnings])
-        for warning in imported.report.warnings + result.warnings:
+                       + [("WARNING", w) for w in applying])
+        for warning in imported.report.warnings + applying:
             self.report({"WARNING"}, warning)
         self.report({"INFO"}, f"Imported {path.name} onto {obj.name}: {result.summary()}")
         return {"FINISHED"}

@@ -13,20 +13,17 @@ from pathlib import Path
 
 from ..core.errors import FacsError
 from ..core.timeline import load
-from .common import CliError, require_bpy
+from .common import CliError, add_avatar_options, require_bpy
 
 HELP = "rig an avatar, animate it with a timeline and save a .blend"
 
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--avatar", default="default", metavar="default|FILE",
-                        help="'default' for the built-in FACS Head, or a .blend/.glb/.gltf/.fbx/.obj file")
+    add_avatar_options(parser)
     parser.add_argument("--object", default="", metavar="NAME",
                         help="mesh to rig in the avatar file (default: the mesh with the most shape keys)")
     parser.add_argument("--timeline", required=True, metavar="T.json", help="facs-timeline JSON file")
-    parser.add_argument("--preset", default="auto", metavar="auto|NAME|FILE",
-                        help="mapping preset (default: the one that fits the mesh best)")
     parser.add_argument("--bake", action="store_true",
                         help="also bake per-frame shape-key and bone curves (drivers muted)")
     parser.add_argument("-o", "--output", required=True, metavar="OUT.blend", help=".blend file to write")

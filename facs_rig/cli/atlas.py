@@ -11,17 +11,14 @@ from ..batch.jobs import ENGINES, JobError
 from ..core.catalogue import normalise_au
 from ..core.errors import FacsError
 from ..core.intensity import LETTERS, SCALES
-from .common import CliError, require_bpy
+from .common import CliError, add_avatar_options, require_bpy
 
 HELP = "render a labelled contact sheet of action units (PNG)"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="ATLAS.png", help="PNG file to write")
-    parser.add_argument("--avatar", default="default", metavar="default|FILE.blend",
-                        help="'default' for the built-in FACS Head, or a .blend (rigged or not)")
-    parser.add_argument("--preset", default="auto", metavar="auto|NAME|FILE",
-                        help="mapping preset used to rig the avatar (default: the best fit)")
+    add_avatar_options(parser)
     parser.add_argument("--aus", type=_aus, metavar="1,2,4,...|all",
                         help="AUs to show (default: every face AU the rig has; 'all' adds head and eyes)")
     parser.add_argument("--levels", type=_levels, default=("A", "C", "E"), metavar="A,C,E",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 from types import ModuleType
 
 
@@ -20,3 +21,16 @@ def require_bpy() -> ModuleType:
             "(make demo or make test create it) or install bpy"
         ) from exc
     return bpy
+
+
+AVATAR_HELP = "'default' for the built-in FACS Head, or a .blend/.glb/.gltf/.fbx/.obj file"
+PRESET_HELP = "mapping preset: a built-in name, a JSON file, or 'auto' for the one that fits best"
+
+
+def add_avatar_options(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
+    """``--avatar`` and ``--preset``, spelled and explained the same in every command."""
+    if required:
+        parser.add_argument("--avatar", required=True, metavar="default|FILE", help=AVATAR_HELP)
+    else:
+        parser.add_argument("--avatar", default="default", metavar="default|FILE", help=AVATAR_HELP)
+    parser.add_argument("--preset", default="auto", metavar="auto|NAME|FILE", help=PRESET_HELP)

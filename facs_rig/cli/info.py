@@ -18,19 +18,16 @@ from typing import Any
 from ..core.catalogue import all_aus, controls
 from ..core.errors import FacsError
 from ..core.mapping.resolve import Coverage
-from .common import CliError, require_bpy
+from .common import CliError, add_avatar_options, require_bpy
 
 HELP = "show which mapping preset fits an avatar and which AUs it can express"
 EXPRESSIBLE_KINDS = ("action_unit", "action_descriptor", "head_position", "eye_position")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--avatar", required=True, metavar="default|FILE",
-                        help="'default' for the built-in FACS Head, or a .blend/.glb/.gltf/.fbx/.obj file")
+    add_avatar_options(parser, required=True)
     parser.add_argument("--object", default="", metavar="NAME",
                         help="mesh to inspect (default: the mesh with the most shape keys)")
-    parser.add_argument("--preset", default="auto", metavar="auto|NAME|FILE",
-                        help="mapping preset to check (default: the one that finds the most targets)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 

@@ -15,7 +15,7 @@ import sys
 
 from ..batch.jobs import ENGINES, JobError, RenderJob, parse_frames, parse_resolution
 from ..core.errors import FacsError
-from .common import CliError, require_bpy
+from .common import CliError, add_avatar_options, require_bpy
 
 HELP = "render an avatar performing a timeline to MP4, PNG frames or a PNG"
 
@@ -24,10 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="OUT",
                         help="OUT.mp4 (H.264 video), a folder (PNG sequence) or OUT.png (one frame)")
     parser.add_argument("--timeline", metavar="T.json", help="facs-timeline JSON file to perform")
-    parser.add_argument("--avatar", default="default", metavar="default|FILE.blend",
-                        help="'default' for the built-in FACS Head, or a .blend (rigged or not)")
-    parser.add_argument("--preset", default="auto", metavar="auto|NAME|FILE",
-                        help="mapping preset used to rig the avatar (default: the best fit)")
+    add_avatar_options(parser)
     parser.add_argument("--engine", choices=ENGINES,
                         help="render engine (default: workbench for the default avatar, else the .blend's)")
     parser.add_argument("--resolution", type=_parsed(parse_resolution), metavar="WxH",
