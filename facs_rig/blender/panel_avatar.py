@@ -131,10 +131,18 @@ class FACS_PT_avatar(FacsSection, bpy.types.Panel):
         row = col.row(align=True)
         row.label(text="Preset")
         row.menu(FACS_MT_presets.bl_idname, text=preset_label(state.preset, detected_preset(obj, context)))
+        known = state.preset == "auto" or state.preset in preset_names(rig.user_preset_dirs(context))
+        if not known:
+            wrapped(col, f"Preset {state.preset!r} not found (no longer in the user presets folder?): "
+                         "pick another", icon="ERROR")
         row = col.row(align=True)
         rigged = rig.is_rigged(obj)
-        build = row.operator("facs.build_rig", text="Rebuild Rig" if rigged else "Build Rig", icon="MODIFIER")
-        build.preset = state.preset
+        build_row = row.row(align=True)
+        build_row.enabled = known
+        build = build_row.operator("facs.build_rig", text="Rebuild Rig" if rigged else "Build Rig",
+                                   icon="MODIFIER")
+        if known:  # the operator's preset enum refuses names it does not list
+            build.preset = state.preset
         row.operator("facs.remove_rig", text="Remove", icon="X")
         if rigged:
             info = rig.rig_info(obj) or {}
@@ -145,6 +153,8 @@ class FACS_PT_avatar(FacsSection, bpy.types.Panel):
                     icon="ERROR")
             return
         found = preview(obj, state.preset, context)
+        if not known:
+            return
         if found.error:
             wrapped(col, found.error, icon="ERROR")
         else:

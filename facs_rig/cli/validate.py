@@ -33,13 +33,14 @@ def _secs(x: float) -> str:
 
 
 def summary(timeline: Timeline) -> str:
-    """``12 events, 9 AUs (14 controls), 0–12 s, 1 track``: what a valid file holds."""
+    """What a valid file holds, in one line:
+    ``12 events (20 per AU and side), 9 AUs (14 controls), 0–12 s (12 s), 1 track``."""
     start, end = time_span(timeline)
     aus = {e.au for e in timeline.events} | {t.au for t in timeline.tracks}
     controls = {control_name(e.au, ch) for e in (*timeline.events, *timeline.tracks)
                 for ch in channels_for_side(e.au, e.side)}
     sources = {e.source for e in timeline.events}
-    parts = [f"{_count(len(sources), 'event')} ({len(timeline.events)} per AU)",
+    parts = [f"{_count(len(sources), 'event')} ({len(timeline.events)} per AU and side)",
              f"{_count(len(aus), 'AU')} ({_count(len(controls), 'control')})",
              f"{_secs(start)}–{_secs(end)} s ({_secs(end - start)} s)"]
     if timeline.tracks:

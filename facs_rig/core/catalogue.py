@@ -30,7 +30,7 @@ SIDE_SETS: tuple[tuple[str, ...], ...] = ((), ("L", "R"), ("T", "B"))
 CHANNEL_ORDER: tuple[str, ...] = ("", "L", "R", "T", "B")
 """Sort order of channels wherever controls are listed."""
 
-_AU_TEXT = re.compile(r"\s*(?:AU)?\s*0*(\d{1,3})\s*", re.IGNORECASE)
+_AU_TEXT = re.compile(r"\s*(?:AU)?\s*0*([0-9]{1,3})\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

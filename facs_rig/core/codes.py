@@ -26,7 +26,7 @@ QUALIFIERS = ("U", "S", "A")
 """Unilateral (side unspecified), symmetric, asymmetric (unspecified): annotations kept as written."""
 
 _TOKEN = re.compile(
-    r"(?P<movement>M)?(?P<prefix>[LRTBUSAVWXYZGHIJK])?(?P<au_tag>AU|au|Au|aU)?(?P<number>\d+)(?P<letter>[A-Z])?"
+    r"(?P<movement>M)?(?P<prefix>[LRTBUSAVWXYZGHIJK])?(?P<au_tag>AU|au|Au|aU)?(?P<number>[0-9]+)(?P<letter>[A-Za-z])?"
 )
 _NEUTRAL = "0"
 
@@ -100,7 +100,8 @@ def _parse_token(code: str, token: str, pos: int) -> tuple[CodeItem, list[str]]:
     prefix = match["prefix"] or ""
     letter = match["letter"] or ""
     if letter and letter not in LETTERS:
-        raise fail(f"bad intensity letter {letter!r}: use A, B, C, D or E")
+        case = f" (letters are upper case: {letter.upper()!r})" if letter.upper() in LETTERS else ""
+        raise fail(f"bad intensity letter {letter!r}: use A, B, C, D or E{case}")
     number = int(match["number"])
     warnings: list[str] = []
     legacy = legacy_code(number)

@@ -9,6 +9,7 @@ times are seconds and intensities 0..1, so nothing downstream reads the raw JSON
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import os
@@ -151,12 +152,22 @@ def _choice(ck: _Checker, obj: Mapping[str, Any], key: str, base: str, options: 
     return None
 
 
-def _check_keys(ck: _Checker, obj: Mapping[str, Any], base: str, known: tuple[str, ...]) -> None:
+def _check_keys(ck: _Checker, obj: Mapping[str, Any], base: str, known: tuple[str, ...], *,
+                strict: bool) -> None:
+    """Duplicate keys are errors. Unknown keys are errors with ``strict`` (inside events and tracks,
+    where a misspelt ``apex_end`` or ``ease`` would otherwise silently change the animation) and
+    warnings at the top level, where tools may add their own keys."""
     for key in getattr(obj, "duplicates", ()):
         ck.error(_path(base, key), "key appears more than once")
     for key in obj:
-        if key not in known:
-            ck.warn(_path(base, key), f"unknown key ignored (known: {', '.join(known)})")
+        if key in known:
+            continue
+        close = difflib.get_close_matches(str(key), known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        if strict:
+            ck.error(_path(base, key), f"unknown key ({hint}known: {', '.join(known)})")
+        else:
+            ck.warn(_path(base, key), f"unknown key ignored ({hint}known: {', '.join(known)})")
 
 
 @dataclass
@@ -280,9 +291,12 @@ def _item_events(ck: _Checker, path: str, item: CodeItem, *, side: str, intensit
 
 
 def _event_id(ck: _Checker, path: str, raw: Mapping[str, Any]) -> str | None:
-    event_id = raw.get("id")
-    if event_id is not None and (not isinstance(event_id, str) or not event_id):
-        ck.error(_path(path, "id"), f"must be a non-empty string, got {_kind(event_id)}")
+    if "id" not in raw:
+        return None
+    event_id = raw["id"]
+    if not isinstance(event_id, str) or not event_id:
+        got = "an empty string" if event_id == "" else _kind(event_id)
+        ck.error(_path(path, "id"), f"must be a non-empty string, got {got}")
         return None
     return event_id
 
@@ -293,7 +307,7 @@ def _event(ck: _Checker, path: str, raw: Any, ctx: _Context) -> list[Event]:
         ck.error(path, f"an event must be an object, got {_kind(raw)}")
         return []
     errors_before = ck.n_errors
-    _check_keys(ck, raw, path, EVENT_KEYS)
+    _check_keys(ck, raw, path, EVENT_KEYS, strict=True)
     side = _choice(ck, raw, "side", path, SIDES, default="both")
     ease = _choice(ck, raw, "ease", path, EASES, default="smooth")
     intensity = None
@@ -324,13 +338,16 @@ def _channel(event: Event) -> str:
 
 
 def _number_list(ck: _Checker, path: str, raw: Any, *, gaps: bool) -> np.ndarray | None:
-    """A JSON array of numbers as floats; with ``gaps``, null and NaN become NaN.
+    """A non-empty JSON array of numbers as floats; with ``gaps``, null and NaN become NaN.
 
     The common case (all numbers) is checked in bulk, so ten minutes of 60 fps samples stay fast;
     only a list with bad entries is walked item by item, reporting the first few.
     """
     if not isinstance(raw, list):
         ck.error(path, f"must be an array of numbers, got {_kind(raw)}")
+        return None
+    if not raw:
+        ck.error(path, "is empty")
         return None
     allowed = {int, float, type(None)} if gaps else {int, float}
     if set(map(type, raw)) <= allowed:
@@ -376,9 +393,6 @@ def _track_times(ck: _Checker, path: str, raw: Any) -> np.ndarray | None:
     times = _number_list(ck, path, raw, gaps=False)
     if times is None:
         return None
-    if len(times) == 0:
-        ck.error(path, "is empty")
-        return None
     if (times < 0).any():
         i = int(np.argmax(times < 0))
         ck.error(_path(path, i), f"{_fmt(times[i])} is negative; times start at 0")
@@ -394,9 +408,6 @@ def _track_times(ck: _Checker, path: str, raw: Any) -> np.ndarray | None:
 def _track_values(ck: _Checker, path: str, raw: Any) -> np.ndarray | None:
     values = _number_list(ck, path, raw, gaps=True)
     if values is None:
-        return None
-    if len(values) == 0:
-        ck.error(path, "is empty")
         return None
     bad = (values < 0) | (values > 1)
     if bad.any():
@@ -414,7 +425,7 @@ def _track(ck: _Checker, path: str, raw: Any, ctx: _Context) -> Track | None:
         ck.error(path, f"a track must be an object, got {_kind(raw)}")
         return None
     errors_before = ck.n_errors
-    _check_keys(ck, raw, path, TRACK_KEYS)
+    _check_keys(ck, raw, path, TRACK_KEYS, strict=True)
     side = _choice(ck, raw, "side", path, SIDES, default="both")
     number = _track_au(ck, path, raw, side)
     arrays = {}
@@ -517,7 +528,10 @@ def _settings(ck: _Checker, data: Mapping[str, Any]) -> _Settings:
     if "fps" not in data and unit == "frames":
         ck.error("fps", "missing: a timeline in frames needs its frame rate")
     try:
-        scale = scale_from_spec(data.get("intensity_scale", "facs"))
+        spec = data.get("intensity_scale", "facs")
+        if spec is None:  # scale_from_spec reads None as "the default"; in a file it is a mistake
+            raise FacsError(f"an intensity scale is a name or an A..E table, got {_kind(spec)}")
+        scale = scale_from_spec(spec)
     except FacsError as exc:
         ck.error("intensity_scale", str(exc))
         scale = scale_from_spec("facs")
@@ -554,7 +568,7 @@ def _build(ck: _Checker, data: Any) -> Timeline | None:
     if not isinstance(data, dict):
         ck.error("", f"a timeline is a JSON object, got {_kind(data)}")
         return None
-    _check_keys(ck, data, "", TOP_KEYS)
+    _check_keys(ck, data, "", TOP_KEYS, strict=False)
     if not _version_ok(ck, data):
         return None
     settings = _settings(ck, data)
@@ -606,6 +620,8 @@ def loads(text: str | bytes, *, filename: str | None = "<string>") -> Timeline:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise TimelineError([Problem("", f"not UTF-8 text (byte {exc.start})")], filename) from None
+    if not text.strip():
+        raise TimelineError([Problem("", "the file is empty (a timeline is a JSON object)")], filename)
     try:
         data = json.loads(text, object_pairs_hook=_object_hook)
     except json.JSONDecodeError as exc:

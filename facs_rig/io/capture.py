@@ -45,6 +45,14 @@ class Capture:
     def frames(self) -> int:
         return len(self.times)
 
+    def set_valid(self, valid: np.ndarray, why: str) -> None:
+        """Mark the frames that were not tracked (False in ``valid``) as gaps and say how many, and
+        ``why`` (``"without a face"``), in one warning."""
+        self.valid = valid
+        lost = int((~valid).sum())
+        if lost:
+            self.warnings.append(f"{lost} of {len(valid)} frames {why}: left as gaps")
+
 
 def estimate_fps(times: np.ndarray) -> float | None:
     """The take's frame rate from its sample times, snapped to a common rate.

@@ -67,14 +67,11 @@ def read(path: str | Path, *, data: Any = None, fps: float | None = None) -> Cap
         times.append(time)
     shapes = [n for n in names if n not in IGNORED]
     weights = np.array([[row.get(n, np.nan) for n in shapes] for row in rows], dtype=float)
-    gaps = int(np.isnan(weights).any(axis=1).sum())
-    if gaps:
-        capture.warnings.append(f"{gaps} frames without a face or with missing scores: left as gaps")
     if several:
         capture.warnings.append(f"{several} frames show several faces: imported the first face")
     capture.shape_names = shapes
     capture.shape_weights = np.clip(weights, 0.0, 1.0)
-    capture.valid = ~np.isnan(weights).any(axis=1)
+    capture.set_valid(~np.isnan(weights).any(axis=1), "without a face or with missing scores")
     capture.times, capture.fps = _times(path, times, fps, capture)
     return capture
 

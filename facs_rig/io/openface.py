@@ -80,11 +80,7 @@ def read(path: str | Path, *, min_confidence: float = 0.8, table: Table | None =
         valid &= data["success"][rows] != 0
     if "confidence" in data:
         valid &= data["confidence"][rows] >= min_confidence
-    capture.valid = valid
-    lost = int((~valid).sum())
-    if lost:
-        capture.warnings.append(f"{lost} of {len(valid)} frames not tracked (success 0 or confidence "
-                                f"below {min_confidence:g}): left as gaps")
+    capture.set_valid(valid, f"not tracked (success 0 or confidence below {min_confidence:g})")
 
     for au, name in au_columns:
         capture.tracks[(au, "both")] = (np.clip(data[name][rows] / OPENFACE_MAX, 0.0, 1.0), name)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .capture import Capture
+from .capture import Capture, first_not_increasing
 from .errors import ReadError
 from .table import Table, read_table
 
@@ -49,10 +49,9 @@ def read(path: str | Path, *, min_confidence: float = 0.8, fps: float | None = N
         raise table.error(row, "empty frame number", table.index("frame"))
     rows = _one_face_per_frame(frame, score, capture)
     frame = frame[rows]
-    bad = np.flatnonzero(np.diff(frame) <= 0)
-    if bad.size:
-        row = int(rows[bad[0] + 1])
-        raise table.error(row, f"frame {frame[bad[0] + 1]:g} does not come after {frame[bad[0]]:g}",
+    bad = first_not_increasing(frame)
+    if bad is not None:
+        raise table.error(int(rows[bad]), f"frame {frame[bad]:g} does not come after {frame[bad - 1]:g}",
                           table.index("frame"))
     rate = fps or _frame_rate(table, frame, rows, capture)
     capture.fps = rate
@@ -63,11 +62,7 @@ def read(path: str | Path, *, min_confidence: float = 0.8, fps: float | None = N
     valid = ~np.all(np.isnan(au_values), axis=1)
     if score is not None:
         valid &= np.nan_to_num(score[rows], nan=0.0) >= min_confidence
-    capture.valid = valid
-    lost = int((~valid).sum())
-    if lost:
-        capture.warnings.append(f"{lost} of {len(rows)} frames without a face (or FaceScore below "
-                                f"{min_confidence:g}): left as gaps")
+    capture.set_valid(valid, f"without a face (or FaceScore below {min_confidence:g})")
     for (au, name), values in zip(au_columns, au_values.T, strict=True):
         capture.tracks[(au, "both")] = (np.clip(values, 0.0, 1.0), name)
     if shapes:

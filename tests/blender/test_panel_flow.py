@@ -90,3 +90,23 @@ def test_pinned_face_is_what_the_buttons_change(addon: ModuleType) -> None:
     assert click(_panel(addon, "FACS_PT_avatar").operator("facs.remove_rig")) == {"FINISHED"}
     assert not blender.rig.is_rigged(head)
     assert bpy.context.active_object == cube
+
+
+def test_scene_state_comes_and_goes_with_the_addon(addon: ModuleType) -> None:
+    import addon_utils  # on sys.path only once bpy is imported
+
+    key = addon.__name__.removesuffix(".facs_rig")
+
+    def fail(exc: BaseException) -> None:
+        raise exc
+
+    bpy.context.scene.facs_rig.code = "12C"
+    try:
+        addon_utils.disable(key, default_set=True, handle_error=fail)
+        assert "facs_rig" not in bpy.types.Scene.bl_rna.properties
+        assert not hasattr(bpy.context.scene, "facs_rig")
+        gone = ("FACS_PG_settings", "FACS_PT_main", "FACS_MT_presets")
+        assert not any(hasattr(bpy.types, name) for name in gone)
+    finally:
+        addon_utils.enable(key, default_set=True, handle_error=fail)
+    assert bpy.context.scene.facs_rig.code == "12C"  # the saved state is read again

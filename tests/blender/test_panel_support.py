@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Tools the panel and operator tests share: a layout stand-in that checks every call against
 Blender's own UILayout and operator definitions, a context built from ``bpy.context`` values, and a
-snapshot of everything an operator could change."""
+snapshot of everything an operator could change. The test at the end checks the stand-in itself."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import bpy
+import pytest
 
 LAYOUT = bpy.types.UILayout.bl_rna
 SUBLAYOUTS = {"row", "column", "box", "split", "column_flow", "grid_flow"}
@@ -267,3 +268,28 @@ def snapshot(addon: ModuleType, *, panel: bool = True) -> dict[str, Any]:
     if panel:
         out["panel"] = panel_state(scene)
     return out
+
+
+def test_stand_in_rejects_typos(addon: ModuleType) -> None:
+    """The checker itself: each kind of typo a panel could make is caught."""
+    state = bpy.context.scene.facs_rig
+    layout = Layout(Recording())
+    with pytest.raises(LayoutError, match="filtr"):
+        layout.prop(state, "filtr")
+    with pytest.raises(LayoutError, match="not registered"):
+        layout.operator("facs.buld_rig")
+    with pytest.raises(LayoutError, match="no property"):
+        layout.operator("facs.build_rig").presett = "auto"
+    with pytest.raises(LayoutError, match="not one of"):
+        layout.operator("facs.apply_timeline").mode = "LIVELY"
+    with pytest.raises(LayoutError, match="no function"):
+        layout.lable(text="x")
+    with pytest.raises(LayoutError, match="no keyword"):
+        layout.label(txt="x")
+    with pytest.raises(LayoutError, match="unknown icon"):
+        layout.label(text="x", icon="NO_SUCH_ICON")
+    with pytest.raises(LayoutError, match="no attribute"):
+        layout.use_property_splt = True
+    cube = bpy.data.objects.new("Cube", bpy.data.meshes.new("Cube"))
+    with pytest.raises(LayoutError, match="does not resolve"):
+        layout.prop(cube, '["AU12_L"]')

@@ -33,7 +33,7 @@ def test_valid_file_prints_a_summary(tmp_path: Path, capsys: pytest.CaptureFixtu
     good = write(tmp_path, "good.json", VALID)
     assert main(["validate", good]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 1 and out[0].startswith(f"{good}: valid: 2 events (5 per AU), 5 AUs")
+    assert len(out) == 1 and out[0].startswith(f"{good}: valid: 2 events (5 per AU and side), 5 AUs")
     assert "1–4.3 s (3.3 s)" in out[0]
 
 

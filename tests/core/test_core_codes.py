@@ -78,6 +78,8 @@ def test_legacy_codes_in_strings() -> None:
         ("12+12", 3, "12", "twice"),
         ("12 C", 0, "12 C", "not an AU"),
         ("smile", 0, "smile", "not an AU"),
+        ("6+12c", 2, "12c", "upper case: 'C'"),
+        ("1+\u0662", 2, "\u0662", "not an AU"),  # a non-ASCII digit is not an AU number
         ("", 0, "", "empty"),
     ],
 )

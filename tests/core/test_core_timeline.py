@@ -321,14 +321,22 @@ def test_duplicate_keys_are_errors() -> None:
     ("text", "where"),
     [
         ('{"format": "facs-timeline",\n "version": 1,\n "events": [1,,]}', "line 3 column 15"),
-        ("", "line 1 column 1"),
         ('{"a": 1} x', "line 1 column 10"),
+        ('{"format": "facs-timeline", "version": 1, "events": [\n  {"au": 12 "intensity": 1}]}',
+         "line 2 column 13"),
     ],
 )
 def test_malformed_json_gives_line_and_column(text: str, where: str) -> None:
     with pytest.raises(TimelineError) as info:
         loads(text, filename="bad.json")
     assert str(info.value).startswith(f"bad.json: {where}: invalid JSON")
+
+
+@pytest.mark.parametrize("text", ["", "\n", "  \r\n\t", b"\xef\xbb\xbf\n"])
+def test_empty_file_says_so(text: str | bytes) -> None:
+    with pytest.raises(TimelineError) as info:
+        loads(text, filename="e.json")
+    assert info.value.lines() == ["e.json: the file is empty (a timeline is a JSON object)"]
 
 
 def test_deep_nesting_and_bad_bytes() -> None:

@@ -55,19 +55,21 @@ def test_semicolon_sheets_from_spreadsheets(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "line", "message"),
+    ("text", "line", "column", "message"),
     [
-        ("", None, "empty"),
-        ("a,b\n", 2, "no data rows"),
-        ("a,b,c\n1,2,3\n4,5\n", 3, "2 cells but the header has 3 (truncated file?)"),
-        ("a,b\n1,2,3\n", 2, "3 cells but the header has 2"),
+        ("", None, None, "empty"),
+        ("\n \n", None, None, "empty"),
+        ("a,b\n", 2, None, "no data rows"),
+        ("a,b,c\n1,2,3\n4,5\n", 3, 3, "line 3, column 3 (c): 2 cells but the header has 3 (truncated file?)"),
+        ("a,b\n1,2,3\n", 2, 3, "3 cells but the header has 2"),
     ],
 )
-def test_broken_tables_name_file_and_line(tmp_path: Path, text: str, line: int | None, message: str) -> None:
+def test_broken_tables_name_file_and_line(tmp_path: Path, text: str, line: int | None, column: int | None,
+                                          message: str) -> None:
     with pytest.raises(FacsError) as err:
         read_table(write(tmp_path, text))
     assert isinstance(err.value, ReadError)
-    assert err.value.line == line
+    assert (err.value.line, err.value.column) == (line, column)
     assert message in str(err.value)
     assert str(err.value).startswith("t.csv")
 
