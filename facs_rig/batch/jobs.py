@@ -8,6 +8,7 @@ same code, so a job renders the same wherever it runs. Parsing of the user's str
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -47,6 +48,21 @@ def output_kind(path: str | Path) -> OutputKind:
         f"{text}: unknown output type {p.suffix!r}; use .mp4 (video), .png (one frame) "
         "or a folder (PNG sequence)"
     )
+
+
+def check_writable(path: str | Path) -> None:
+    """Raise JobError unless ``path`` (a file, or a folder for a sequence) could be created: its
+    nearest existing ancestor must be a folder this process may write in. Checked before Blender
+    starts, so a bad path costs nothing and leaves nothing behind."""
+    target = Path(path).absolute()
+    folder = target if str(path).endswith(("/", "\\")) or not target.suffix else target.parent
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise JobError(f"{path}: cannot write there: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise JobError(f"{path}: cannot write there: no permission to write in {existing}")
 
 
 def parse_resolution(text: str) -> tuple[int, int]:
@@ -105,6 +121,11 @@ class RenderJob:
                 f"{self.output}: a .png holds one frame but frames {self.frames[0]}-{self.frames[1]} "
                 "were asked for; give one frame or write to a folder"
             )
+
+    def check_writable(self) -> None:
+        """JobError unless the output (and labels) can be written (see ``check_writable``)."""
+        for path in filter(None, (self.output, self.labels)):
+            check_writable(path)
 
     @property
     def kind(self) -> OutputKind:

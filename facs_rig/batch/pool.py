@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import Any
 
 from .jobs import RenderJob
-from .worker import run_job
+from .worker import failed_result, run_job
 
 ResultCallback = Callable[[int, dict[str, Any]], None]
 
@@ -42,6 +42,14 @@ def _start_worker(paths: list[str], threads: int) -> None:
     Workbench renders with here) its share of the cores, as ``RenderJob.threads`` does for Cycles."""
     sys.path[:] = [p for p in sys.path if p not in paths]
     os.environ.setdefault("LP_NUM_THREADS", str(threads))
+
+
+def record(results: list[dict[str, Any]], index: int, result: dict[str, Any],
+           on_result: ResultCallback | None) -> None:
+    """Store a finished job's result in job order and tell the caller (both runners do this)."""
+    results[index] = result
+    if on_result:
+        on_result(index, result)
 
 
 def default_workers() -> int:
@@ -71,10 +79,6 @@ def run_jobs(
             try:
                 result = future.result()
             except BrokenProcessPool as exc:  # a worker died (crash in Blender, out of memory)
-                job = jobs[index]
-                result = {"name": job.name, "status": "failed", "output": job.output,
-                          "error": f"worker process died: {exc}"}
-            results[index] = result
-            if on_result:
-                on_result(index, result)
+                result = failed_result(jobs[index], f"worker process died: {exc}")
+            record(results, index, result, on_result)
     return results

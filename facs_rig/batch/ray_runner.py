@@ -16,8 +16,8 @@ from typing import Any
 
 from ..paths import ROOT
 from .jobs import JobError, RenderJob
-from .pool import ResultCallback
-from .worker import run_job
+from .pool import ResultCallback, record
+from .worker import failed_result, run_job
 
 
 def run_jobs_on_ray(
@@ -55,12 +55,8 @@ def run_jobs_on_ray(
             try:
                 result = ray.get(done[0])
             except ray.exceptions.RayError as exc:
-                job = jobs[index]
-                result = {"name": job.name, "status": "failed", "output": job.output,
-                          "error": f"Ray task failed: {str(exc).splitlines()[0]}"}
-            results[index] = result
-            if on_result:
-                on_result(index, result)
+                result = failed_result(jobs[index], f"Ray task failed: {str(exc).splitlines()[0]}")
+            record(results, index, result, on_result)
         return results
     finally:
         if started:

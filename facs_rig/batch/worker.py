@@ -27,17 +27,20 @@ def run_job(job_data: dict[str, Any]) -> dict[str, Any]:
         try:
             return run_render_job(job, quiet=True, show_progress=False)
         except (JobError, FacsError) as exc:
-            return _failed(job, str(exc), start)
+            return failed_result(job, str(exc), start)
     except Exception as exc:  # a worker reports every failure instead of dying
-        return _failed(job, f"{type(exc).__name__}: {exc}", start, traceback.format_exc())
+        return failed_result(job, f"{type(exc).__name__}: {exc}", start, traceback.format_exc())
 
 
-def _failed(job: RenderJob, message: str, start: float, details: str = "") -> dict[str, Any]:
+def failed_result(job: RenderJob, message: str, start: float | None = None, details: str = ""
+                  ) -> dict[str, Any]:
+    """The result of a job that failed: in the worker (``start`` known) or, when the worker itself
+    died, in the process that dispatched it."""
     return {
         "name": job.name,
         "status": "failed",
         "output": job.output,
         "error": message,
         "details": details,
-        "seconds": round(time.perf_counter() - start, 2),
+        "seconds": "" if start is None else round(time.perf_counter() - start, 2),
     }

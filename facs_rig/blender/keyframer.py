@@ -111,11 +111,21 @@ def applied_name(obj: bpy.types.Object) -> str:
     return str(_state(obj).get("timeline", {}).get("name", ""))
 
 
+def applied_timing(obj: bpy.types.Object) -> tuple[str, float, float] | None:
+    """Mode, frame rate and start frame (time 0) of the last apply to ``obj``; None if none."""
+    state = _state(obj)
+    try:
+        return str(state["mode"]), float(state["fps"]), float(state["start_frame"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _state(obj: bpy.types.Object) -> dict:
     try:
-        return json.loads(obj.get(STATE, "{}"))
+        state = json.loads(obj.get(STATE, "{}"))
     except (TypeError, json.JSONDecodeError):
         return {}
+    return state if isinstance(state, dict) else {}
 
 
 def _armature(obj: bpy.types.Object) -> bpy.types.Object | None:
@@ -330,10 +340,12 @@ def clear_animation(obj: bpy.types.Object) -> int:
 
 
 def export_timeline(obj: bpy.types.Object, *, scene: bpy.types.Scene | None = None,
-                    name: str = "") -> Timeline:
+                    name: str = "", end: float | None = None) -> Timeline:
     """The timeline ``obj``'s control curves play: events from event keys, tracks from samples.
 
     Frames become seconds with the rate and start frame of the last apply (the scene's otherwise).
+    Keys before that start frame are left out; a curve ending on a non-zero key (a pose keyed once
+    holds) holds until ``end`` seconds, by default the scene's last frame.
     """
     scene = scene or bpy.context.scene
     state = _state(obj)
@@ -347,4 +359,5 @@ def export_timeline(obj: bpy.types.Object, *, scene: bpy.types.Scene | None = No
     stored = from_dict(state["timeline"]) if "timeline" in state else None
     fps = float(state.get("fps", scene_fps(scene)))
     start = float(state.get("start_frame", scene.frame_start))
-    return timeline_from_keys(curves, fps, start, stored=stored, name=name)
+    end = (scene.frame_end - start) / fps if end is None else end
+    return timeline_from_keys(curves, fps, start, stored=stored, name=name, end=end)

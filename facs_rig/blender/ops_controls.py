@@ -10,6 +10,7 @@ from __future__ import annotations
 import bpy
 
 from . import anim_compat, keyframer
+from .ops_common import finish, poll_face_controls
 from .props import face, face_controls
 
 
@@ -18,13 +19,6 @@ def _animated(obj: bpy.types.Object, controls: list[str]) -> list[str]:
     if bag is None:
         return []
     return [c for c in controls if bag.fcurves.find(keyframer.control_path(c)) is not None]
-
-
-def _poll_controls(cls: type[bpy.types.Operator], context: bpy.types.Context) -> bool:
-    if not face_controls(face(context)):
-        cls.poll_message_set("The face has no AU controls: build a FACS rig first")
-        return False
-    return True
 
 
 class FACS_OT_reset_controls(bpy.types.Operator):
@@ -36,7 +30,7 @@ class FACS_OT_reset_controls(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
-        return _poll_controls(cls, context)
+        return poll_face_controls(cls, context)
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         obj = face(context)
@@ -45,11 +39,9 @@ class FACS_OT_reset_controls(bpy.types.Operator):
             obj[control] = 0.0
         obj.update_tag()
         animated = _animated(obj, controls)
-        if animated:
-            self.report({"WARNING"}, f"{len(animated)} of the controls are animated: they go back to "
-                                     "their keys when the frame changes")
-        self.report({"INFO"}, f"Reset {len(controls)} AU controls of {obj.name}")
-        return {"FINISHED"}
+        warnings = [f"{len(animated)} of the controls are animated: they go back to their keys when the "
+                    "frame changes"] if animated else []
+        return finish(self, warnings, f"Reset {len(controls)} AU controls of {obj.name}")
 
 
 class FACS_OT_key_controls(bpy.types.Operator):
@@ -64,7 +56,7 @@ class FACS_OT_key_controls(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
-        return _poll_controls(cls, context)
+        return poll_face_controls(cls, context)
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         obj = face(context)
@@ -73,8 +65,7 @@ class FACS_OT_key_controls(bpy.types.Operator):
         controls = face_controls(obj)
         for control in controls:
             obj.keyframe_insert(keyframer.control_path(control), frame=self.frame, group=keyframer.GROUP)
-        self.report({"INFO"}, f"Keyed {len(controls)} AU controls of {obj.name} at frame {self.frame}")
-        return {"FINISHED"}
+        return finish(self, [], f"Keyed {len(controls)} AU controls of {obj.name} at frame {self.frame}")
 
 
 CLASSES = (FACS_OT_reset_controls, FACS_OT_key_controls)

@@ -15,14 +15,12 @@ poses keyed with Key All keep holding.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import bpy
-import numpy as np
 
 from ..core.catalogue import channels_for_side
 from ..core.errors import FacsError, TimelineError
@@ -31,6 +29,7 @@ from ..core.model import Event, Timeline, Track, control_name
 from ..core.timeline import FORMAT, VERSION, from_dict, load
 from ..core.timing import time_span
 from . import keyframer
+from .ops_common import TimelineFile, attempt, finish, no_file, poll_face_controls
 from .preferences import event_timing, intensity_scale
 from .props import face, face_controls, set_report, settings
 
@@ -83,10 +82,7 @@ class _CodeOperator:
 
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
-        if not face_controls(face(context)):
-            cls.poll_message_set("The face has no AU controls: build a FACS rig first")  # type: ignore[attr-defined]
-            return False
-        return True
+        return poll_face_controls(cls, context)
 
     def _check_face(self, obj: bpy.types.Object, values: dict[str, float]) -> list[str]:
         """The controls the code needs that the face lacks; an error when it has none of them."""
@@ -117,8 +113,6 @@ class FACS_OT_apply_expression(_CodeOperator, bpy.types.Operator):
         except FacsError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
-        if missing:
-            self.report({"WARNING"}, f"{obj.name} has no control for {', '.join(missing)}: left out")
         present = face_controls(obj)
         for control in present:
             if control in values:
@@ -126,20 +120,10 @@ class FACS_OT_apply_expression(_CodeOperator, bpy.types.Operator):
             elif self.replace:
                 obj[control] = 0.0
         obj.update_tag()
-        for warning in warnings:
-            self.report({"WARNING"}, warning)
+        left_out = [f"{obj.name} has no control for {', '.join(missing)}: left out"] if missing else []
         shown = sum(c in present for c in values)
-        self.report({"INFO"}, f"{_what(self.expression, self.code, self.intensity)}: set {shown} AU controls")
-        return {"FINISHED"}
-
-
-def _applied(obj: bpy.types.Object) -> dict[str, Any]:
-    """The keyframer's record of the last apply (mode, start frame), {} when none."""
-    try:
-        state = json.loads(obj.get(keyframer.STATE, "{}"))
-    except (TypeError, json.JSONDecodeError):
-        return {}
-    return state if isinstance(state, dict) else {}
+        return finish(self, left_out + warnings,
+                      f"{_what(self.expression, self.code, self.intensity)}: set {shown} AU controls")
 
 
 def _shifted(timeline: Timeline, seconds: float) -> Timeline:
@@ -150,35 +134,6 @@ def _shifted(timeline: Timeline, seconds: float) -> Timeline:
                       offset=e.offset + seconds) for e in timeline.events]
     tracks = [Track(t.au, t.side, t.times + seconds, t.values, t.source) for t in timeline.tracks]
     return replace(timeline, events=events, tracks=tracks, warnings=[])
-
-
-def _trimmed(timeline: Timeline) -> Timeline:
-    """Without the zero samples before time 0 that the keys closing a track read back as."""
-    tracks = []
-    for track in timeline.tracks:
-        keep = (track.times >= 0) | (np.nan_to_num(track.values) != 0)
-        if keep.any():
-            tracks.append(Track(track.au, track.side, track.times[keep], track.values[keep], track.source))
-    return replace(timeline, tracks=tracks)
-
-
-def _held(timeline: Timeline, end: float) -> Timeline:
-    """Tracks that hold their first value from time 0 and their last value until ``end`` (the
-    scene's end, or the timeline's if later).
-
-    A curve in Blender keeps its first and last key's value outside its keys (a pose keyed once
-    with Key All holds forever), but a timeline track moves nothing outside its samples; without
-    this, re-applying the animation would turn a held pose into a one-frame blip.
-    """
-    tracks = []
-    for track in timeline.tracks:
-        times, values = track.times, track.values
-        if len(times) and np.nan_to_num(values[0]) > 0 and times[0] > 0:
-            times, values = np.r_[0.0, times], np.r_[values[0], values]
-        if len(times) and np.nan_to_num(values[-1]) > 0 and times[-1] < end:
-            times, values = np.r_[times, end], np.r_[values, values[-1]]
-        tracks.append(Track(track.au, track.side, times, values, track.source))
-    return replace(timeline, tracks=tracks)
 
 
 class FACS_OT_insert_event(_CodeOperator, bpy.types.Operator):
@@ -216,13 +171,14 @@ class FACS_OT_insert_event(_CodeOperator, bpy.types.Operator):
     def execute(self, context: bpy.types.Context) -> set[str]:
         obj, scene = face(context), context.scene
         self._defaults(context)
-        state = _applied(obj)
+        mode, _fps, start = keyframer.applied_timing(obj) or ("LIVE", 0.0, float(scene.frame_start))
         fps = keyframer.scene_fps(scene)
-        start = float(state.get("start_frame", scene.frame_start))
         apex = (self.frame - start) / fps
         times = (apex - self.onset, apex, apex + self.hold, apex + self.hold + self.offset)
+        # Keyed poses hold through the scene's range and the new event, as their curves did.
+        end = max((scene.frame_end - start) / fps, times[3])
         try:
-            existing = (_trimmed(keyframer.export_timeline(obj, scene=scene)) if keyframer.has_animation(obj)
+            existing = (keyframer.export_timeline(obj, scene=scene, end=end) if keyframer.has_animation(obj)
                         else Timeline(name=f"{obj.name} events"))
             # Anything before the animation's start moves the start (timeline times are never negative).
             shift = max(0.0, -min(times[0], time_span(existing)[0]))
@@ -236,27 +192,16 @@ class FACS_OT_insert_event(_CodeOperator, bpy.types.Operator):
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         existing = _shifted(existing, shift)
-        scene_end = (scene.frame_end - start) / fps + shift
-        end = max(time_span(existing)[1], scene_end, *(e.offset for e in events))
-        timeline = replace(_held(existing, end), events=[*existing.events, *events], warnings=[])
-        wm = context.window_manager
-        wm.progress_begin(0, 100)
-        try:
-            result = keyframer.apply_timeline(
-                obj, timeline, mode=state.get("mode", "LIVE"), scene=scene, start_frame=start - shift * fps,
-                progress=lambda f: wm.progress_update(int(100 * f)))
-        except FacsError as exc:
-            self.report({"ERROR"}, str(exc))
+        timeline = replace(existing, events=[*existing.events, *events], warnings=[])
+        result = attempt(self, context, lambda progress: keyframer.apply_timeline(
+            obj, timeline, mode=mode, scene=scene, start_frame=start - shift * fps, progress=progress))
+        if result is None:
             return {"CANCELLED"}
-        finally:
-            wm.progress_end()
-        for warning in result.warnings:
-            self.report({"WARNING"}, warning)
-        end = math.ceil(self.frame + (self.hold + self.offset) * fps)
-        late = f"; it ends at frame {end}, after the scene's end" if end > scene.frame_end else ""
-        self.report({"INFO"}, f"{_what(self.expression, self.code, self.intensity)}: event peaking at frame "
-                              f"{self.frame} on {obj.name} ({len(timeline.events)} events in all){late}")
-        return {"FINISHED"}
+        last = math.ceil(self.frame + (self.hold + self.offset) * fps)
+        late = f"; it ends at frame {last}, after the scene's end" if last > scene.frame_end else ""
+        return finish(self, result.warnings,
+                      f"{_what(self.expression, self.code, self.intensity)}: event peaking at frame "
+                      f"{self.frame} on {obj.name} ({len(timeline.events)} events in all){late}")
 
 
 def check_timeline(state: Any, filepath: str) -> TimelineError | None:
@@ -284,30 +229,19 @@ def check_timeline(state: Any, filepath: str) -> TimelineError | None:
     return None
 
 
-class FACS_OT_load_timeline(bpy.types.Operator):
+class FACS_OT_load_timeline(TimelineFile, bpy.types.Operator):
     """Choose a FACS timeline file and check it; the panel lists its errors and warnings"""
 
     bl_idname = "facs.load_timeline"
     bl_label = "Load FACS Timeline"
     bl_options = {"REGISTER", "UNDO"}
 
-    filepath: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Timeline", description="facs-timeline JSON file", subtype="FILE_PATH")
-    filter_glob: bpy.props.StringProperty(default="*.json", options={"HIDDEN"})  # type: ignore[valid-type]
-
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
         return settings(context) is not None
 
-    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
-        if self.filepath:
-            return self.execute(context)
-        context.window_manager.fileselect_add(self)
-        return {"RUNNING_MODAL"}
-
     def execute(self, context: bpy.types.Context) -> set[str]:
-        if not self.filepath:
-            self.report({"ERROR"}, "No timeline file given")
+        if no_file(self, "No timeline file given"):
             return {"CANCELLED"}
         state = settings(context)
         error = check_timeline(state, self.filepath)

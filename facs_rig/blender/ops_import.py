@@ -9,13 +9,13 @@ from pathlib import Path
 
 import bpy
 
-from ..core.errors import FacsError
-from ..io import EXTENSIONS, FORMATS, read_any
+from ..io import EXTENSIONS, FORMATS, ImportResult, read_any
 from . import keyframer
-from .props import MODES, face, face_controls, set_report, settings
+from .ops_common import FileInvoke, Progress, attempt, finish, no_file, poll_face_controls
+from .props import MODES, face, set_report, settings
 
 
-class FACS_OT_import_capture(bpy.types.Operator):
+class FACS_OT_import_capture(FileInvoke, bpy.types.Operator):
     """Animate the face from a face-tracking file or an event sheet (replaces facs_rig's animation)"""
 
     bl_idname = "facs.import_capture"
@@ -40,37 +40,26 @@ class FACS_OT_import_capture(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
-        if not face_controls(face(context)):
-            cls.poll_message_set("The face has no AU controls: build a FACS rig first")
-            return False
-        return True
-
-    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
-        if self.filepath:
-            return self.execute(context)
-        context.window_manager.fileselect_add(self)
-        return {"RUNNING_MODAL"}
+        return poll_face_controls(cls, context)
 
     def execute(self, context: bpy.types.Context) -> set[str]:
-        if not self.filepath:
-            self.report({"ERROR"}, "No file to import given")
+        if no_file(self, "No file to import given"):
             return {"CANCELLED"}
         obj = face(context)
         path = Path(bpy.path.abspath(self.filepath))
-        wm = context.window_manager
-        wm.progress_begin(0, 100)
-        try:
+
+        def work(progress: Progress) -> tuple[ImportResult, keyframer.ApplyResult]:
             imported = read_any(path, fmt=self.format, events=self.events, min_confidence=self.min_confidence,
                                 fps=self.fps or None)
-            wm.progress_update(50)
-            result = keyframer.apply_timeline(obj, imported.timeline, mode=self.mode, scene=context.scene,
-                                              set_scene_range=True,
-                                              progress=lambda f: wm.progress_update(50 + int(50 * f)))
-        except FacsError as exc:
-            self.report({"ERROR"}, str(exc))
+            progress(0.5)
+            return imported, keyframer.apply_timeline(
+                obj, imported.timeline, mode=self.mode, scene=context.scene, set_scene_range=True,
+                progress=lambda f: progress(0.5 + 0.5 * f))
+
+        done = attempt(self, context, work)
+        if done is None:
             return {"CANCELLED"}
-        finally:
-            wm.progress_end()
+        imported, result = done
         lines = imported.report.lines()
         applying = [w for w in result.warnings if w not in imported.report.warnings]  # e.g. missing controls
         state = settings(context)
@@ -79,10 +68,8 @@ class FACS_OT_import_capture(bpy.types.Operator):
             set_report(state.import_report, [("WARNING" if line.startswith("warning: ") else "INFO",
                                               line.removeprefix("warning: ")) for line in lines[1:]]
                        + [("WARNING", w) for w in applying])
-        for warning in imported.report.warnings + applying:
-            self.report({"WARNING"}, warning)
-        self.report({"INFO"}, f"Imported {path.name} onto {obj.name}: {result.summary()}")
-        return {"FINISHED"}
+        return finish(self, imported.report.warnings + applying,
+                      f"Imported {path.name} onto {obj.name}: {result.summary()}")
 
 
 CLASSES = (FACS_OT_import_capture,)

@@ -7,6 +7,7 @@ They render the scene as it is set up (engine, resolution, camera) and change no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import bpy
@@ -57,12 +58,27 @@ def _finish(context: bpy.types.Context) -> None:
 
 
 class _RenderOperator:
+    """What the three buttons share: they need a camera, and they report one line, as an error
+    (cancelled, nothing written) or as what they wrote."""
+
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
         if context.scene is None or context.scene.camera is None:
             cls.poll_message_set("The scene needs a camera to render from")
             return False
         return True
+
+    def _run(self, context: bpy.types.Context, render: Callable[[], str]) -> set[str]:
+        """Call ``render`` (which returns what it wrote) and report the outcome."""
+        try:
+            wrote = render()
+        except (JobError, FacsError, RuntimeError) as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        finally:
+            _finish(context)
+        self.report({"INFO"}, f"Wrote {wrote}")
+        return {"FINISHED"}
 
 
 class FACS_OT_render_still(_RenderOperator, bpy.types.Operator):
@@ -78,20 +94,16 @@ class FACS_OT_render_still(_RenderOperator, bpy.types.Operator):
     )
 
     def execute(self, context: bpy.types.Context) -> set[str]:
-        try:
+        def render() -> str:
             path = _resolve(self.filepath)
             if output_kind(path) != "still":
                 raise JobError(f"{path}: a still is written as a .png file")
             frame = context.scene.frame_current
             render_scene(context.scene, path, frames=(frame, frame), quiet=False,
                          progress=_progress(context, 1))
-        except (JobError, FacsError, RuntimeError) as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        finally:
-            _finish(context)
-        self.report({"INFO"}, f"Wrote {path}")
-        return {"FINISHED"}
+            return str(path)
+
+        return self._run(context, render)
 
 
 class FACS_OT_render_animation(_RenderOperator, bpy.types.Operator):
@@ -116,7 +128,8 @@ class FACS_OT_render_animation(_RenderOperator, bpy.types.Operator):
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         scene = context.scene
-        try:
+
+        def render() -> str:
             path = _resolve(self.filepath)
             if output_kind(path) == "still":
                 raise JobError(f"{path}: an animation is written as an .mp4 file or a folder")
@@ -125,14 +138,10 @@ class FACS_OT_render_animation(_RenderOperator, bpy.types.Operator):
                 labels = path.with_name(f"{path.stem or path.name}_labels.csv")
             total = scene.frame_end - scene.frame_start + 1
             result = render_scene(scene, path, labels=labels, quiet=False, progress=_progress(context, total))
-        except (JobError, FacsError, RuntimeError) as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        finally:
-            _finish(context)
-        extra = f" and {result.labels.name}" if result.labels else ""
-        self.report({"INFO"}, f"Wrote {path} ({len(result.frames)} frames){extra}")
-        return {"FINISHED"}
+            extra = f" and {result.labels.name}" if result.labels else ""
+            return f"{path} ({len(result.frames)} frames){extra}"
+
+        return self._run(context, render)
 
 
 class FACS_OT_render_atlas(_RenderOperator, bpy.types.Operator):
@@ -166,14 +175,9 @@ class FACS_OT_render_atlas(_RenderOperator, bpy.types.Operator):
     def execute(self, context: bpy.types.Context) -> set[str]:
         levels = tuple(x.strip().upper() for x in self.levels.split(",") if x.strip())
         prefs = preferences(context)
-        try:
-            path = render_atlas(context.scene, _resolve(self.filepath), obj=_face(context), levels=levels,
-                                scale=getattr(prefs, "intensity_scale", None), tile=self.tile, quiet=False)
-        except (JobError, FacsError, RuntimeError) as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        self.report({"INFO"}, f"Wrote {path}")
-        return {"FINISHED"}
+        return self._run(context, lambda: str(render_atlas(
+            context.scene, _resolve(self.filepath), obj=_face(context), levels=levels,
+            scale=getattr(prefs, "intensity_scale", None), tile=self.tile, quiet=False)))
 
 
 CLASSES = (FACS_OT_render_still, FACS_OT_render_animation, FACS_OT_render_atlas)

@@ -10,63 +10,44 @@ from pathlib import Path
 import bpy
 
 from ..core.errors import FacsError
+from ..core.model import Timeline
 from ..core.timeline import dump, load
 from . import keyframer
+from .ops_common import TimelineFile, attempt, finish, no_file, refuse_unless
+from .props import MODES
 
 
-class FACS_OT_apply_timeline(bpy.types.Operator):
+def _poll_animation(cls: type[bpy.types.Operator], context: bpy.types.Context) -> bool:
+    return refuse_unless(cls, keyframer.has_animation(context.active_object),
+                         "The active object has no facs_rig animation")
+
+
+class FACS_OT_apply_timeline(TimelineFile, bpy.types.Operator):
     """Animate the active rig with a FACS timeline file (replaces facs_rig's previous animation)"""
 
     bl_idname = "facs.apply_timeline"
     bl_label = "Apply FACS Timeline"
     bl_options = {"REGISTER", "UNDO"}
 
-    filepath: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Timeline", description="facs-timeline JSON file", subtype="FILE_PATH")
-    filter_glob: bpy.props.StringProperty(default="*.json", options={"HIDDEN"})  # type: ignore[valid-type]
-    mode: bpy.props.EnumProperty(  # type: ignore[valid-type]
-        name="Mode",
-        items=(("LIVE", "Live", "Keys on the AU controls; the rig's drivers move the face"),
-               ("BAKE", "Bake", "Also per-frame curves on the shape keys and bones, drivers muted "
-                                "(for export and the fastest playback)")),
-        default="LIVE")
+    mode: bpy.props.EnumProperty(name="Mode", items=MODES, default="LIVE")  # type: ignore[valid-type]
     set_scene_range: bpy.props.BoolProperty(  # type: ignore[valid-type]
         name="Set Scene Range", description="Use the timeline's frame rate and length for the scene",
         default=True)
 
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
-        if not keyframer.has_controls(context.active_object):
-            cls.poll_message_set("The active object has no FACS rig (build one first)")
-            return False
-        return True
-
-    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
-        if self.filepath:
-            return self.execute(context)
-        context.window_manager.fileselect_add(self)
-        return {"RUNNING_MODAL"}
+        return refuse_unless(cls, keyframer.has_controls(context.active_object),
+                             "The active object has no FACS rig (build one first)")
 
     def execute(self, context: bpy.types.Context) -> set[str]:
-        if not self.filepath:
-            self.report({"ERROR"}, "No timeline file given")
+        if no_file(self, "No timeline file given"):
             return {"CANCELLED"}
-        wm = context.window_manager
-        wm.progress_begin(0, 100)
-        try:
-            timeline = load(bpy.path.abspath(self.filepath))
-            result = keyframer.apply_timeline(context.active_object, timeline, mode=self.mode,
-                                              scene=context.scene, set_scene_range=self.set_scene_range,
-                                              progress=lambda f: wm.progress_update(int(100 * f)))
-        except FacsError as exc:
-            self.report({"ERROR"}, str(exc))
+        result = attempt(self, context, lambda progress: keyframer.apply_timeline(
+            context.active_object, load(bpy.path.abspath(self.filepath)), mode=self.mode, scene=context.scene,
+            set_scene_range=self.set_scene_range, progress=progress))
+        if result is None:
             return {"CANCELLED"}
-        finally:
-            wm.progress_end()
-        for warning in result.warnings:
-            self.report({"WARNING"}, warning)
-        self.report({"INFO"}, f"Applied {Path(self.filepath).name}: {result.summary()}")
-        return {"FINISHED"}
+        return finish(self, result.warnings, f"Applied {Path(self.filepath).name}: {result.summary()}")
 
 
 class FACS_OT_clear_animation(bpy.types.Operator):
@@ -78,10 +59,7 @@ class FACS_OT_clear_animation(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
-        if not keyframer.has_animation(context.active_object):
-            cls.poll_message_set("The active object has no facs_rig animation")
-            return False
-        return True
+        return _poll_animation(cls, context)
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         removed = keyframer.clear_animation(context.active_object)
@@ -104,10 +82,7 @@ class FACS_OT_export_timeline(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
-        if not keyframer.has_animation(context.active_object):
-            cls.poll_message_set("The active object has no facs_rig animation")
-            return False
-        return True
+        return _poll_animation(cls, context)
 
     def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
         if not self.filepath:
@@ -117,20 +92,21 @@ class FACS_OT_export_timeline(bpy.types.Operator):
         return {"RUNNING_MODAL"}
 
     def execute(self, context: bpy.types.Context) -> set[str]:
-        if not self.filepath:
-            self.report({"ERROR"}, "No file to write given")
+        if no_file(self, "No file to write given"):
             return {"CANCELLED"}
         path = Path(bpy.path.abspath(self.filepath))
-        try:
-            timeline = keyframer.export_timeline(context.active_object, scene=context.scene,
-                                                 name=path.stem)
+
+        def write(_progress: object) -> Timeline:
+            timeline = keyframer.export_timeline(context.active_object, scene=context.scene, name=path.stem)
             dump(timeline, path)
-        except (FacsError, OSError) as exc:
-            self.report({"ERROR"}, f"{path}: {exc}" if isinstance(exc, OSError) else str(exc))
+            return timeline
+
+        timeline = attempt(self, context, write, errors=(FacsError, OSError),
+                           describe=lambda exc: f"{path}: {exc}" if isinstance(exc, OSError) else str(exc))
+        if timeline is None:
             return {"CANCELLED"}
-        self.report({"INFO"}, f"Wrote {len(timeline.events)} events and {len(timeline.tracks)} tracks "
-                              f"to {path.name}")
-        return {"FINISHED"}
+        return finish(self, [], f"Wrote {len(timeline.events)} events and {len(timeline.tracks)} tracks "
+                                f"to {path.name}")
 
 
 CLASSES = (FACS_OT_apply_timeline, FACS_OT_clear_animation, FACS_OT_export_timeline)

@@ -10,6 +10,8 @@ from typing import Any
 
 import bpy
 
+from .props import face, face_controls, settings
+
 MAIN_ID = "FACS_PT_main"
 REPORT_LIMIT = 12
 """Report lines shown in the panel; the rest are counted (all of them went to the Info log)."""
@@ -58,3 +60,13 @@ def point_at(layout: bpy.types.UILayout, context: bpy.types.Context, obj: bpy.ty
     if obj is not None and obj != context.active_object:
         layout.context_pointer_set("active_object", obj)
         layout.context_pointer_set("object", obj)
+
+
+def rigged_settings(layout: bpy.types.UILayout, context: bpy.types.Context, hint: str) -> Any | None:
+    """The panel's settings when the face has AU controls; otherwise None, and ``hint`` says what
+    to do first."""
+    state = settings(context)
+    if state is None or not face_controls(face(context)):
+        layout.label(text=hint, icon="INFO")
+        return None
+    return state

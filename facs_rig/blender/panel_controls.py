@@ -13,9 +13,9 @@ import bpy
 from ..core.catalogue import PANEL_GROUPS, ActionUnit, get_au, is_known
 from ..core.intensity import IntensityScale
 from ..core.model import parse_control_name
-from .panel_common import FacsSection
+from .panel_common import FacsSection, rigged_settings
 from .preferences import intensity_scale
-from .props import face, face_controls, settings
+from .props import face, face_controls
 
 _TOKENS = re.compile(r"[\s,+]+")
 
@@ -86,12 +86,11 @@ class FACS_PT_controls(FacsSection, bpy.types.Panel):
 
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
-        state = settings(context)
+        state = rigged_settings(layout, context, "Build a FACS rig to get AU controls")
+        if state is None:
+            return
         obj = face(context)
         controls = face_controls(obj)
-        if state is None or obj is None or not controls:
-            layout.label(text="Build a FACS rig to get AU controls", icon="INFO")
-            return
         layout.prop(state, "filter", text="", icon="VIEWZOOM")
         row = layout.row(align=True)
         row.operator("facs.reset_controls", text="Reset All", icon="LOOP_BACK")

@@ -11,8 +11,7 @@ import bpy
 from ..core.errors import FacsError
 from ..core.expressions import expression_info
 from .addon import preferences
-from .panel_common import FacsSection, wrapped
-from .props import face, face_controls, settings
+from .panel_common import FacsSection, rigged_settings, wrapped
 
 
 def _buttons(layout: bpy.types.UILayout, state: Any, **what: str) -> None:
@@ -32,9 +31,8 @@ class FACS_PT_expressions(FacsSection, bpy.types.Panel):
 
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
-        state = settings(context)
-        if state is None or not face_controls(face(context)):
-            layout.label(text="Build a FACS rig to play expressions", icon="INFO")
+        state = rigged_settings(layout, context, "Build a FACS rig to play expressions")
+        if state is None:
             return
         layout.prop(state, "intensity", expand=True)
         layout.prop(state, "replace_pose")

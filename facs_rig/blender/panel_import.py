@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import bpy
 
-from .panel_common import FacsSection, draw_report
-from .props import face, face_controls, settings
+from .panel_common import FacsSection, draw_report, rigged_settings
 
 
 class FACS_PT_import(FacsSection, bpy.types.Panel):
@@ -16,9 +15,8 @@ class FACS_PT_import(FacsSection, bpy.types.Panel):
 
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
-        state = settings(context)
-        if state is None or not face_controls(face(context)):
-            layout.label(text="Build a FACS rig to import onto", icon="INFO")
+        state = rigged_settings(layout, context, "Build a FACS rig to import onto")
+        if state is None:
             return
         col = layout.column()
         col.use_property_split = True

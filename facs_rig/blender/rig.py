@@ -25,6 +25,7 @@ from ..core.mapping.presets import load_preset, preset_names
 from ..core.mapping.resolve import Coverage, ResolvedMapping, resolve, resolve_auto
 from ..core.model import parse_control_name
 from .addon import preferences
+from .ops_common import attempt, finish, refuse_unless
 
 META = "facs_rig"
 """Object custom property (a group): ``json`` holds the rig's record, ``armature`` points at the
@@ -98,7 +99,7 @@ def resolve_for(
     shapes = shape_key_names(obj)
     bones = bone_frames(armature)
     if preset == "auto":
-        return resolve_auto(shapes, bones, user_dirs)
+        return resolve_auto(shapes, bones, user_dirs, mesh=repr(obj.name))
     resolved = resolve(load_preset(preset, user_dirs), shapes, bones)
     if not resolved.targets:
         raise FacsError(f"preset {resolved.preset!r} finds no shape key or bone on {obj.name!r}")
@@ -408,10 +409,7 @@ class FACS_OT_build_rig(bpy.types.Operator):
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
         obj = context.active_object
-        if obj is None or obj.type != "MESH":
-            cls.poll_message_set("Select a mesh object")
-            return False
-        return True
+        return refuse_unless(cls, obj is not None and obj.type == "MESH", "Select a mesh object")
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         obj = context.active_object
@@ -421,15 +419,11 @@ class FACS_OT_build_rig(bpy.types.Operator):
             if armature is None:
                 self.report({"ERROR"}, f"No object named {self.armature!r}")
                 return {"CANCELLED"}
-        try:
-            report = build_rig(obj, self.preset, armature, user_preset_dirs(context))
-        except FacsError as exc:
-            self.report({"ERROR"}, str(exc))
+        report = attempt(self, context,
+                         lambda _progress: build_rig(obj, self.preset, armature, user_preset_dirs(context)))
+        if report is None:
             return {"CANCELLED"}
-        for warning in report.warnings:
-            self.report({"WARNING"}, warning)
-        self.report({"INFO"}, report.summary())
-        return {"FINISHED"}
+        return finish(self, report.warnings, report.summary())
 
 
 class FACS_OT_remove_rig(bpy.types.Operator):
@@ -441,16 +435,12 @@ class FACS_OT_remove_rig(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
-        if not is_rigged(context.active_object):
-            cls.poll_message_set("The active object has no FACS rig")
-            return False
-        return True
+        return refuse_unless(cls, is_rigged(context.active_object), "The active object has no FACS rig")
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         obj = context.active_object
         remove_rig(obj)
-        self.report({"INFO"}, f"Removed the FACS rig from {obj.name}")
-        return {"FINISHED"}
+        return finish(self, [], f"Removed the FACS rig from {obj.name}")
 
 
 CLASSES = (FACS_OT_build_rig, FACS_OT_remove_rig)

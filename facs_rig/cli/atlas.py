@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import re
 
-from ..batch.jobs import ENGINES, JobError
+from ..batch.jobs import ENGINES, JobError, check_writable
 from ..core.catalogue import normalise_au
 from ..core.errors import FacsError
 from ..core.intensity import LETTERS, SCALES
@@ -57,6 +57,10 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"{args.output}: the atlas is a PNG image; give a path ending in .png")
     if not 32 <= args.tile <= 2048:
         raise CliError(f"--tile {args.tile}: use 32 to 2048 pixels")
+    try:
+        check_writable(args.output)
+    except JobError as exc:
+        raise CliError(str(exc)) from None
     require_bpy()
     from ..blender.atlas import render_atlas, rig_aus
     from ..blender.render import control_names
@@ -71,5 +75,7 @@ def run(args: argparse.Namespace) -> int:
                             crop=not args.full_frame, quiet=not args.verbose)
     except (JobError, FacsError) as exc:
         raise CliError(str(exc)) from None
+    except (OSError, RuntimeError) as exc:  # the disk or Blender refused to write
+        raise CliError(f"{args.output}: cannot write: {str(exc).strip().splitlines()[-1]}") from None
     print(f"wrote {path}")
     return 0

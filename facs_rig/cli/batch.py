@@ -13,7 +13,7 @@ import shlex
 import sys
 import time
 
-from ..batch.jobs import JobError
+from ..batch.jobs import JobError, check_writable
 from ..batch.manifest import manifest_row, write_manifest
 from ..batch.spec import load_spec
 from .common import CliError
@@ -34,6 +34,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         spec = load_spec(args.spec)
+        check_writable(spec.manifest)
+        for job in spec.jobs:
+            job.check_writable()
     except JobError as exc:
         raise CliError(str(exc)) from None
     if args.workers is not None and args.workers < 1:

@@ -50,11 +50,13 @@ def _parsed(parse):
 
 def job_from_args(args: argparse.Namespace) -> RenderJob:
     try:
-        return RenderJob(
+        job = RenderJob(
             output=args.output, avatar=args.avatar, timeline=args.timeline, preset=args.preset,
             engine=args.engine, resolution=args.resolution, frames=args.frames, samples=args.samples,
             labels=args.labels,
         )
+        job.check_writable()
+        return job
     except JobError as exc:
         raise CliError(str(exc)) from None
 
@@ -77,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
         result = run_render_job(job, quiet=not args.verbose)
     except (JobError, FacsError) as exc:
         raise CliError(str(exc)) from None
+    except (OSError, RuntimeError) as exc:  # the disk or Blender refused to write
+        raise CliError(f"{job.output}: cannot write: {str(exc).strip().splitlines()[-1]}") from None
     for warning in result["warnings"]:
         print(f"warning: {warning}", file=sys.stderr)
     first, last = result["frames"]

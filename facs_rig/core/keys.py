@@ -430,24 +430,54 @@ def plan_timeline(timeline: Timeline, fps: float, start_frame: float = 1.0, *, r
     return CurvePlan(frames, list(curves.controls), reference, keys, fps, start_frame)
 
 
+def _run_frames(keys: Keys, first: int, last: int, start_frame: float, end_frame: float | None) -> np.ndarray:
+    """Frames to sample keys ``first..last`` at: the whole frames between them, none before time 0.
+
+    A curve holds its first and last key's value outside its keys, but a track moves nothing
+    outside its samples; so a run that starts (ends) the curve on a non-zero key reaches back to
+    time 0 (on to ``end_frame``), and a run cut at time 0 starts with a sample there. Without this a
+    pose keyed once (Key All) would come back as a one-frame blip.
+    """
+    lo, hi = keys.x[first], keys.x[last]
+    if first == 0 and abs(keys.y[0]) > ZERO:
+        lo = min(lo, start_frame)
+    if end_frame is not None and last == len(keys) - 1 and abs(keys.y[-1]) > ZERO:
+        hi = max(hi, end_frame)
+    frames = np.arange(np.ceil(max(lo, start_frame)), np.floor(hi) + 1)
+    if lo <= start_frame <= hi and (not len(frames) or frames[0] > start_frame):
+        frames = np.r_[start_frame, frames]
+    if hi == end_frame and hi >= start_frame and (not len(frames) or frames[-1] < hi):
+        frames = np.r_[frames, hi]
+    return frames
+
+
 def timeline_from_keys(curves: Mapping[str, Keys], fps: float, start_frame: float = 1.0, *,
-                       stored: Timeline | None = None, name: str = "", tol: float = 1e-3) -> Timeline:
-    """The timeline a set of control curves plays: events from event keys, tracks from the rest.
+                       stored: Timeline | None = None, name: str = "", end: float | None = None,
+                       tol: float = 1e-3) -> Timeline:
+    """The timeline a set of control curves plays from time 0 (``start_frame``) on: events from
+    event keys, tracks from the rest.
 
     Per-frame samples are where :func:`plan_timeline` could not write events (overlaps, tracks).
     When ``stored`` (the timeline that was applied) still evaluates to those samples, the keys are
     unedited and its events of that control come back; otherwise the samples become a track.
-    Events with the same timing on every channel of an AU merge into one ``both`` event.
+    Events with the same timing on every channel of an AU merge into one ``both`` event. Keys
+    before time 0 are left out; a curve that ends on a non-zero key holds it until ``end``
+    (seconds; None: not past its last key), as the curve plays in Blender.
     """
+    end_frame = None if end is None else float(to_frames(end, fps, start_frame))
     found: dict[int, list[tuple[KeyedEvent, str]]] = {}
     runs: list[tuple[str, np.ndarray, np.ndarray]] = []
     for control, keys in sorted(curves.items()):
         au, channel = parse_control_name(control)
         keyed, rest = read_events(keys)
-        found.setdefault(au, []).extend((ev, channel) for ev in keyed)
+        cut = [ev for ev in keyed if ev.onset < start_frame - SAME_TIME]  # across time 0: samples
+        found.setdefault(au, []).extend((ev, channel) for ev in keyed if ev not in cut)
+        rest += [(int(np.searchsorted(keys.x, ev.onset)), int(np.searchsorted(keys.x, ev.offset)))
+                 for ev in cut]
         for first, last in rest:
-            frames = np.arange(np.ceil(keys.x[first]), np.floor(keys.x[last]) + 1)
-            runs.append((control, frames, evaluate_keys(keys, frames)))
+            frames = _run_frames(keys, first, last, start_frame, end_frame)
+            if len(frames):
+                runs.append((control, frames, evaluate_keys(keys, frames)))
     source = None
     if stored is not None and runs:
         source = _Stored(stored, np.concatenate([r[1] for r in runs]), fps, start_frame)
@@ -468,14 +498,27 @@ def timeline_from_keys(curves: Mapping[str, Keys], fps: float, start_frame: floa
     tracks = []
     for control, parts in samples.items():
         au, channel = parse_control_name(control)
-        frames = np.concatenate([p[0] for p in parts])
+        times = np.concatenate([_seconds(p[0], fps, start_frame) for p in parts])
         values = np.concatenate([p[1] for p in parts])
-        times = np.round((frames - start_frame) / fps, DIGITS)
         tracks.append(Track(au, channel or "both", times, np.round(values, DIGITS), source=control))
     events = [ev for au, entries in found.items() for ev in _merge_channels(au, entries, fps, start_frame)]
     events.sort(key=lambda e: (e.onset, e.au, e.side))
     return Timeline(events=events, tracks=_merge_tracks(tracks), fps=fps,
                     overlap=stored.overlap if stored else "max", name=name or (stored.name if stored else ""))
+
+
+def _seconds(frames: np.ndarray, fps: float, start_frame: float) -> np.ndarray:
+    """Times of samples at ``frames`` to :data:`DIGITS` decimals, the ends moved out by one digit
+    where rounding moved them in: a track is 0 outside its samples, so it must still cover the
+    frames it was sampled at when it is applied again."""
+    exact = (frames - start_frame) / fps
+    times = np.round(exact, DIGITS)
+    step = 10.0**-DIGITS
+    if times[0] > exact[0]:
+        times[0] -= step
+    if times[-1] < exact[-1]:
+        times[-1] += step
+    return times
 
 
 class _Stored:

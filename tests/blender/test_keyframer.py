@@ -14,6 +14,8 @@ import bpy
 import numpy as np
 import pytest
 
+from tests.blender.test_panel_support import snapshot
+
 RICH: dict[str, Any] = {
     "format": "facs-timeline", "version": 1, "name": "rich", "fps": 30,
     "events": [
@@ -207,6 +209,36 @@ def test_bad_input_changes_nothing(addon: ModuleType, tmp_path: Path) -> None:
     assert not _ours(addon, mesh) and not _ours(addon, mesh.data.shape_keys)
     assert not any(d.mute for d in mesh.data.shape_keys.animation_data.drivers)
     assert rig.animation_data is None or rig.animation_data.action is None
+
+
+@pytest.mark.parametrize(("content", "kwargs", "message"), [
+    (None, {}, r"take\.json"),  # no such file
+    ('{"format": "facs-timeline", "events": [', {}, r"take\.json: line 1 column 40: invalid JSON"),
+    ("x", {"filepath": ""}, "No timeline file given"),
+])
+def test_apply_operator_on_bad_files_changes_nothing(addon: ModuleType, tmp_path: Path, content: str | None,
+                                                     kwargs: dict[str, str], message: str) -> None:
+    _head(addon)
+    path = tmp_path / "take.json"
+    if content is not None:
+        path.write_text(content)
+    before = snapshot(addon)
+    with pytest.raises(RuntimeError, match=message):
+        bpy.ops.facs.apply_timeline(**({"filepath": str(path)} | kwargs))
+    assert snapshot(addon) == before
+
+
+def test_export_operator_to_a_path_it_cannot_write(addon: ModuleType, tmp_path: Path) -> None:
+    _head(addon)
+    source = tmp_path / "rich.json"
+    source.write_text(json.dumps(RICH))
+    assert bpy.ops.facs.apply_timeline(filepath=str(source)) == {"FINISHED"}
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    before = snapshot(addon)
+    with pytest.raises(RuntimeError, match=r"file/out\.json"):
+        bpy.ops.facs.export_timeline(filepath=str(blocker / "out.json"))
+    assert snapshot(addon) == before
 
 
 def _close_events(a: list[Any], b: list[Any], frame: float) -> None:

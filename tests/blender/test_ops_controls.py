@@ -9,19 +9,12 @@ from types import ModuleType
 import bpy
 import pytest
 
-from tests.blender.test_panel_support import blender_module, make_head, snapshot
+from tests.blender.test_panel_support import blender_module, make_head, plain_mesh, snapshot
 
 
 def _curve(addon: ModuleType, obj: bpy.types.Object, control: str) -> bpy.types.FCurve | None:
     bag = blender_module(addon).anim_compat.container(obj)
     return bag.fcurves.find(f'["{control}"]') if bag is not None else None
-
-
-def _cube(name: str = "Cube") -> bpy.types.Object:
-    obj = bpy.data.objects.new(name, bpy.data.meshes.new(name))
-    bpy.context.scene.collection.objects.link(obj)
-    bpy.context.view_layer.objects.active = obj
-    return obj
 
 
 def test_reset_sets_every_control_to_zero(addon: ModuleType) -> None:
@@ -39,7 +32,7 @@ def test_refused_without_controls(addon: ModuleType, op: str) -> None:
     with pytest.raises(RuntimeError, match="no AU controls"):  # nothing selected
         getattr(bpy.ops.facs, op)()
     assert snapshot(addon) == before
-    _cube()  # a mesh without shape keys and without a rig
+    plain_mesh()  # a mesh without shape keys and without a rig
     before = snapshot(addon)
     with pytest.raises(RuntimeError, match="build a FACS rig first"):
         getattr(bpy.ops.facs, op)()
@@ -66,10 +59,33 @@ def test_key_all_keys_every_control_as_facs_rig_animation(addon: ModuleType, tmp
     assert all(_curve(addon, head, c) is None for c in controls)
 
 
+def test_a_keyed_pose_exports_as_a_pose_held_through_the_scene(addon: ModuleType, tmp_path: Path) -> None:
+    """Key All → export → load → apply plays the pose the keys held, not a one-frame blip."""
+    head = make_head(addon)
+    controls = blender_module(addon).props.face_controls(head)
+    scene = bpy.context.scene
+    scene.frame_start, scene.frame_end = 1, 48
+    head[controls[0]], head[controls[-1]] = 0.4, 0.9
+    assert bpy.ops.facs.key_controls(frame=20) == {"FINISHED"}
+    frames = range(scene.frame_start, scene.frame_end + 1)
+    keyed = {c: [_curve(addon, head, c).evaluate(f) for f in frames] for c in controls}
+    out = tmp_path / "pose.json"
+    assert bpy.ops.facs.export_timeline(filepath=str(out)) == {"FINISHED"}
+    timeline = addon.core.timeline.load(out)  # the loader accepts what export wrote
+    assert {t.au for t in timeline.tracks} == {addon.core.model.parse_control_name(c)[0]
+                                               for c in (controls[0], controls[-1])}
+    assert bpy.ops.facs.clear_animation() == {"FINISHED"}
+    assert bpy.ops.facs.apply_timeline(filepath=str(out), set_scene_range=False) == {"FINISHED"}
+    for control in (controls[0], controls[-1]):
+        again = [_curve(addon, head, control).evaluate(f) for f in frames]
+        assert again == pytest.approx(keyed[control], abs=1e-4)
+        assert min(again) > 0.3
+
+
 def test_key_all_at_a_given_frame_on_the_pinned_face(addon: ModuleType) -> None:
     head = make_head(addon)
     bpy.context.scene.facs_rig.target = head
-    other = _cube("Other")
+    other = plain_mesh("Other")
     assert bpy.context.active_object == other
     assert bpy.ops.facs.key_controls(frame=12) == {"FINISHED"}
     control = blender_module(addon).props.face_controls(head)[0]

@@ -10,7 +10,7 @@ from types import ModuleType
 import bpy
 import pytest
 
-from tests.blender.test_panel_support import blender_module, make_head, panel_state, snapshot
+from tests.blender.test_panel_support import blender_module, make_head, panel_state, plain_mesh, snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "presets" / "timelines" / "demo.json"
@@ -35,11 +35,9 @@ def _curve(addon: ModuleType, obj: bpy.types.Object, control: str) -> bpy.types.
 
 def _sided_face(controls: tuple[str, ...] = ("AU12_L", "AU12_R")) -> bpy.types.Object:
     """A mesh with AU controls and nothing else (the operators read controls, not drivers)."""
-    obj = bpy.data.objects.new("Face", bpy.data.meshes.new("Face"))
-    bpy.context.scene.collection.objects.link(obj)
+    obj = plain_mesh("Face")
     for control in controls:
         obj[control] = 0.0
-    bpy.context.view_layer.objects.active = obj
     return obj
 
 
@@ -103,9 +101,7 @@ def test_bad_codes_change_nothing(addon: ModuleType, kwargs: dict[str, str], mes
 
 @pytest.mark.parametrize("op", ["apply_expression", "insert_event"])
 def test_refused_without_controls(addon: ModuleType, op: str) -> None:
-    cube = bpy.data.objects.new("Cube", bpy.data.meshes.new("Cube"))
-    bpy.context.scene.collection.objects.link(cube)
-    bpy.context.view_layer.objects.active = cube
+    plain_mesh()
     before = snapshot(addon)
     with pytest.raises(RuntimeError, match="no AU controls"):
         getattr(bpy.ops.facs, op)(expression="surprise")

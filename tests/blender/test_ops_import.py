@@ -12,7 +12,7 @@ import bpy
 import numpy as np
 import pytest
 
-from tests.blender.test_panel_support import blender_module, make_head, snapshot
+from tests.blender.test_panel_support import blender_module, make_head, plain_mesh, snapshot
 
 FPS = 25
 
@@ -53,6 +53,25 @@ def test_import_animates_the_face_and_reports(addon: ModuleType, tmp_path: Path)
     assert len(set(texts)) == len(texts)  # the importer's warnings are not repeated by the apply step
 
 
+def test_imported_capture_exports_a_timeline_that_loads(addon: ModuleType, tmp_path: Path) -> None:
+    """Tracks start at time 0: the zero keys closing them before frame 1 are not exported."""
+    head = make_head(addon)
+    assert bpy.ops.facs.import_capture(filepath=str(_openface(tmp_path / "take.csv"))) == {"FINISHED"}
+    scene = bpy.context.scene
+    frames = np.arange(scene.frame_start, scene.frame_end + 1, dtype=float)
+    bag = blender_module(addon).anim_compat.container(head)
+    before = {fc.data_path: [fc.evaluate(f) for f in frames] for fc in bag.fcurves}
+    out = tmp_path / "back.json"
+    assert bpy.ops.facs.export_timeline(filepath=str(out)) == {"FINISHED"}
+    timeline = addon.core.timeline.load(out)
+    assert timeline.tracks and min(t.times[0] for t in timeline.tracks) == 0.0
+    assert bpy.ops.facs.apply_timeline(filepath=str(out)) == {"FINISHED"}
+    bag = blender_module(addon).anim_compat.container(head)
+    for path, values in before.items():
+        got = [bag.fcurves.find(path).evaluate(f) for f in frames]
+        np.testing.assert_allclose(got, values, atol=1e-3)
+
+
 def test_import_as_events_with_bake(addon: ModuleType, tmp_path: Path) -> None:
     head = make_head(addon)
     path = _openface(tmp_path / "take.csv")
@@ -82,9 +101,7 @@ def test_bad_files_change_nothing(addon: ModuleType, tmp_path: Path, content: st
 
 
 def test_refused_without_a_rig(addon: ModuleType, tmp_path: Path) -> None:
-    cube = bpy.data.objects.new("Cube", bpy.data.meshes.new("Cube"))
-    bpy.context.scene.collection.objects.link(cube)
-    bpy.context.view_layer.objects.active = cube
+    plain_mesh()
     before = snapshot(addon)
     with pytest.raises(RuntimeError, match="no AU controls"):
         bpy.ops.facs.import_capture(filepath=str(_openface(tmp_path / "take.csv")))

@@ -22,6 +22,7 @@ from tests.blender.test_panel_support import (
     draw,
     draw_all,
     make_head,
+    plain_mesh,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,8 +48,7 @@ def test_non_mesh_and_mesh_without_shape_keys(addon: ModuleType) -> None:
     bpy.context.scene.collection.objects.link(empty)
     recs = draw_all(addon, context_for(empty))
     assert "Empty is not a mesh" in recs["FACS_PT_main"].labels
-    cube = bpy.data.objects.new("Cube", bpy.data.meshes.new("Cube"))
-    bpy.context.scene.collection.objects.link(cube)
+    cube = plain_mesh(active=False)
     recs = draw_all(addon, context_for(cube))
     assert any("no shape keys" in label for label in recs["FACS_PT_avatar"].labels)
     assert recs["FACS_PT_avatar"].operator("facs.build_rig").text == "Build Rig"
@@ -198,8 +198,7 @@ def test_long_reports_are_cut_with_a_count(addon: ModuleType, tmp_path: Path) ->
 
 def test_pinned_face_points_other_operators_at_it(addon: ModuleType) -> None:
     head = make_head(addon)
-    other = bpy.data.objects.new("Other", bpy.data.meshes.new("Other"))
-    bpy.context.scene.collection.objects.link(other)
+    other = plain_mesh("Other", active=False)
     bpy.context.scene.facs_rig.target = head
     recs = draw_all(addon, context_for(other))
     assert recs["FACS_PT_main"].labels[0].startswith(f"{head.name}: rigged")

@@ -10,7 +10,7 @@ from types import ModuleType
 import bpy
 import pytest
 
-from tests.blender.test_panel_support import blender_module, click, context_for, draw_all
+from tests.blender.test_panel_support import blender_module, click, context_for, draw_all, plain_mesh
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "presets" / "timelines" / "demo.json"
@@ -77,9 +77,7 @@ def test_pinned_face_is_what_the_buttons_change(addon: ModuleType) -> None:
     """Pin the head, make a cube active: the panel's buttons still build and remove the head's rig."""
     blender = blender_module(addon)
     head = blender.avatar.create_default_avatar(studio=False).mesh
-    cube = bpy.data.objects.new("Cube", bpy.data.meshes.new("Cube"))
-    bpy.context.scene.collection.objects.link(cube)
-    bpy.context.view_layer.objects.active = cube
+    cube = plain_mesh()
     bpy.context.scene.facs_rig.target = head
     assert click(_panel(addon, "FACS_PT_avatar").operator("facs.build_rig")) == {"FINISHED"}
     assert blender.rig.is_rigged(head) and not blender.rig.is_rigged(cube)

@@ -203,6 +203,15 @@ def click(button: OperatorButton, **extra: Any) -> set[str]:
         return op("EXEC_DEFAULT", **(button.properties | extra))
 
 
+def plain_mesh(name: str = "Cube", *, active: bool = True) -> bpy.types.Object:
+    """An empty mesh object in the scene: no shape keys, no rig (active unless told otherwise)."""
+    obj = bpy.data.objects.new(name, bpy.data.meshes.new(name))
+    bpy.context.scene.collection.objects.link(obj)
+    if active:
+        bpy.context.view_layer.objects.active = obj
+    return obj
+
+
 def make_head(addon: ModuleType, *, rigged: bool = True, studio: bool = False) -> bpy.types.Object:
     """The default head, active and selected; rigged with the best preset unless told otherwise."""
     blender = blender_module(addon)

@@ -20,6 +20,8 @@ import numpy as np
 import pytest
 from mathutils import Vector
 
+from tests.blender.test_panel_support import snapshot as panel_snapshot
+
 BUILTINS = ("arkit52", "cc4", "facs_native", "makehuman", "mblab")
 ARKIT_UNDERSCORE = ("arkit52", lambda n: n.replace("Left", "_L").replace("Right", "_R"))
 
@@ -280,15 +282,27 @@ def test_operators(addon: ModuleType) -> None:
     assert {"REGISTER", "UNDO"} <= rig.FACS_OT_build_rig.bl_options
     assert {"REGISTER", "UNDO"} <= rig.FACS_OT_remove_rig.bl_options
     assert not bpy.ops.facs.build_rig.poll()
+    with pytest.raises(RuntimeError, match="Select a mesh object"):
+        bpy.ops.facs.build_rig(preset="auto")
+    plain = make_mesh([], name="Plain")  # a mesh whose only shape key is the basis
+    plain.shape_key_clear()
+    bpy.context.view_layer.objects.active = plain
+    before = panel_snapshot(addon)
+    with pytest.raises(RuntimeError, match="Plain"):
+        bpy.ops.facs.build_rig(preset="auto")
+    assert panel_snapshot(addon) == before
     obj = make_mesh(_primary(addon, "mblab", "shape"))
     bpy.context.view_layer.objects.active = obj
     assert bpy.ops.facs.build_rig.poll() and not bpy.ops.facs.remove_rig.poll()
+    before = panel_snapshot(addon)
     with pytest.raises(RuntimeError, match="No object named 'Nope'"):
         bpy.ops.facs.build_rig(preset="auto", armature="Nope")
+    assert panel_snapshot(addon) == before
     assert bpy.ops.facs.build_rig(preset="auto") == {"FINISHED"}
     assert rig.rig_info(obj)["preset"] == "mblab"
     assert bpy.ops.facs.remove_rig() == {"FINISHED"}
     assert rig.rig_info(obj) is None and "AU12_L" not in obj
+    assert panel_snapshot(addon) == before
 
 
 PLAYBACK = r"""

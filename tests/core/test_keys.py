@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -25,7 +27,7 @@ from facs_rig.core.keys import (
     to_frames,
 )
 from facs_rig.core.model import Event, Timeline, Track
-from facs_rig.core.timeline import loads
+from facs_rig.core.timeline import loads, to_dict
 
 FPS = (24.0, 25.0, 30.0, 30000 / 1001, 60.0)
 
@@ -221,3 +223,54 @@ def test_fast_events_far_into_a_long_timeline_are_sampled_rather_than_misplaced(
     assert GENERATED not in keys.kind[early]
     assert GENERATED in keys.kind[~early]
     _check_plan(timeline, 60.0, 1.0)
+
+
+def test_tracks_from_time_0_come_back_as_a_timeline_that_loads() -> None:
+    """The zero key before a track's first sample lies before time 0: it is not exported."""
+    times = np.arange(0.0, 1.0, 0.04)
+    timeline = Timeline(tracks=[Track(12, "both", times, 0.5 + 0.4 * np.sin(times)),
+                                Track(1, "L", times, np.full(len(times), 0.3))], fps=25.0)
+    plan = plan_timeline(timeline, 25.0, 1.0)
+    assert plan.frames[0] < 1.0  # the spare frame before time 0 the check is about
+    back = timeline_from_keys({c: k.as_float32() for c, k in plan.keys.items()}, 25.0, 1.0)
+    again = loads(json.dumps(to_dict(back)))  # the loader's own checks: no time before 0
+    assert {(t.au, t.side) for t in again.tracks} == {(12, "both"), (1, "L")}
+    assert all(t.times[0] == 0.0 for t in again.tracks)
+    ref = evaluate(timeline, times, resolve=False)
+    got = evaluate(again, times, resolve=False)
+    for control in ("AU12_L", "AU12_R", "AU01_L"):
+        np.testing.assert_allclose(got.get(control), ref.get(control), atol=1e-4)
+
+
+@pytest.mark.parametrize(("start", "frame"), [(1.0, 7.0), (1.0, 1.0), (10.0, 4.0)])
+def test_a_pose_keyed_once_holds_from_time_0_to_the_end(start: float, frame: float) -> None:
+    """One key holds its value everywhere in Blender; the timeline says the same up to ``end``."""
+    key = Keys(np.array([[frame, 0.7]]), np.array([[frame - 1, 0.7]]), np.array([[frame + 1, 0.7]]),
+               np.array([BEZIER], np.int32), np.zeros(1, np.int32))
+    fps, end = 24.0, 3.0
+    back = loads(json.dumps(to_dict(timeline_from_keys({"AU26": key}, fps, start, end=end))))
+    (track,) = back.tracks
+    assert track.times[0] == 0.0 and track.times[-1] == pytest.approx(end)
+    seconds = np.linspace(0.0, end, 50)
+    np.testing.assert_allclose(evaluate(back, seconds, resolve=False).get("AU26"), 0.7, atol=1e-6)
+    plan = plan_timeline(back, fps, start)
+    frames = to_frames(seconds, fps, start)
+    np.testing.assert_allclose(evaluate_keys(plan.keys["AU26"], frames), 0.7, atol=1e-6)
+    # Without an end the pose reaches back to time 0 but not past its key (a key before time 0: nothing).
+    short = timeline_from_keys({"AU26": key}, fps, start).tracks
+    if frame < start:
+        assert short == []
+    else:
+        assert short[0].times[0] == 0.0 and short[0].times[-1] == pytest.approx((frame - start) / fps)
+
+
+def test_an_event_keyed_across_time_0_exports_as_samples_from_time_0() -> None:
+    keys = event_keys(-3.0, 2.0, 4.0, 9.0, 0.8)
+    back = loads(json.dumps(to_dict(timeline_from_keys({"AU12_L": keys}, 24.0, 0.0))))
+    assert not back.events and [(t.au, t.side) for t in back.tracks] == [(12, "L")]
+    frames = np.arange(0.0, 10.0)
+    got = evaluate(back, frames / 24.0, resolve=False).get("AU12_L")
+    np.testing.assert_allclose(got, evaluate_keys(keys, frames), atol=1e-5)
+    # An event after time 0 stays an event.
+    later = timeline_from_keys({"AU12_L": keys}, 24.0, -3.0)
+    assert len(later.events) == 1 and not later.tracks

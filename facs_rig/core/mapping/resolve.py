@@ -206,12 +206,13 @@ def resolve_auto(
     shapes: Sequence[str],
     bones: Mapping[str, np.ndarray] | None = None,
     user_dirs: Sequence[str] = (),
+    mesh: str = "this mesh",
 ) -> tuple[ResolvedMapping, list[Coverage]]:
     """The preset that finds the most targets on this mesh, and every preset's coverage (best
-    first) so callers can say why it won."""
+    first) so callers can say why it won. ``mesh`` names the mesh in the error when none fits."""
     results = [resolve(load_preset(name, user_dirs), shapes, bones) for name in preset_names(user_dirs)]
     results.sort(key=lambda r: r.coverage.score, reverse=True)
     if not results or not results[0].coverage.matched:
-        raise FacsError("no mapping preset finds any shape key or bone on this mesh")
+        raise FacsError(f"no mapping preset finds any shape key or bone on {mesh}")
     return results[0], [r.coverage for r in results]
 

@@ -1,0 +1,80 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What facs_rig's operators share: polls that say why they refuse, the file-dialog invoke, work
+run under a progress bar with its errors reported, and the closing report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import bpy
+
+from ..core.errors import FacsError
+from .props import face, face_controls
+
+T = TypeVar("T")
+Progress = Callable[[float], None]
+
+
+def refuse_unless(cls: Any, ok: bool, message: str) -> bool:
+    """A poll's answer; when refused, Blender shows ``message`` on the greyed-out button."""
+    if not ok:
+        cls.poll_message_set(message)
+    return ok
+
+
+def poll_face_controls(cls: Any, context: bpy.types.Context) -> bool:
+    return refuse_unless(cls, bool(face_controls(face(context))),
+                         "The face has no AU controls: build a FACS rig first")
+
+
+class FileInvoke:
+    """An operator with a ``filepath``: given one (a panel button, a script) it runs at once,
+    otherwise the file browser asks for one."""
+
+    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
+        if self.filepath:  # type: ignore[attr-defined]
+            return self.execute(context)  # type: ignore[attr-defined]
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
+
+
+class TimelineFile(FileInvoke):
+    """An operator that reads a timeline file."""
+
+    filepath: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Timeline", description="facs-timeline JSON file", subtype="FILE_PATH")
+    filter_glob: bpy.props.StringProperty(default="*.json", options={"HIDDEN"})  # type: ignore[valid-type]
+
+
+def no_file(op: bpy.types.Operator, message: str) -> bool:
+    """Whether ``op`` has no ``filepath``, reported as ``message``."""
+    if not op.filepath:  # type: ignore[attr-defined]
+        op.report({"ERROR"}, message)
+        return True
+    return False
+
+
+def attempt(op: bpy.types.Operator, context: bpy.types.Context, work: Callable[[Progress], T],
+            errors: tuple[type[Exception], ...] = (FacsError,),
+            describe: Callable[[Exception], str] = str) -> T | None:
+    """``work(progress)`` under the window's progress bar (``progress`` takes 0..1); an error of
+    ``errors`` becomes the operator's error report and None (the work checks before it changes
+    anything, so the scene is as it was)."""
+    wm = context.window_manager
+    wm.progress_begin(0, 100)
+    try:
+        return work(lambda f: wm.progress_update(int(100 * f)))
+    except errors as exc:
+        op.report({"ERROR"}, describe(exc))
+        return None
+    finally:
+        wm.progress_end()
+
+
+def finish(op: bpy.types.Operator, warnings: Iterable[str], info: str) -> set[str]:
+    """Report the warnings, then what was done."""
+    for warning in warnings:
+        op.report({"WARNING"}, warning)
+    op.report({"INFO"}, info)
+    return {"FINISHED"}
