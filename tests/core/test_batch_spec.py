@@ -13,7 +13,14 @@ from typing import Any
 import pytest
 
 from facs_rig.batch.describe import timeline_code
-from facs_rig.batch.jobs import JobError, RenderJob, output_kind, parse_frames, parse_resolution
+from facs_rig.batch.jobs import (
+    JobError,
+    RenderJob,
+    check_writable,
+    output_kind,
+    parse_frames,
+    parse_resolution,
+)
 from facs_rig.batch.manifest import COLUMNS, manifest_row, read_manifest, write_manifest
 from facs_rig.batch.spec import SpecError, load_spec
 from facs_rig.cli import build_parser, main
@@ -186,3 +193,19 @@ def test_dry_run_prints_render_commands(tmp_path: Path, capsys: pytest.CaptureFi
         assert argv[:3] == ["python", "-m", "facs_rig"]
         assert job_from_args(build_parser().parse_args(argv[3:])) == replace(job, name="")
     assert not spec.output_dir.exists()  # nothing rendered, nothing written
+
+
+def test_outputs_under_a_file_are_refused_before_rendering(tmp_path: Path, capsys) -> None:
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("x")
+    for out in (blocker / "demo.mp4", blocker / "frames", blocker / "deeper" / "still.png"):
+        with pytest.raises(JobError, match="is a file, not a folder"):
+            check_writable(out)
+    check_writable(tmp_path / "new" / "nested" / "demo.mp4")  # missing folders are made later
+    check_writable(tmp_path / "frames")
+    assert not (tmp_path / "new").exists()
+    demo = str(PRESETS / "timelines" / "demo.json")
+    for command in (["render", "--timeline", demo], ["atlas"]):
+        assert main([*command, "-o", str(blocker / "out.png")]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "is a file, not a folder" in err
