@@ -9,7 +9,7 @@ PY_COMPAT := $(VENV_COMPAT)/bin/python
 # The default avatar, built from the pinned CC0 MakeHuman assets (see tools/build_avatar_asset.py).
 AVATAR_ASSET := facs_rig/assets/default_head.npz
 
-.PHONY: all demo test test-compat test-fast lint build assets bench clean
+.PHONY: all demo test test-compat lint build assets bench clean
 
 all: test
 
