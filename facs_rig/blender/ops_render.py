@@ -16,6 +16,8 @@ from ..batch.jobs import JobError, output_kind
 from ..core.errors import FacsError
 from .addon import preferences
 from .atlas import DEFAULT_LEVELS, render_atlas
+from .ops_common import Progress as BarUpdate
+from .ops_common import attempt, finish, refuse_unless
 from .render import controlled_objects, render_scene
 from .render_progress import Progress
 
@@ -39,22 +41,9 @@ def _face(context: bpy.types.Context) -> bpy.types.Object | None:
     return faces[0] if faces else None
 
 
-def _progress(context: bpy.types.Context, total: int) -> Progress:
-    """Progress on the window manager's cursor counter (nothing to show in background mode)."""
-    wm = context.window_manager
-    if context.window is not None:
-        wm.progress_begin(0, total)
-
-    def update(done: int, _total: int, _text: str) -> None:
-        if context.window is not None:
-            wm.progress_update(done)
-
-    return Progress(total, callback=update)
-
-
-def _finish(context: bpy.types.Context) -> None:
-    if context.window is not None:
-        context.window_manager.progress_end()
+def _frames(progress: BarUpdate, total: int) -> Progress:
+    """Frame counting that drives the window's progress bar (see ``ops_common.attempt``)."""
+    return Progress(total, callback=lambda done, _total, _text: progress(done / total))
 
 
 class _RenderOperator:
@@ -63,22 +52,15 @@ class _RenderOperator:
 
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
-        if context.scene is None or context.scene.camera is None:
-            cls.poll_message_set("The scene needs a camera to render from")
-            return False
-        return True
+        return refuse_unless(cls, context.scene is not None and context.scene.camera is not None,
+                             "The scene needs a camera to render from")
 
-    def _run(self, context: bpy.types.Context, render: Callable[[], str]) -> set[str]:
-        """Call ``render`` (which returns what it wrote) and report the outcome."""
-        try:
-            wrote = render()
-        except (JobError, FacsError, RuntimeError) as exc:
-            self.report({"ERROR"}, str(exc))
+    def _run(self, context: bpy.types.Context, render: Callable[[BarUpdate], str]) -> set[str]:
+        """Call ``render(progress)`` (which returns what it wrote) and report the outcome."""
+        wrote = attempt(self, context, render, errors=(JobError, FacsError, RuntimeError))
+        if wrote is None:
             return {"CANCELLED"}
-        finally:
-            _finish(context)
-        self.report({"INFO"}, f"Wrote {wrote}")
-        return {"FINISHED"}
+        return finish(self, (), f"Wrote {wrote}")
 
 
 class FACS_OT_render_still(_RenderOperator, bpy.types.Operator):
@@ -94,13 +76,13 @@ class FACS_OT_render_still(_RenderOperator, bpy.types.Operator):
     )
 
     def execute(self, context: bpy.types.Context) -> set[str]:
-        def render() -> str:
+        def render(progress: BarUpdate) -> str:
             path = _resolve(self.filepath)
             if output_kind(path) != "still":
                 raise JobError(f"{path}: a still is written as a .png file")
             frame = context.scene.frame_current
             render_scene(context.scene, path, frames=(frame, frame), quiet=False,
-                         progress=_progress(context, 1))
+                         progress=_frames(progress, 1))
             return str(path)
 
         return self._run(context, render)
@@ -129,7 +111,7 @@ class FACS_OT_render_animation(_RenderOperator, bpy.types.Operator):
     def execute(self, context: bpy.types.Context) -> set[str]:
         scene = context.scene
 
-        def render() -> str:
+        def render(progress: BarUpdate) -> str:
             path = _resolve(self.filepath)
             if output_kind(path) == "still":
                 raise JobError(f"{path}: an animation is written as an .mp4 file or a folder")
@@ -137,7 +119,7 @@ class FACS_OT_render_animation(_RenderOperator, bpy.types.Operator):
             if self.labels and controlled_objects(scene):
                 labels = path.with_name(f"{path.stem or path.name}_labels.csv")
             total = scene.frame_end - scene.frame_start + 1
-            result = render_scene(scene, path, labels=labels, quiet=False, progress=_progress(context, total))
+            result = render_scene(scene, path, labels=labels, quiet=False, progress=_frames(progress, total))
             extra = f" and {result.labels.name}" if result.labels else ""
             return f"{path} ({len(result.frames)} frames){extra}"
 
@@ -165,17 +147,13 @@ class FACS_OT_render_atlas(_RenderOperator, bpy.types.Operator):
 
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
-        if not super().poll(context):
-            return False
-        if _face(context) is None:
-            cls.poll_message_set("The scene has no face with a FACS rig")
-            return False
-        return True
+        return super().poll(context) and refuse_unless(
+            cls, _face(context) is not None, "The scene has no face with a FACS rig")
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         levels = tuple(x.strip().upper() for x in self.levels.split(",") if x.strip())
         prefs = preferences(context)
-        return self._run(context, lambda: str(render_atlas(
+        return self._run(context, lambda _progress: str(render_atlas(
             context.scene, _resolve(self.filepath), obj=_face(context), levels=levels,
             scale=getattr(prefs, "intensity_scale", None), tile=self.tile, quiet=False)))
 
