@@ -65,13 +65,6 @@ def run(args: argparse.Namespace) -> int:
     job = job_from_args(args)
     if job.timeline is None and job.avatar == "default":
         raise CliError("the default avatar has no animation of its own: give --timeline T.json")
-    if job.timeline:
-        from ..core.timeline import load
-
-        try:
-            load(job.timeline)  # check it before Blender spends time on the avatar
-        except FacsError as exc:
-            raise CliError(str(exc)) from None
     require_bpy()
     from ..blender.render_job import run_render_job
 
