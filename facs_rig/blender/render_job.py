@@ -22,7 +22,7 @@ from .keyframer import apply_timeline, scene_fps
 from .render import controlled_objects, frames_to_render, render_scene, sample_controls
 from .render_settings import engine_name, output_size
 from .rig import build_rig, shape_key_names
-from .rig_files import open_avatar
+from .rig_files import OpenedAvatar, open_avatar
 
 
 @dataclass
@@ -33,8 +33,8 @@ class Prepared:
     warnings: list[str] = field(default_factory=list)
 
 
-def _open_avatar(avatar: str) -> None:
-    """Start from the default avatar (rigged, with camera and lights) in an empty file, or open an
+def _open_avatar(avatar: str) -> OpenedAvatar:
+    """The default avatar (with camera and lights, set up for Workbench) in an empty file, or an
     avatar file as it is."""
     try:
         opened = open_avatar(avatar, studio=True)
@@ -45,37 +45,36 @@ def _open_avatar(avatar: str) -> None:
         scene.render.engine = "BLENDER_WORKBENCH"
         scene.render.resolution_x, scene.render.resolution_y = DEFAULT_RESOLUTION
         scene.render.resolution_percentage = 100
-        build_rig(opened.mesh, armature=opened.armature)
+    return opened
 
 
-def _faces(scene: bpy.types.Scene, preset: str) -> tuple[list[bpy.types.Object], list[str]]:
-    """The rigged faces, rigging the mesh with the most shape keys when nothing is rigged yet (or
-    re-rigging with ``preset`` when one is named)."""
+def _faces(
+    scene: bpy.types.Scene, opened: OpenedAvatar, preset: str
+) -> tuple[list[bpy.types.Object], list[str]]:
+    """The rigged faces, rigging the avatar's face mesh when nothing is rigged yet (or re-rigging
+    with ``preset`` when one is named)."""
     faces = controlled_objects(scene)
     if faces and preset == "auto":
         return faces, []
-    candidates = faces or sorted(
-        (o for o in scene.objects if o.type == "MESH" and shape_key_names(o)),
-        key=lambda o: (-len(shape_key_names(o)), o.name),
-    )[:1]
+    candidates = faces or ([opened.mesh] if shape_key_names(opened.mesh) else [])
     if not candidates:
         raise JobError(f"scene {scene.name!r} has no rigged face and no mesh with shape keys to rig")
     warnings = []
     for obj in candidates:
-        report = build_rig(obj, preset)
-        warnings += report.warnings
+        armature = opened.armature if obj == opened.mesh else None
+        warnings += build_rig(obj, preset, armature=armature).warnings
     return candidates, warnings
 
 
 def open_rigged(avatar: str, preset: str = "auto", *, rig: bool = True) -> Prepared:
     """Open the avatar (``default`` or a .blend) with its faces rigged. A rigged .blend stays as it
     is unless a preset is named; ``rig=False`` takes a .blend entirely as it is."""
-    _open_avatar(avatar)
+    opened = _open_avatar(avatar)
     warnings: list[str] = []
     scene = bpy.context.scene
     faces: list[bpy.types.Object] = controlled_objects(scene)
     if rig or preset != "auto" or avatar == "default":
-        faces, rig_warnings = _faces(scene, preset)
+        faces, rig_warnings = _faces(scene, opened, preset)
         warnings += rig_warnings
     return Prepared(scene, faces, None, warnings)
 
