@@ -17,7 +17,16 @@ import pytest
 ROOT = Path(__file__).resolve().parent
 
 
-def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if path.resolve() == ROOT:
-        return pytest.Dir.from_parent(parent, path=path)
-    return None
+class _RootAsDirectory:
+    """A plugin, not a conftest hook: pytest asks the root's *parent* folder how to collect the
+    root, and conftest hooks only apply at and below their own folder."""
+
+    @staticmethod
+    def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+        if path.resolve() == ROOT:
+            return pytest.Dir.from_parent(parent, path=path)
+        return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_RootAsDirectory(), "facs-rig-root-as-directory")
