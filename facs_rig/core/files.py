@@ -1,11 +1,38 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Writing output files so that a failure never leaves half a file over a good one."""
+"""Reading and writing the user's files so that nothing they own is lost.
+
+Every command and operator goes through these few rules instead of checking paths its own way:
+
+- an input must be a regular file of bounded size (a FIFO would block forever, ``/dev/zero`` or a
+  30 GB file would exhaust memory), checked before the first byte is read;
+- no output may be an input or another output of the same command (after resolving links), and an
+  existing output must be a regular file (or a folder, where a folder is what is written), so a
+  symlink or a device node is never replaced by a regular file;
+- an output is written under a temporary name in its own folder and moved into place only on
+  success, so a failure, a kill or Ctrl-C leaves the previous file as it was.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import stat
 import tempfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+
+from .errors import FacsError
+
+PathLike = str | os.PathLike[str]
+
+
+class FileError(FacsError):
+    """A path facs_rig refuses to read or write; the message starts with the path the user gave."""
+
+    def __init__(self, path: PathLike, message: str) -> None:
+        self.path = str(path)
+        super().__init__(f"{path}: {message}")
 
 
 def _umask() -> int:
@@ -14,16 +41,163 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path`` and move it into place. The file gets
-    the permissions a plain ``open(path, "w")`` would give (``mkstemp`` alone makes it 0600)."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISLNK, "a symbolic link"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def check_input(path: PathLike, *, max_bytes: int, what: str = "input") -> int:
+    """Refuse an input that is missing, not a regular file, or larger than ``max_bytes``, before
+    anything opens it for reading; returns its size. ``stat`` follows links, so a link to a regular
+    file is a fine input."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise FileError(path, f"{what} file not found") from None
+    except OSError as exc:
+        raise FileError(path, f"cannot read the {what}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise FileError(path, f"the {what} is {_kind(info.st_mode)}, not a regular file")
+    if info.st_size > max_bytes:
+        raise FileError(
+            path, f"the {what} is {info.st_size:,} bytes, more than the {max_bytes:,}-byte limit"
+        )
+    return info.st_size
+
+
+def read_bytes(path: PathLike, *, max_bytes: int, what: str = "input") -> bytes:
+    """The whole file, after :func:`check_input`; the read is capped too, so a file that grows
+    while it is read still cannot exhaust memory."""
+    check_input(path, max_bytes=max_bytes, what=what)
+    with open(path, "rb") as fh:
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise FileError(path, f"the {what} grew past the {max_bytes:,}-byte limit while being read")
+    return data
+
+
+def _identity(path: Path) -> tuple[str, tuple[int, int] | None]:
+    """The resolved path, and (device, inode) when the file exists, so hard links and links to the
+    same file compare equal."""
+    real = os.path.realpath(path)
+    try:
+        info = os.stat(real)
+    except OSError:
+        return real, None
+    return real, (info.st_dev, info.st_ino)
+
+
+def check_outputs(
+    outputs: Mapping[str, PathLike | None],
+    inputs: Mapping[str, PathLike | None] | None = None,
+    *,
+    folders: frozenset[str] = frozenset(),
+) -> None:
+    """Refuse, before any work starts, outputs that would destroy something.
+
+    ``outputs`` and ``inputs`` map a role the user recognises (``"-o"``, ``"--labels"``,
+    ``"--timeline"``) to a path; ``None`` entries are ignored. Roles named in ``folders`` write a
+    folder, where an existing folder is fine."""
+    seen: dict[object, str] = {}
+    for role, value in (inputs or {}).items():
+        if value is not None:
+            real, inode = _identity(Path(value))
+            seen[real] = role
+            if inode is not None:
+                seen[inode] = role
+    for role, value in outputs.items():
+        if value is None:
+            continue
+        path = Path(value)
+        real, inode = _identity(path)
+        for key in (real, inode):
+            if key is not None and key in seen:
+                raise FileError(value, f"{role} would overwrite the {seen[key]} file; choose another name")
+        seen[real] = role
+        if inode is not None:
+            seen[inode] = role
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if stat.S_ISDIR(info.st_mode) and role in folders:
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            raise FileError(
+                value, f"{role} exists and is {_kind(info.st_mode)}; facs_rig only replaces regular files"
+            )
+
+
+def _temporary_sibling(target: Path, *, folder: bool) -> Path:
+    """A new, unique name in the target's own folder (so the final move is a rename on one file
+    system), keeping the suffix so writers that choose a format by suffix still do."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if folder:
+        return Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _install(tmp: Path, target: Path) -> None:
+    """Move a finished temporary output over the target. A folder replaces a folder as a whole,
+    via a second temporary name, so there is no moment without a complete one."""
+    if tmp.is_dir():
+        os.chmod(tmp, 0o777 & ~_umask())
+        if target.is_dir():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            os.rmdir(old)
+            os.replace(target, old)
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+            return
+    else:
         os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    os.replace(tmp, target)
+
+
+@contextlib.contextmanager
+def replaced_on_success(*targets: PathLike, folder: bool = False) -> Iterator[list[Path]]:
+    """Yield temporary paths beside ``targets``; when the block ends without an exception (or
+    ``KeyboardInterrupt``) they are moved over the targets, otherwise removed, so the targets are
+    either all new or all as before. The files get the permissions a plain ``open(path, "w")`` would
+    give (``mkstemp`` alone makes them 0600)."""
+    paths = [Path(t) for t in targets]
+    temps: list[Path] = []
+    try:
+        for target in paths:
+            temps.append(_temporary_sibling(target, folder=folder))
+        yield temps
+        for tmp, target in zip(temps, paths, strict=True):
+            _install(tmp, target)
+    finally:
+        for tmp in temps:
+            if tmp.exists():
+                _remove(tmp)
+
+
+def atomic_write_bytes(path: PathLike, data: bytes) -> None:
+    """Write ``data`` under a temporary name beside ``path`` and move it into place."""
+    with replaced_on_success(path) as (tmp,):
+        tmp.write_bytes(data)
+
+
+def atomic_write_text(path: PathLike, text: str) -> None:
+    """Write ``text`` (UTF-8) under a temporary name beside ``path`` and move it into place."""
+    atomic_write_bytes(path, text.encode("utf-8"))
