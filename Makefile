@@ -8,6 +8,8 @@ PY_COMPAT := $(VENV_COMPAT)/bin/python
 
 # The default avatar, built from the pinned CC0 MakeHuman assets (see tools/build_avatar_asset.py).
 AVATAR_ASSET := facs_rig/assets/default_head.npz
+# The face reader's model, taken from a pinned PyPI wheel (see tools/build_reader_model.py).
+READER_MODEL := facs_rig/assets/face_landmarker.task
 
 .PHONY: all demo test test-compat lint build assets bench clean
 
@@ -26,12 +28,15 @@ $(VENV_COMPAT)/.ready: requirements/blender-4.2.txt requirements/dev.txt
 	$(PY_COMPAT) -m pip install -q -r requirements/blender-4.2.txt
 	touch $@
 
-assets: $(AVATAR_ASSET)
+assets: $(AVATAR_ASSET) $(READER_MODEL)
 
 $(AVATAR_ASSET): tools/build_avatar_asset.py facs_rig/io/avatar_asset.py | $(VENV)/.ready
 	$(PY) tools/build_avatar_asset.py --output $@
 
-demo: $(VENV)/.ready $(AVATAR_ASSET)
+$(READER_MODEL): tools/build_reader_model.py | $(VENV)/.ready
+	$(PY) tools/build_reader_model.py --output $@
+
+demo: $(VENV)/.ready $(AVATAR_ASSET) $(READER_MODEL)
 	$(PY) -m facs_rig render --avatar default --timeline presets/timelines/demo.json -o out/demo.mp4
 	$(PY) -m facs_rig atlas -o out/atlas.png
 	@echo "demo written: out/demo.mp4 and out/atlas.png"
@@ -39,16 +44,16 @@ demo: $(VENV)/.ready $(AVATAR_ASSET)
 lint: $(VENV)/.ready
 	$(VENV)/bin/ruff check .
 
-test: lint $(AVATAR_ASSET)
+test: lint $(AVATAR_ASSET) $(READER_MODEL)
 	$(PY) -m pytest
 
-test-compat: $(VENV_COMPAT)/.ready $(AVATAR_ASSET)
+test-compat: $(VENV_COMPAT)/.ready $(AVATAR_ASSET) $(READER_MODEL)
 	$(PY_COMPAT) -m pytest
 
-build: $(VENV)/.ready $(AVATAR_ASSET)
+build: $(VENV)/.ready $(AVATAR_ASSET) $(READER_MODEL)
 	$(PY) tools/build_extension.py --output-dir dist
 
-bench: $(VENV)/.ready $(AVATAR_ASSET)
+bench: $(VENV)/.ready $(AVATAR_ASSET) $(READER_MODEL)
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 clean:

