@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from facs_rig.batch.jobs import RenderJob, parse_frames  # noqa: E402  (needs ROOT on sys.path)
 from facs_rig.batch.pool import run_jobs  # noqa: E402
+from facs_rig.render.job import RenderJob, parse_frames  # noqa: E402  (needs ROOT on sys.path)
 
 DEMO = ROOT / "presets" / "timelines" / "demo.json"
 

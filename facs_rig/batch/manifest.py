@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .jobs import RenderJob
+from ..render.job import RenderJob
 
 COLUMNS = (
     "output", "labels", "avatar", "avatar_file", "timeline", "timeline_file", "settings", "facs",

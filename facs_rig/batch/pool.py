@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from typing import Any
 
-from .jobs import RenderJob
+from ..render.job import RenderJob
 from .worker import failed_result, run_job
 
 ResultCallback = Callable[[int, dict[str, Any]], None]

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..paths import ROOT
-from .jobs import JobError, RenderJob
+from ..render.job import JobError, RenderJob
 from .pool import ResultCallback, record
 from .worker import failed_result, run_job
 

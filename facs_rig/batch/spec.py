@@ -4,7 +4,7 @@
 Stimulus sets for emotion research are grids: every expression on every face under every render
 setting. A spec names the three lists and a file-name pattern; :func:`load_spec` checks all of it
 (files exist, names are unique, values are valid) before any Blender starts and expands it into
-:class:`~facs_rig.batch.jobs.RenderJob` objects. Relative paths are relative to the spec file.
+:class:`~facs_rig.render.job.RenderJob` objects. Relative paths are relative to the spec file.
 
 ```json
 {
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .jobs import ENGINES, JobError, RenderJob, parse_frames, parse_resolution
+from ..render.job import ENGINES, JobError, RenderJob, parse_frames, parse_resolution
 
 FORMATS = {"mp4": ".mp4", "png": ".png", "frames": ""}
 """``format`` -> suffix of each job's output: a video, one still, or a folder of PNG frames."""

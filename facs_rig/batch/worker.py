@@ -13,7 +13,7 @@ import time
 import traceback
 from typing import Any
 
-from .jobs import JobError, RenderJob
+from ..render.job import JobError, RenderJob
 
 
 def run_job(job_data: dict[str, Any]) -> dict[str, Any]:

@@ -12,18 +12,18 @@ from . import (
     ops_expressions,
     ops_import,
     ops_render,
+    ops_rig,
     ops_timeline,
     panel,
     preferences,
     props,
-    rig,
 )
 
 CLASSES: tuple[type, ...] = (
     preferences.FacsRigPreferences,
     *props.CLASSES,
     *ops_timeline.CLASSES,
-    *rig.CLASSES,
+    *ops_rig.CLASSES,
     avatar_operator.FACS_OT_add_default_head,
     *ops_render.CLASSES,
     *ops_controls.CLASSES,

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Operators that put FACS codes and expressions on the face, and load a timeline into the panel.
+"""Operators that put FACS codes and expressions on the face.
 
 A code or expression is read exactly as a timeline event (:func:`..core.timeline.from_dict`), so
 the panel and timeline files agree on what ``surprise`` at C or ``G7D`` means: letters written in
@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from pathlib import Path
-from typing import Any
 
 import bpy
 
@@ -26,12 +24,12 @@ from ..core.catalogue import channels_for_side
 from ..core.errors import FacsError, TimelineError
 from ..core.intensity import LETTERS, IntensityScale
 from ..core.model import Event, Timeline, Track, control_name
-from ..core.timeline import FORMAT, VERSION, from_dict, load
+from ..core.timeline import FORMAT, VERSION, from_dict
 from ..core.timing import time_span
 from . import keyframer
-from .ops_common import TimelineFile, attempt, finish, no_file, poll_face_controls
+from .ops_common import attempt, finish, poll_face_controls
 from .preferences import event_timing, intensity_scale
-from .props import face, face_controls, set_report, settings
+from .props import face, face_controls
 
 Phases = tuple[float, float, float, float]
 
@@ -204,54 +202,4 @@ class FACS_OT_insert_event(_CodeOperator, bpy.types.Operator):
                       f"{self.frame} on {obj.name} ({len(timeline.events)} events in all){late}")
 
 
-def check_timeline(state: Any, filepath: str) -> TimelineError | None:
-    """Validate a timeline file into the panel's report; the error when it does not load."""
-    state.timeline_path = filepath
-    state.timeline_checked = filepath
-    path = bpy.path.abspath(filepath)
-    try:
-        timeline = load(path)
-    except TimelineError as exc:
-        state.timeline_ok = False
-        n_errors, n_warnings = len(exc.errors), len(exc.warnings)
-        state.timeline_summary = (f"{Path(path).name}: {n_errors} error{'s' * (n_errors != 1)}, "
-                                  f"{n_warnings} warning{'s' * (n_warnings != 1)}")
-        set_report(state.timeline_report, [("ERROR", str(p)) for p in exc.errors]
-                   + [("WARNING", str(p)) for p in exc.warnings])
-        return exc
-    start, end = time_span(timeline)
-    state.timeline_ok = True
-    n_warnings = len(timeline.warnings)
-    state.timeline_summary = (f"{timeline.name}: {len(timeline.events)} events, "
-                              f"{len(timeline.tracks)} tracks, {start:g}-{end:g} s, "
-                              f"{n_warnings} warning{'s' * (n_warnings != 1)}")
-    set_report(state.timeline_report, [("WARNING", w) for w in timeline.warnings])
-    return None
-
-
-class FACS_OT_load_timeline(TimelineFile, bpy.types.Operator):
-    """Choose a FACS timeline file and check it; the panel lists its errors and warnings"""
-
-    bl_idname = "facs.load_timeline"
-    bl_label = "Load FACS Timeline"
-    bl_options = {"REGISTER", "UNDO"}
-
-    @classmethod
-    def poll(cls, context: bpy.types.Context) -> bool:
-        return settings(context) is not None
-
-    def execute(self, context: bpy.types.Context) -> set[str]:
-        if no_file(self, "No timeline file given"):
-            return {"CANCELLED"}
-        state = settings(context)
-        error = check_timeline(state, self.filepath)
-        for line in state.timeline_report:
-            self.report({line.severity}, line.text)
-        if error is not None:
-            self.report({"ERROR"}, f"{state.timeline_summary} (listed in the FACS panel)")
-            return {"CANCELLED"}
-        self.report({"INFO"}, state.timeline_summary)
-        return {"FINISHED"}
-
-
-CLASSES = (FACS_OT_apply_expression, FACS_OT_insert_event, FACS_OT_load_timeline)
+CLASSES = (FACS_OT_apply_expression, FACS_OT_insert_event)

@@ -12,14 +12,15 @@ from pathlib import Path
 
 import bpy
 
-from ..batch.jobs import JobError, output_kind
 from ..core.errors import FacsError
+from ..render.atlas import DEFAULT_LEVELS
+from ..render.job import JobError, output_kind
+from ..render.progress import Progress
 from .addon import preferences
-from .atlas import DEFAULT_LEVELS, render_atlas
+from .atlas import render_atlas
 from .ops_common import Progress as BarUpdate
 from .ops_common import attempt, finish, refuse_unless
 from .render import controlled_objects, render_scene
-from .render_progress import Progress
 
 PATH_OPTIONS = {"PATH_SUPPORTS_BLEND_RELATIVE"} if bpy.app.version >= (5, 0, 0) else set()
 """5.0 warns about ``//`` paths in properties without this flag, which 4.2 does not know."""

@@ -1,20 +1,22 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Operators that apply a timeline file to the active rig, clear facs_rig's animation and export
-it back to a timeline file. The work is in :mod:`.keyframer`; these add the file dialog, progress
-and messages."""
+"""Operators that check a timeline file into the panel, apply it to the active rig, clear
+facs_rig's animation and export it back to a timeline file. The work is in :mod:`.keyframer`;
+these add the file dialog, progress and messages."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import bpy
 
-from ..core.errors import FacsError
+from ..core.errors import FacsError, TimelineError
 from ..core.model import Timeline
 from ..core.timeline import dump, load
+from ..core.timing import time_span
 from . import keyframer
 from .ops_common import TimelineFile, attempt, finish, no_file, refuse_unless
-from .props import MODES
+from .props import MODES, set_report, settings
 
 
 def _poll_animation(cls: type[bpy.types.Operator], context: bpy.types.Context) -> bool:
@@ -109,4 +111,54 @@ class FACS_OT_export_timeline(bpy.types.Operator):
                                 f"to {path.name}")
 
 
-CLASSES = (FACS_OT_apply_timeline, FACS_OT_clear_animation, FACS_OT_export_timeline)
+def check_timeline(state: Any, filepath: str) -> TimelineError | None:
+    """Validate a timeline file into the panel's report; the error when it does not load."""
+    state.timeline_path = filepath
+    state.timeline_checked = filepath
+    path = bpy.path.abspath(filepath)
+    try:
+        timeline = load(path)
+    except TimelineError as exc:
+        state.timeline_ok = False
+        n_errors, n_warnings = len(exc.errors), len(exc.warnings)
+        state.timeline_summary = (f"{Path(path).name}: {n_errors} error{'s' * (n_errors != 1)}, "
+                                  f"{n_warnings} warning{'s' * (n_warnings != 1)}")
+        set_report(state.timeline_report, [("ERROR", str(p)) for p in exc.errors]
+                   + [("WARNING", str(p)) for p in exc.warnings])
+        return exc
+    start, end = time_span(timeline)
+    state.timeline_ok = True
+    n_warnings = len(timeline.warnings)
+    state.timeline_summary = (f"{timeline.name}: {len(timeline.events)} events, "
+                              f"{len(timeline.tracks)} tracks, {start:g}-{end:g} s, "
+                              f"{n_warnings} warning{'s' * (n_warnings != 1)}")
+    set_report(state.timeline_report, [("WARNING", w) for w in timeline.warnings])
+    return None
+
+
+class FACS_OT_load_timeline(TimelineFile, bpy.types.Operator):
+    """Choose a FACS timeline file and check it; the panel lists its errors and warnings"""
+
+    bl_idname = "facs.load_timeline"
+    bl_label = "Load FACS Timeline"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        return settings(context) is not None
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        if no_file(self, "No timeline file given"):
+            return {"CANCELLED"}
+        state = settings(context)
+        error = check_timeline(state, self.filepath)
+        for line in state.timeline_report:
+            self.report({line.severity}, line.text)
+        if error is not None:
+            self.report({"ERROR"}, f"{state.timeline_summary} (listed in the FACS panel)")
+            return {"CANCELLED"}
+        self.report({"INFO"}, state.timeline_summary)
+        return {"FINISHED"}
+
+
+CLASSES = (FACS_OT_load_timeline, FACS_OT_apply_timeline, FACS_OT_clear_animation, FACS_OT_export_timeline)

@@ -19,9 +19,10 @@ from typing import TextIO
 import bpy
 import numpy as np
 
-from ..batch.jobs import Engine, JobError, output_kind
 from ..core.catalogue import control_sort_key
-from .render_progress import Progress
+from ..io.openface_labels import write_labels
+from ..render.job import Engine, JobError, output_kind
+from ..render.progress import Progress
 from .render_settings import apply_settings, restored_settings, set_output
 
 CONTROL_RE = re.compile(r"AU\d{2,3}(?:_[LRTB])?")
@@ -124,12 +125,10 @@ def render_scene(
     """Render ``scene`` to ``output`` (``.mp4``, ``.png`` or a folder) and put its settings back.
 
     ``frames`` defaults to the scene's range (its current frame for a ``.png``). With ``labels``, a
-    per-frame CSV of the AU controls' values is written beside it (see ``render_labels``).
+    per-frame CSV of the AU controls' values is written beside it (see :mod:`..io.openface_labels`).
     Without a ``progress`` of its own, a progress line goes to stderr (unless ``show_progress`` is
     off, as in batch workers whose lines would interleave).
     """
-    from .render_labels import write_labels
-
     output = Path(output)
     kind = output_kind(output)
     frame_list = frames_to_render(scene, kind, frames)
@@ -170,5 +169,6 @@ def render_scene(
     if missing:
         raise JobError(f"render finished but did not write {missing[0]}")
     if labels is not None:
-        result.labels = write_labels(labels, frame_list, scene, result.controls)
+        fps = scene.render.fps / scene.render.fps_base
+        result.labels = write_labels(labels, frame_list, fps, result.controls, first_frame=scene.frame_start)
     return result

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Run one :class:`~facs_rig.batch.jobs.RenderJob` in this Blender: build or open the avatar, rig
+"""Run one :class:`~facs_rig.render.job.RenderJob` in this Blender: build or open the avatar, rig
 it if needed, play the timeline on it, render. The CLI, batch workers and Ray tasks all come here,
 so a job gives the same pixels wherever it runs.
 """
@@ -13,11 +13,11 @@ from typing import Any
 import bpy
 import numpy as np
 
-from ..batch.describe import timeline_code
-from ..batch.jobs import DEFAULT_ENGINE, DEFAULT_RESOLUTION, JobError, RenderJob
+from ..core.describe import timeline_code
 from ..core.errors import FacsError
 from ..core.model import Timeline
 from ..core.timeline import load as load_timeline
+from ..render.job import DEFAULT_ENGINE, DEFAULT_RESOLUTION, JobError, RenderJob
 from .keyframer import apply_timeline, scene_fps
 from .render import controlled_objects, frames_to_render, render_scene, sample_controls
 from .render_settings import engine_name, output_size

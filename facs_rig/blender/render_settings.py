@@ -15,7 +15,7 @@ from typing import Any
 
 import bpy
 
-from ..batch.jobs import Engine, JobError, OutputKind
+from ..render.job import Engine, JobError, OutputKind
 
 WORKBENCH_AA = ("1", "5", "8", "11", "16", "32")
 """Workbench's anti-aliasing choices: ``--samples`` picks the smallest that is at least N."""

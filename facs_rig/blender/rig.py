@@ -21,11 +21,10 @@ import numpy as np
 from ..core.catalogue import get_au
 from ..core.errors import FacsError
 from ..core.mapping.drivers import DriverSpec, driver_specs
-from ..core.mapping.presets import load_preset, preset_names
+from ..core.mapping.presets import load_preset
 from ..core.mapping.resolve import Coverage, ResolvedMapping, resolve, resolve_auto
 from ..core.model import parse_control_name
 from .addon import preferences
-from .ops_common import attempt, finish, refuse_unless
 
 META = "facs_rig"
 """Object custom property (a group): ``json`` holds the rig's record, ``armature`` points at the
@@ -376,71 +375,3 @@ def remove_rig(obj: bpy.types.Object) -> bool:
     _unbuild(obj, info, keep=set())
     obj.update_tag()
     return True
-
-
-# ----------------------------------------------------------------------------------------------
-# Operators
-
-
-def _preset_items(self: Any, context: bpy.types.Context) -> list[tuple[str, str, str]]:
-    names = preset_names(user_preset_dirs(context))
-    items = [("auto", "Auto", "The preset that finds the most shape keys and bones on this mesh")]
-    items += [(n, n, f"Mapping preset {n}") for n in names]
-    _preset_items.cache = items  # Blender needs the strings kept alive
-    return items
-
-
-class FACS_OT_build_rig(bpy.types.Operator):
-    """Add FACS controls (AU custom properties) and drivers to the active mesh"""
-
-    bl_idname = "facs.build_rig"
-    bl_label = "Build FACS Rig"
-    bl_options = {"REGISTER", "UNDO"}
-
-    preset: bpy.props.EnumProperty(  # type: ignore[valid-type]
-        name="Preset", description="Mapping preset from AUs to shape keys and bones", items=_preset_items
-    )
-    armature: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Armature",
-        description="Armature whose head and eye bones to drive (empty: the one deforming the mesh)",
-        default="",
-    )
-
-    @classmethod
-    def poll(cls, context: bpy.types.Context) -> bool:
-        obj = context.active_object
-        return refuse_unless(cls, obj is not None and obj.type == "MESH", "Select a mesh object")
-
-    def execute(self, context: bpy.types.Context) -> set[str]:
-        obj = context.active_object
-        armature = None
-        if self.armature:
-            armature = bpy.data.objects.get(self.armature)
-            if armature is None:
-                self.report({"ERROR"}, f"No object named {self.armature!r}")
-                return {"CANCELLED"}
-        report = attempt(self, context,
-                         lambda _progress: build_rig(obj, self.preset, armature, user_preset_dirs(context)))
-        if report is None:
-            return {"CANCELLED"}
-        return finish(self, report.warnings, report.summary())
-
-
-class FACS_OT_remove_rig(bpy.types.Operator):
-    """Remove the FACS rig from the active mesh, restoring it as it was"""
-
-    bl_idname = "facs.remove_rig"
-    bl_label = "Remove FACS Rig"
-    bl_options = {"REGISTER", "UNDO"}
-
-    @classmethod
-    def poll(cls, context: bpy.types.Context) -> bool:
-        return refuse_unless(cls, is_rigged(context.active_object), "The active object has no FACS rig")
-
-    def execute(self, context: bpy.types.Context) -> set[str]:
-        obj = context.active_object
-        remove_rig(obj)
-        return finish(self, [], f"Removed the FACS rig from {obj.name}")
-
-
-CLASSES = (FACS_OT_build_rig, FACS_OT_remove_rig)

@@ -7,10 +7,11 @@ from __future__ import annotations
 import argparse
 import re
 
-from ..batch.jobs import ENGINES, JobError, check_writable
 from ..core.catalogue import normalise_au
 from ..core.errors import FacsError
 from ..core.intensity import LETTERS, SCALES
+from ..render.atlas import rig_aus
+from ..render.job import ENGINES, JobError, check_writable
 from .common import CliError, add_avatar_options, require_bpy
 
 HELP = "render a labelled contact sheet of action units (PNG)"
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     except JobError as exc:
         raise CliError(str(exc)) from None
     require_bpy()
-    from ..blender.atlas import render_atlas, rig_aus
+    from ..blender.atlas import render_atlas
     from ..blender.render import control_names
     from ..blender.render_job import open_rigged
 

@@ -13,9 +13,9 @@ import shlex
 import sys
 import time
 
-from ..batch.jobs import JobError, check_writable
 from ..batch.manifest import manifest_row, write_manifest
 from ..batch.spec import load_spec
+from ..render.job import JobError, check_writable
 from .common import CliError
 
 HELP = "render many timelines × avatars × settings in parallel, with a manifest"

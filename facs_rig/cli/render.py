@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..batch.jobs import ENGINES, JobError, RenderJob, parse_frames, parse_resolution
 from ..core.errors import FacsError
+from ..render.job import ENGINES, JobError, RenderJob, parse_frames, parse_resolution
 from .common import CliError, add_avatar_options, require_bpy
 
 HELP = "render an avatar performing a timeline to MP4, PNG frames or a PNG"

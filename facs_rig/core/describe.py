@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.codes import canonical
-from ..core.evaluate import evaluate
-from ..core.intensity import scale_from_spec
-from ..core.model import Timeline, parse_control_name
-from ..core.timing import sample_times
+from .codes import canonical
+from .evaluate import evaluate
+from .intensity import scale_from_spec
+from .model import Timeline, parse_control_name
+from .timing import sample_times
 
 
 def timeline_code(timeline: Timeline, times: np.ndarray | None = None) -> str:

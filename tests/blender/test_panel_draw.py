@@ -159,7 +159,7 @@ def test_timeline_section_shows_the_report(addon: ModuleType, tmp_path: Path) ->
     head = make_head(addon)
     ctx = context_for(head)
     state = bpy.context.scene.facs_rig
-    check = blender_module(addon).ops_expressions.check_timeline
+    check = blender_module(addon).ops_timeline.check_timeline
     state.timeline_path = str(DEMO)
     rec = draw_all(addon, ctx)["FACS_PT_timeline"]
     assert "Not checked yet: press the reload button" in rec.labels
@@ -190,7 +190,7 @@ def test_long_reports_are_cut_with_a_count(addon: ModuleType, tmp_path: Path) ->
     bad = tmp_path / "many.json"
     bad.write_text(json.dumps({"format": "facs-timeline", "version": 1,
                                "events": [{"au": 12} for _ in range(20)]}))
-    error = blender_module(addon).ops_expressions.check_timeline(state, str(bad))
+    error = blender_module(addon).ops_timeline.check_timeline(state, str(bad))
     limit = blender_module(addon).panel_common.REPORT_LIMIT
     rec = draw_all(addon, context_for(make_head(addon)))["FACS_PT_timeline"]
     assert f"... and {len(error.problems) - limit} more (all in the Info editor)" in rec.labels

@@ -17,9 +17,13 @@ def _atlas(addon: ModuleType) -> ModuleType:
     return importlib.import_module(f"{addon.__name__}.blender.atlas")
 
 
+def _layout(addon: ModuleType) -> ModuleType:
+    return importlib.import_module(f"{addon.__name__}.render.atlas")
+
+
 @pytest.mark.parametrize("rows", [[4], [3, 3, 3], [4] * 37, [2, 5, 1]])
 def test_layout_places_every_tile_inside_without_overlap(addon: ModuleType, rows: list[int]) -> None:
-    layout = _atlas(addon).atlas_layout(rows, (50, 40))
+    layout = _layout(addon).atlas_layout(rows, (50, 40))
     boxes = [*layout.tiles, *layout.labels, layout.title]
     assert len(layout.tiles) == len(layout.labels) == sum(rows)
     canvas = np.zeros((layout.height, layout.width), dtype=int)
@@ -34,7 +38,7 @@ def test_layout_places_every_tile_inside_without_overlap(addon: ModuleType, rows
 
 
 def test_plates_follow_the_rig_and_the_scale(addon: ModuleType) -> None:
-    atlas = _atlas(addon)
+    atlas = _layout(addon)
     controls = ["AU01_L", "AU01_R", "AU26", "AU51", "AU12_L", "AU12_R"]
     assert atlas.rig_aus(controls) == [1, 12, 26]  # head turns (51) are not face plates by default
     rows = atlas.plate_rows(controls, levels=("A", "E"), scale="linear")
@@ -42,7 +46,7 @@ def test_plates_follow_the_rig_and_the_scale(addon: ModuleType) -> None:
     assert rows[1][1].text == "AU12 Lip Corner Puller — A"
     assert dict(rows[1][2].values) == {"AU12_L": 1.0, "AU12_R": 1.0}
     assert dict(rows[0][1].values) == {"AU01_L": pytest.approx(0.2), "AU01_R": pytest.approx(0.2)}
-    job_error = importlib.import_module(f"{addon.__name__}.batch.jobs").JobError
+    job_error = importlib.import_module(f"{addon.__name__}.render.job").JobError
     with pytest.raises(job_error, match=r"no control for AU 9 \(it has: 1, 12, 26, 51\)"):
         atlas.plate_rows(controls, aus=[9])
     with pytest.raises(job_error, match="intensity letters"):
@@ -64,7 +68,7 @@ def test_atlas_of_the_default_head(addon: ModuleType, tmp_path: Path) -> None:
                              tile=64)
     image = importlib.import_module(f"{addon.__name__}.blender.render_images").read_png(out)[..., :3]
     tile_h = 64  # the crop is square
-    layout = atlas.atlas_layout([3, 3], (64, tile_h))
+    layout = _layout(addon).atlas_layout([3, 3], (64, tile_h))
     assert image.shape == (layout.height, layout.width, 3)
 
     def tile(i: int) -> np.ndarray:

@@ -4,6 +4,7 @@ terminal and printed sparingly into logs."""
 
 from __future__ import annotations
 
+import importlib
 import io
 from types import ModuleType
 
@@ -22,7 +23,7 @@ class _Terminal(io.StringIO):
 
 
 def test_progress_text(addon: ModuleType) -> None:
-    progress = addon.blender.render_progress
+    progress = importlib.import_module(f"{addon.__name__}.render.progress")
     assert progress.progress_text(0, 10, 0.0) == "render: 0/10 frames"
     assert progress.progress_text(4, 10, 2.0) == "render: 4/10 frames, 2.00 frames/s, 3.0 s left"
     assert progress.progress_text(10, 10, 80.0, "atlas") == "atlas: 10/10 frames, 0.12 frames/s, 1:20 in all"
@@ -30,7 +31,7 @@ def test_progress_text(addon: ModuleType) -> None:
 
 
 def test_terminal_line_is_rewritten_and_logs_stay_short(addon: ModuleType) -> None:
-    progress = addon.blender.render_progress
+    progress = importlib.import_module(f"{addon.__name__}.render.progress")
     clock = _Clock()
     terminal = _Terminal()
     meter = progress.Progress(3, stream=terminal, clock=clock)

@@ -10,7 +10,7 @@ from pathlib import Path
 from types import ModuleType
 
 from facs_rig.batch import ray_runner
-from facs_rig.batch.jobs import RenderJob
+from facs_rig.render.job import RenderJob
 
 TIMELINE = {"format": "facs-timeline", "version": 1, "fps": 10,
             "events": [{"au": 12, "intensity": "D", "onset": 0.0, "apex": 0.2, "offset": 0.3}]}

@@ -143,7 +143,7 @@ def test_video_and_still(addon: ModuleType, tmp_path: Path) -> None:
     still = addon.blender.render.render_scene(scene, tmp_path / "apex.png", engine="workbench",
                                               resolution=(48, 32))
     assert still.frames == [APEX] and _read(addon, tmp_path / "apex.png").shape == (32, 48, 3)
-    job = _module(addon, "batch.jobs").RenderJob(output=str(tmp_path / "peak.png"), timeline=None)
+    job = _module(addon, "render.job").RenderJob(output=str(tmp_path / "peak.png"), timeline=None)
     assert job.kind == "still"
     peak = _module(addon, "blender.render_job").peak_frame(scene, _head)
     assert peak in (APEX, APEX + 1)  # the held apex: 0.3 s to 0.4 s
@@ -166,7 +166,7 @@ def test_render_leaves_the_scene_as_it_was(addon: ModuleType, tmp_path: Path) ->
 
 def test_bad_outputs_are_refused_before_anything_changes(addon: ModuleType, tmp_path: Path) -> None:
     scene, _head = _smiling_head(addon)
-    job_error = _module(addon, "batch.jobs").JobError
+    job_error = _module(addon, "render.job").JobError
     render_scene = addon.blender.render.render_scene
     before = (scene.render.filepath, scene.render.resolution_x, scene.render.engine)
     with pytest.raises(job_error, match=r"unknown output type '\.gif'"):

@@ -279,8 +279,8 @@ def test_bad_input_changes_nothing(addon: ModuleType, tmp_path: Path) -> None:
 
 def test_operators(addon: ModuleType) -> None:
     rig = addon.blender.rig
-    assert {"REGISTER", "UNDO"} <= rig.FACS_OT_build_rig.bl_options
-    assert {"REGISTER", "UNDO"} <= rig.FACS_OT_remove_rig.bl_options
+    assert {"REGISTER", "UNDO"} <= addon.blender.ops_rig.FACS_OT_build_rig.bl_options
+    assert {"REGISTER", "UNDO"} <= addon.blender.ops_rig.FACS_OT_remove_rig.bl_options
     assert not bpy.ops.facs.build_rig.poll()
     with pytest.raises(RuntimeError, match="Select a mesh object"):
         bpy.ops.facs.build_rig(preset="auto")

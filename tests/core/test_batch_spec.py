@@ -12,8 +12,14 @@ from typing import Any
 
 import pytest
 
-from facs_rig.batch.describe import timeline_code
-from facs_rig.batch.jobs import (
+from facs_rig.batch.manifest import COLUMNS, manifest_row, read_manifest, write_manifest
+from facs_rig.batch.spec import SpecError, load_spec
+from facs_rig.cli import build_parser, main
+from facs_rig.cli.render import job_from_args
+from facs_rig.core.describe import timeline_code
+from facs_rig.core.timeline import from_dict
+from facs_rig.paths import PRESETS
+from facs_rig.render.job import (
     JobError,
     RenderJob,
     check_writable,
@@ -21,12 +27,6 @@ from facs_rig.batch.jobs import (
     parse_frames,
     parse_resolution,
 )
-from facs_rig.batch.manifest import COLUMNS, manifest_row, read_manifest, write_manifest
-from facs_rig.batch.spec import SpecError, load_spec
-from facs_rig.cli import build_parser, main
-from facs_rig.cli.render import job_from_args
-from facs_rig.core.timeline import from_dict
-from facs_rig.paths import PRESETS
 
 TIMELINE = {"format": "facs-timeline", "version": 1, "events": [
     {"au": 12, "side": "R", "intensity": "B", "onset": 0.0, "apex": 0.2, "offset": 0.5},
