@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..core.errors import FacsError
 from . import audio2face, event_sheet, livelinkface, mediapipe, openface, pyfeat
@@ -40,6 +40,17 @@ FORMATS: tuple[Format, ...] = (
 FORMAT_IDS: tuple[str, ...] = tuple(f.id for f in FORMATS)
 EXTENSIONS: tuple[str, ...] = tuple(sorted({e for f in FORMATS for e in f.extensions}))
 
+MEDIA_FORMATS: tuple[Format, ...] = (
+    Format("video", "Video (built-in face reader)", (".mp4", ".mov", ".mkv", ".avi", ".webm"),
+           "a filmed face, read by MediaPipe Face Landmarker (docs/reader.md)"),
+    Format("images", "Images (built-in face reader)", (".png", ".jpg", ".jpeg"),
+           "a photo or a folder of them, read by MediaPipe Face Landmarker (docs/reader.md)"),
+)
+"""Read by :mod:`facs_rig.reader` (which sits above io), not by :func:`detect`."""
+MEDIA_EXTENSIONS: tuple[str, ...] = tuple(sorted({e for f in MEDIA_FORMATS for e in f.extensions}))
+_MP4_BOXES = (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot")
+"""Box types an MP4/MOV file starts with (at bytes 4-8, after the box size)."""
+
 _CSV_ORDER = (
     ("livelinkface", livelinkface.looks_like),
     ("openface", openface.looks_like),
@@ -48,8 +59,25 @@ _CSV_ORDER = (
 )
 
 
+def media_kind(path: Path) -> Literal["video", "images"] | None:
+    """``video`` or ``images`` from a file's first bytes (a folder is ``images``), else None.
+
+    By content, like the tracker formats: a renamed file is still found, and a text file called
+    ``.mp4`` is not taken for a video."""
+    if path.is_dir():
+        return "images"
+    with path.open("rb") as fh:
+        head = fh.read(12)
+    if head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+        return "images"
+    matroska, avi = head.startswith(b"\x1a\x45\xdf\xa3"), (head[:4], head[8:]) == (b"RIFF", b"AVI ")
+    if head[4:8] in _MP4_BOXES or matroska or avi:
+        return "video"
+    return None
+
+
 def get_format(format_id: str) -> Format:
-    for fmt in FORMATS:
+    for fmt in FORMATS + MEDIA_FORMATS:
         if fmt.id == format_id:
             return fmt
     raise FacsError(f"unknown import format {format_id!r}; use auto or one of {', '.join(FORMAT_IDS)}")

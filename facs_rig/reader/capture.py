@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A video or images, read face by face, as a :class:`..io.capture.Capture` for the importers.
+
+The reader's 52 ARKit scores go to the same bounded blendshape → AU solve as Live Link Face and
+MediaPipe dumps (gaze included: the ``eyeLook*`` scores solve to AU 61–64, see docs/reader.md for
+why those rather than the iris landmarks); head pose from the transformation matrix becomes AU
+51–58 with the angle conventions of :mod:`..io.angles`. Frames without the face are gaps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from ..io.angles import DOWN_POSITIVE, TILT_RIGHT_POSITIVE, TURN_RIGHT_POSITIVE, angle_tracks
+from ..io.capture import Capture, estimate_fps, first_not_increasing
+from ..io.errors import ReadError
+from .landmarker import BLENDSHAPE_NAMES, MODEL, FaceReading, Landmarker
+from .media import Frame, open_media
+from .select import FaceChoice, follow
+
+HEAD_SOURCE = "head pose (face reader)"
+SEARCHED_FACES = 4
+"""Faces the model looks for per frame, so ``largest`` can choose and tracking can tell people apart."""
+DEPTH_FULL = 0.15
+"""AU 57 (forward) / 58 (back) reach full intensity when the head is this fraction nearer to /
+further from the camera than its median distance over the take (an engineering default)."""
+
+Progress = Callable[[int, int], None]
+"""Called after each frame with (frames read, frames expected); raising from it cancels."""
+
+
+def head_angles(matrices: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Yaw (+ = turned to the subject's right), pitch (+ = down) and roll (+ = tilted to the
+    subject's right), in radians, from (n, 4, 4) face-to-camera matrices (camera: x right, y up,
+    z towards the viewer; the face model looks along its +z). Signs checked on renders of AU 51,
+    53 and 55 (tests/reader)."""
+    forward, up = matrices[:, :3, 2], matrices[:, :3, 1]
+    yaw = np.arctan2(-forward[:, 0], forward[:, 2])
+    pitch = np.arctan2(-forward[:, 1], np.hypot(forward[:, 0], forward[:, 2]))
+    roll = np.arctan2(-up[:, 0], up[:, 1])
+    return yaw, pitch, roll
+
+
+def head_tracks(matrices: np.ndarray) -> dict[int, np.ndarray]:
+    """AU 51–58 intensities from (n, 4, 4) matrices, NaN rows staying NaN."""
+    yaw, pitch, roll = head_angles(matrices)
+    tracks = {**angle_tracks(yaw, TURN_RIGHT_POSITIVE), **angle_tracks(pitch, DOWN_POSITIVE),
+              **angle_tracks(roll, TILT_RIGHT_POSITIVE)}
+    distance = -matrices[:, 2, 3]
+    nearer = np.nanmedian(distance) / distance - 1.0
+    tracks[57] = np.clip(nearer / DEPTH_FULL, 0.0, 1.0)
+    tracks[58] = np.clip(-nearer / DEPTH_FULL, 0.0, 1.0)
+    return tracks
+
+
+def read_frames(frames: Iterator[Frame], landmarker: Landmarker, expected: int,
+                progress: Progress | None) -> Iterator[tuple[Frame, list[FaceReading]]]:
+    for done, frame in enumerate(frames, 1):
+        faces = landmarker.read(frame.rgb, round(frame.time * 1000))
+        if progress is not None:
+            progress(done, max(expected, done))
+        yield frame, faces
+
+
+def read_media(
+    path: str | Path,
+    *,
+    face: FaceChoice = "largest",
+    fps: float | None = None,
+    blendshapes: bool = False,
+    model: Path = MODEL,
+    progress: Progress | None = None,
+) -> Capture:
+    """Read every frame of a video, image or folder of images into a capture.
+
+    ``fps`` spaces a folder's images; ``blendshapes`` keeps the raw scores in the capture's meta
+    (``blendshapes``: names, times, scores with null on gaps) so an ARKit head can replay them 1:1.
+    Raises :class:`ReadError` naming the file when it cannot be decoded or shows no face at all.
+    """
+    media = open_media(path, fps=fps)
+    faces = SEARCHED_FACES if face == "largest" else max(SEARCHED_FACES, face)
+    with Landmarker(model, video=media.kind == "video", faces=faces) as landmarker:
+        picked = list(follow(read_frames(media.frames(), landmarker, media.expected_frames, progress), face))
+    times = np.array([frame.time for frame, _ in picked])
+    found = np.array([reading is not None for _, reading in picked])
+    if not found.any():
+        which = "the largest face" if face == "largest" else f"a face number {face} (from the left)"
+        raise ReadError(media.path, f"no face found in any of its {len(picked)} frames (looking for {which})")
+    bad = first_not_increasing(times)
+    if bad is not None:
+        raise ReadError(media.path, f"frame {bad + 1} is shown at {times[bad]:.4f} s, not after the frame "
+                        "before it")
+    scores = np.full((len(picked), len(BLENDSHAPE_NAMES)), np.nan)
+    matrices = np.full((len(picked), 4, 4), np.nan)
+    for i, (_, reading) in enumerate(picked):
+        if reading is not None:
+            scores[i], matrices[i] = reading.blendshapes, reading.matrix
+    capture = Capture(media.kind, media.path, times=times)
+    capture.fps = (estimate_fps(times) if media.kind == "video" else None) or media.fps
+    capture.shape_names = list(BLENDSHAPE_NAMES)
+    capture.shape_weights = scores
+    capture.set_valid(found, "without a face")
+    capture.tracks = {(au, "both"): (curve, HEAD_SOURCE) for au, curve in head_tracks(matrices).items()}
+    capture.meta["reader"] = {"model": model.name, "face": str(face), "frames_with_face": int(found.sum())}
+    if blendshapes:
+        capture.meta["blendshapes"] = {
+            "names": list(BLENDSHAPE_NAMES),
+            "times": [round(float(t), 6) for t in times],
+            "scores": [None if row is None else [round(float(s), 5) for s in row.blendshapes]
+                       for _, row in picked],
+        }
+    return capture
