@@ -13,7 +13,8 @@ import time
 import traceback
 from typing import Any
 
-from ..render.job import JobError, RenderJob
+from ..core.errors import FacsError
+from ..render.job import RenderJob
 
 
 def run_job(job_data: dict[str, Any]) -> dict[str, Any]:
@@ -22,11 +23,10 @@ def run_job(job_data: dict[str, Any]) -> dict[str, Any]:
     job = RenderJob.from_dict(job_data)
     try:
         from ..blender.render_job import run_render_job
-        from ..core.errors import FacsError
 
         try:
             return run_render_job(job, quiet=True, show_progress=False)
-        except (JobError, FacsError) as exc:
+        except FacsError as exc:
             return failed_result(job, str(exc), start)
     except Exception as exc:  # a worker reports every failure instead of dying
         return failed_result(job, f"{type(exc).__name__}: {exc}", start, traceback.format_exc())

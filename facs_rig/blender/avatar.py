@@ -28,6 +28,7 @@ import bpy
 import numpy as np
 from mathutils import Vector
 
+from ..core.errors import FacsError
 from ..io import avatar_asset
 from ..io.avatar_asset import AvatarAsset, AvatarAssetError
 from ..paths import ASSETS
@@ -67,8 +68,10 @@ class Avatar:
     variant: str
 
 
-def load_asset(path: Path = ASSET_PATH) -> AvatarAsset:
-    """The built asset, read once per file version (it is immutable once loaded)."""
+def load_asset(path: Path | None = None) -> AvatarAsset:
+    """The built asset (``ASSET_PATH`` unless told), read once per file version (it is immutable
+    once loaded)."""
+    path = path or ASSET_PATH
     try:
         stat = path.stat()
     except OSError:
@@ -98,16 +101,16 @@ def create_default_avatar(
     lights and, when the scene has no world, a neutral one, all parented to the rig; it also makes
     Workbench show textures so the painted brows and lips read there too.
 
-    Raises ``AvatarAssetError`` when the asset is missing or stale and ``ValueError`` for an unknown
+    Raises ``AvatarAssetError`` when the asset is missing or stale and ``FacsError`` for an unknown
     variant or a context not in Object Mode, before anything is created.
     """
     context = context or bpy.context
     asset = asset or load_asset()
     variant = variant or asset.variants[0]
     if variant not in asset.variants:
-        raise ValueError(f"unknown expression variant {variant!r}; choose one of {', '.join(asset.variants)}")
+        raise FacsError(f"unknown expression variant {variant!r}; choose one of {', '.join(asset.variants)}")
     if context.mode != "OBJECT":
-        raise ValueError("the FACS Head can only be added in Object Mode")
+        raise FacsError("the FACS Head can only be added in Object Mode")
     collection = collection or context.collection or context.scene.collection
 
     with _removed_on_error():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import bpy
 
-from ..io.avatar_asset import AvatarAssetError
+from ..core.errors import FacsError
 from . import avatar
 
 _VARIANTS = (
@@ -50,7 +50,7 @@ class FACS_OT_add_default_head(bpy.types.Operator):
             made = avatar.create_default_avatar(
                 context, variant=self.variant, location=context.scene.cursor.location, studio=self.studio
             )
-        except (AvatarAssetError, ValueError) as exc:
+        except FacsError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         for ob in context.view_layer.objects:

@@ -58,7 +58,7 @@ class _RenderOperator:
 
     def _run(self, context: bpy.types.Context, render: Callable[[BarUpdate], str]) -> set[str]:
         """Call ``render(progress)`` (which returns what it wrote) and report the outcome."""
-        wrote = attempt(self, context, render, errors=(JobError, FacsError, RuntimeError))
+        wrote = attempt(self, context, render, errors=(FacsError, RuntimeError))
         if wrote is None:
             return {"CANCELLED"}
         return finish(self, (), f"Wrote {wrote}")

@@ -14,7 +14,6 @@ import bpy
 import numpy as np
 
 from ..core.describe import timeline_code
-from ..core.errors import FacsError
 from ..core.model import Timeline
 from ..core.timeline import load as load_timeline
 from ..render.job import DEFAULT_ENGINE, DEFAULT_RESOLUTION, JobError, RenderJob
@@ -36,10 +35,7 @@ class Prepared:
 def _open_avatar(avatar: str) -> OpenedAvatar:
     """The default avatar (with camera and lights, set up for Workbench) in an empty file, or an
     avatar file as it is."""
-    try:
-        opened = open_avatar(avatar, studio=True)
-    except FacsError as exc:
-        raise JobError(str(exc)) from None
+    opened = open_avatar(avatar, studio=True)
     if opened.source == "default":
         scene = bpy.context.scene
         scene.render.engine = "BLENDER_WORKBENCH"

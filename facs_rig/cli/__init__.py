@@ -9,8 +9,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from ..core.errors import FacsError
 from ..paths import version
-from .common import CliError
 
 COMMANDS = ("validate", "info", "animate", "render", "atlas", "batch", "convert")
 
@@ -34,8 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except CliError as exc:
-        print(f"facs_rig {args.command}: error: {exc}", file=sys.stderr)
+    except FacsError as exc:  # every project error: bad input, said in one line, no traceback
+        message = " / ".join(line for line in str(exc).splitlines() if line.strip())
+        print(f"facs_rig {args.command}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"facs_rig {args.command}: interrupted", file=sys.stderr)

@@ -11,12 +11,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..core.errors import FacsError
 from ..core.timeline import load
 from .common import CliError, add_avatar_options, require_bpy
 
 HELP = "rig an avatar, animate it with a timeline and save a .blend"
-
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -30,10 +28,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        timeline = load(args.timeline)
-    except FacsError as exc:
-        raise CliError(str(exc)) from None
+    timeline = load(args.timeline)
     output = Path(args.output)
     if output.suffix.lower() != ".blend":
         raise CliError(f"{output}: the output must be a .blend file")
@@ -42,14 +37,11 @@ def run(args: argparse.Namespace) -> int:
     from ..blender.rig import build_rig
     from ..blender.rig_files import open_avatar
 
-    try:
-        opened = open_avatar(args.avatar, args.object, studio=True)
-        mesh = opened.mesh
-        rig_report = build_rig(mesh, args.preset, armature=opened.armature)
-        result = keyframer.apply_timeline(mesh, timeline, mode="BAKE" if args.bake else "LIVE",
-                                          scene=bpy.context.scene, set_scene_range=True)
-    except FacsError as exc:
-        raise CliError(str(exc)) from None
+    opened = open_avatar(args.avatar, args.object, studio=True)
+    mesh = opened.mesh
+    rig_report = build_rig(mesh, args.preset, armature=opened.armature)
+    result = keyframer.apply_timeline(mesh, timeline, mode="BAKE" if args.bake else "LIVE",
+                                      scene=bpy.context.scene, set_scene_range=True)
     for warning in [*rig_report.warnings, *result.warnings]:
         print(f"warning: {warning}")
     output.parent.mkdir(parents=True, exist_ok=True)

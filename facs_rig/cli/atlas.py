@@ -11,7 +11,7 @@ from ..core.catalogue import normalise_au
 from ..core.errors import FacsError
 from ..core.intensity import LETTERS, SCALES
 from ..render.atlas import rig_aus
-from ..render.job import ENGINES, JobError, check_writable
+from ..render.job import ENGINES, check_writable
 from .common import CliError, add_avatar_options, require_bpy
 
 HELP = "render a labelled contact sheet of action units (PNG)"
@@ -58,10 +58,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"{args.output}: the atlas is a PNG image; give a path ending in .png")
     if not 32 <= args.tile <= 2048:
         raise CliError(f"--tile {args.tile}: use 32 to 2048 pixels")
-    try:
-        check_writable(args.output)
-    except JobError as exc:
-        raise CliError(str(exc)) from None
+    check_writable(args.output)
     require_bpy()
     from ..blender.atlas import render_atlas
     from ..blender.render import control_names
@@ -74,8 +71,6 @@ def run(args: argparse.Namespace) -> int:
         path = render_atlas(prepared.scene, args.output, obj=face, aus=aus, levels=args.levels,
                             scale=args.scale, tile=args.tile, engine=args.engine, samples=args.samples,
                             crop=not args.full_frame, quiet=not args.verbose)
-    except (JobError, FacsError) as exc:
-        raise CliError(str(exc)) from None
     except (OSError, RuntimeError) as exc:  # the disk or Blender refused to write
         raise CliError(f"{args.output}: cannot write: {str(exc).strip().splitlines()[-1]}") from None
     print(f"wrote {path}")

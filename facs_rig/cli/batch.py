@@ -15,7 +15,7 @@ import time
 
 from ..batch.manifest import manifest_row, write_manifest
 from ..batch.spec import load_spec
-from ..render.job import JobError, check_writable
+from ..render.job import check_writable
 from .common import CliError
 
 HELP = "render many timelines × avatars × settings in parallel, with a manifest"
@@ -32,13 +32,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        spec = load_spec(args.spec)
-        check_writable(spec.manifest)
-        for job in spec.jobs:
-            job.check_writable()
-    except JobError as exc:
-        raise CliError(str(exc)) from None
+    spec = load_spec(args.spec)
+    check_writable(spec.manifest)
+    for job in spec.jobs:
+        job.check_writable()
     if args.workers is not None and args.workers < 1:
         raise CliError(f"--workers {args.workers}: give at least 1")
     if args.dry_run:
@@ -62,17 +59,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"[{done}/{len(spec.jobs)} {elapsed:.1f} s] {job.name}: {status}", file=sys.stderr)
 
     write_manifest(spec.manifest, rows)
-    try:
-        if args.ray:
-            from ..batch.ray_runner import run_jobs_on_ray
+    if args.ray:
+        from ..batch.ray_runner import run_jobs_on_ray
 
-            results = run_jobs_on_ray(spec.jobs, args.ray, on_result=finished, num_cpus=args.workers)
-        else:
-            from ..batch.pool import run_jobs
+        results = run_jobs_on_ray(spec.jobs, args.ray, on_result=finished, num_cpus=args.workers)
+    else:
+        from ..batch.pool import run_jobs
 
-            results = run_jobs(spec.jobs, workers=args.workers, on_result=finished)
-    except JobError as exc:
-        raise CliError(str(exc)) from None
+        results = run_jobs(spec.jobs, workers=args.workers, on_result=finished)
     failed = sum(1 for r in results if r.get("status") != "ok")
     print(f"{len(results) - failed} of {len(results)} renders written in "
           f"{time.perf_counter() - start:.1f} s; manifest {spec.manifest}")

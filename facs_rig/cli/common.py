@@ -6,9 +6,12 @@ from __future__ import annotations
 import argparse
 from types import ModuleType
 
+from ..core.errors import FacsError
 
-class CliError(Exception):
-    """A user mistake the CLI reports in one line (no traceback), exit status 2."""
+
+class CliError(FacsError):
+    """A mistake in the command line itself (an option, a combination of them); like every
+    :class:`FacsError` the CLI reports it in one line (no traceback), exit status 2."""
 
 
 def require_bpy() -> ModuleType:

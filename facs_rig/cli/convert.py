@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..core.errors import FacsError
 from ..core.timeline import dump, from_dict, to_dict
 from ..io import FORMAT_IDS, read_any
 from .common import CliError
@@ -44,12 +43,9 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("the output would overwrite the input")
     if not target.parent.is_dir():
         raise CliError(f"{target.parent}: no such folder for the output")
-    try:
-        result = read_any(source, fmt=args.fmt, events=args.events, min_confidence=args.min_confidence,
-                          fps=args.fps, clip=args.clip, preset=args.preset)
-        from_dict(to_dict(result.timeline), filename=str(target))  # the file we write must load back
-    except FacsError as exc:
-        raise CliError(" / ".join(str(exc).splitlines())) from None
+    result = read_any(source, fmt=args.fmt, events=args.events, min_confidence=args.min_confidence,
+                      fps=args.fps, clip=args.clip, preset=args.preset)
+    from_dict(to_dict(result.timeline), filename=str(target))  # the file we write must load back
     try:
         dump(result.timeline, target)
     except OSError as exc:

@@ -18,7 +18,7 @@ from typing import Any
 from ..core.catalogue import all_aus, controls
 from ..core.errors import FacsError
 from ..core.mapping.resolve import Coverage
-from .common import CliError, add_avatar_options, require_bpy
+from .common import add_avatar_options, require_bpy
 
 HELP = "show which mapping preset fits an avatar and which AUs it can express"
 EXPRESSIBLE_KINDS = ("action_unit", "action_descriptor", "head_position", "eye_position")
@@ -118,11 +118,8 @@ def run(args: argparse.Namespace) -> int:
     require_bpy()
     from ..blender.rig_files import open_avatar
 
-    try:
-        with _blender_output_to_stderr():
-            opened = open_avatar(args.avatar, args.object)
-            report = coverage_report(opened.source, opened.mesh, opened.armature, args.preset)
-    except FacsError as exc:
-        raise CliError(str(exc)) from None
+    with _blender_output_to_stderr():
+        opened = open_avatar(args.avatar, args.object)
+        report = coverage_report(opened.source, opened.mesh, opened.armature, args.preset)
     print(json.dumps(report, indent=1) if args.json else _format(report))
     return 0

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..core.errors import FacsError
 from ..render.job import ENGINES, JobError, RenderJob, parse_frames, parse_resolution
 from .common import CliError, add_avatar_options, require_bpy
 
@@ -49,16 +48,13 @@ def _parsed(parse):
 
 
 def job_from_args(args: argparse.Namespace) -> RenderJob:
-    try:
-        job = RenderJob(
-            output=args.output, avatar=args.avatar, timeline=args.timeline, preset=args.preset,
-            engine=args.engine, resolution=args.resolution, frames=args.frames, samples=args.samples,
-            labels=args.labels,
-        )
-        job.check_writable()
-        return job
-    except JobError as exc:
-        raise CliError(str(exc)) from None
+    job = RenderJob(
+        output=args.output, avatar=args.avatar, timeline=args.timeline, preset=args.preset,
+        engine=args.engine, resolution=args.resolution, frames=args.frames, samples=args.samples,
+        labels=args.labels,
+    )
+    job.check_writable()
+    return job
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,8 +66,6 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         result = run_render_job(job, quiet=not args.verbose)
-    except (JobError, FacsError) as exc:
-        raise CliError(str(exc)) from None
     except (OSError, RuntimeError) as exc:  # the disk or Blender refused to write
         raise CliError(f"{job.output}: cannot write: {str(exc).strip().splitlines()[-1]}") from None
     for warning in result["warnings"]:

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from ..core.errors import FacsError
+
 FORMAT = "facs_rig.default_head"
 FORMAT_VERSION = 1
 
@@ -26,7 +28,7 @@ ARKIT_SET = "arkit"
 """Key set of the 52 ARKit face units; the other key sets are MakeHuman expression-unit variants."""
 
 
-class AvatarAssetError(Exception):
+class AvatarAssetError(FacsError):
     """The asset file is missing, stale or damaged; the message says how to rebuild it."""
 
 

@@ -3,7 +3,7 @@
 
 The CLI, the batch pool, Ray tasks and the panel all build a :class:`RenderJob` and hand it to the
 same code, so a job renders the same wherever it runs. Parsing of the user's strings (``512x512``,
-``1-48``, output paths) lives here too because batch specs are checked without Blender.
+``1-48``, output paths) lives here too: batch specs and CLI arguments are checked without Blender.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import re
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
+
+from ..core.errors import FacsError
 
 OutputKind = Literal["video", "sequence", "still"]
 Engine = Literal["workbench", "eevee", "cycles"]
@@ -25,7 +27,7 @@ DEFAULT_ENGINE: Engine = "workbench"
 DEFAULT_RESOLUTION = (512, 512)
 
 
-class JobError(ValueError):
+class JobError(FacsError):
     """A job or a spec that cannot be rendered; the message names what is wrong."""
 
 
