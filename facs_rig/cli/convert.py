@@ -9,17 +9,24 @@ was read and the result validated, atomically, so a bad input never leaves a hal
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ..core.timeline import dump, from_dict, to_dict
 from ..io import FORMAT_IDS, read_any
+from ..io.formats import is_media
+from ..io.importer import ImportResult
+from ..reader import parse_face, read_timeline
+from ..render.progress import Progress
 from .common import CliError
 
 HELP = "convert tracker output or an event sheet (OpenFace, py-feat, Live Link Face, ...) to a timeline"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("input", metavar="INPUT", help="file to read (.csv, .json, .pbtxt)")
+    parser.add_argument("input", metavar="INPUT",
+                        help="file to read (.csv, .json, .pbtxt), or a video (.mp4 .mov .mkv .avi .webm), an "
+                             "image (.png .jpg) or a folder of images for the built-in face reader")
     parser.add_argument("-o", "--output", required=True, metavar="OUT.json", help="timeline file to write")
     parser.add_argument("--from", dest="fmt", choices=("auto", *FORMAT_IDS), default="auto",
                         help="input format (default: detected from the contents)")
@@ -34,6 +41,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
                                        "Subject/Filename)")
     parser.add_argument("--preset", default="arkit52",
                         help="mapping whose inverse turns blendshapes into AUs (default arkit52)")
+    parser.add_argument("--face", type=parse_face, default="largest", metavar="largest|N",
+                        help="videos and images: the face to follow, the largest or the N-th from the left "
+                             "(default largest)")
+    parser.add_argument("--blendshapes", action="store_true",
+                        help="videos and images: also keep the reader's raw ARKit scores in the "
+                             "timeline's meta")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
 
 
@@ -43,8 +56,11 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("the output would overwrite the input")
     if not target.parent.is_dir():
         raise CliError(f"{target.parent}: no such folder for the output")
-    result = read_any(source, fmt=args.fmt, events=args.events, min_confidence=args.min_confidence,
-                      fps=args.fps, clip=args.clip, preset=args.preset)
+    if args.fmt == "auto" and is_media(source):
+        result = _read_media(source, args)
+    else:
+        result = read_any(source, fmt=args.fmt, events=args.events, min_confidence=args.min_confidence,
+                          fps=args.fps, clip=args.clip, preset=args.preset)
     from_dict(to_dict(result.timeline), filename=str(target))  # the file we write must load back
     try:
         dump(result.timeline, target)
@@ -55,3 +71,15 @@ def run(args: argparse.Namespace) -> int:
             print(line)
         print(f"wrote {target}")
     return 0
+
+
+def _read_media(source: Path, args: argparse.Namespace) -> ImportResult:
+    """The face reader, with frames, frames/s and time left on stderr."""
+    progress = Progress(0, label="read", stream=None if args.quiet else sys.stderr)
+
+    def step(done: int, expected: int) -> None:
+        progress.total = expected
+        progress.frame_done()
+
+    return read_timeline(source, face=args.face, fps=args.fps, events=args.events,
+                         blendshapes=args.blendshapes, preset=args.preset, progress=step)

@@ -76,6 +76,17 @@ def media_kind(path: Path) -> Literal["video", "images"] | None:
     return None
 
 
+def is_media(path: Path) -> bool:
+    """Whether ``convert`` hands the input to the face reader: a folder, a video or image by
+    content, or a file named like one (so a fake ``.mp4`` gets the reader's "not a video" error)."""
+    if path.suffix.lower() in MEDIA_EXTENSIONS or path.is_dir():
+        return True
+    try:
+        return media_kind(path) is not None
+    except OSError:
+        return False  # the importers report a missing or unreadable file in their own words
+
+
 def get_format(format_id: str) -> Format:
     for fmt in FORMATS + MEDIA_FORMATS:
         if fmt.id == format_id:

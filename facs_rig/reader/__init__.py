@@ -9,6 +9,7 @@ Pure Python: no bpy. It sits above :mod:`..io` and hands the importers a :class:
 from __future__ import annotations
 
 from .capture import read_media
+from .importer import read_timeline
 from .landmarker import BLENDSHAPE_NAMES, MODEL, FaceReading, Landmarker, ReaderUnavailable, read_image
 from .media import Frame, Media, open_media
 from .select import FaceChoice, follow, parse_face
@@ -27,4 +28,5 @@ __all__ = [
     "parse_face",
     "read_image",
     "read_media",
+    "read_timeline",
 ]
