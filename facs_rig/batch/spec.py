@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import glob
 import itertools
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.files import FileError
+from ..core.jsondoc import Checker, DocumentError, number, read_document, string
 from ..render.job import ENGINES, JobError, RenderJob, parse_frames, parse_resolution
 
 FORMATS = {"mp4": ".mp4", "png": ".png", "frames": ""}
@@ -40,6 +41,8 @@ AVATAR_KEYS = {"name", "file", "preset"}
 SETTINGS_KEYS = {"name", "engine", "resolution", "frames", "samples"}
 DEFAULT_NAME = "{timeline}_{avatar}_{settings}"
 PLACEHOLDERS = ("timeline", "avatar", "settings", "index")
+MAX_SAMPLES = 16_777_216
+"""Cycles' hard limit on render samples."""
 _SAFE = re.compile(r"[^A-Za-z0-9._+-]+")
 
 
@@ -73,22 +76,21 @@ class _Reader:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.base = path.parent
+        self.ck = Checker(raise_as=self.fail)
 
     def fail(self, where: str, message: str) -> SpecError:
         return SpecError(f"{self.path}: {where}: {message}")
 
     def keys(self, data: Any, allowed: set[str], where: str) -> dict[str, Any]:
-        if not isinstance(data, dict):
-            raise self.fail(where, f"expected an object, got {type(data).__name__}")
-        unknown = sorted(set(data) - allowed)
+        obj = self.ck.obj(data, where)
+        unknown = sorted(set(obj) - allowed)
         if unknown:
             raise self.fail(where, f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
-        return data
+        self.ck.keys(obj, where, allowed)  # duplicate keys
+        return obj
 
     def string(self, data: Any, where: str) -> str:
-        if not isinstance(data, str) or not data:
-            raise self.fail(where, f"expected a non-empty string, got {data!r}")
-        return data
+        return self.ck.need(where, string, data, empty=False)
 
     def items(self, data: Any, where: str) -> list[Any]:
         if data is None:
@@ -146,10 +148,9 @@ class _Reader:
                 if key in item:
                     values[key] = self._pair(item[key], parse, f"{where}.{key}")
             if "samples" in item:
-                samples = item["samples"]
-                if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
-                    raise self.fail(f"{where}.samples", f"expected a whole number ≥ 1, got {samples!r}")
-                values["samples"] = samples
+                samples = self.ck.need(f"{where}.samples", number, item["samples"], integer=True, minimum=1,
+                                       maximum=MAX_SAMPLES)
+                values["samples"] = int(samples)
             name = item.get("name") or engine or f"settings{i}"
             entries.append(_Entry(_safe(self.string(name, f"{where}.name")), values))
         return entries
@@ -169,11 +170,9 @@ def load_spec(path: str | Path) -> Spec:
     """Read, check and expand a batch spec; :class:`SpecError` names the file and JSON path."""
     path = Path(path).resolve()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SpecError(f"{path}: file not found") from None
-    except json.JSONDecodeError as exc:
-        raise SpecError(f"{path}: line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        data = read_document(path, what="spec")
+    except (FileError, DocumentError) as exc:
+        raise SpecError(f"{path}: {exc.reason}" if isinstance(exc, FileError) else f"{path}: {exc}") from None
     return expand_spec(data, path)
 
 

@@ -32,6 +32,7 @@ class FileError(FacsError):
 
     def __init__(self, path: PathLike, message: str) -> None:
         self.path = str(path)
+        self.reason = message
         super().__init__(f"{path}: {message}")
 
 

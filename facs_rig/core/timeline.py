@@ -9,14 +9,13 @@ times are seconds and intensities 0..1, so nothing downstream reads the raw JSON
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import os
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +27,30 @@ from .combinations import Exclusion, exclusions
 from .errors import FacsError, Problem, TimelineError
 from .evaluate import EASES
 from .expressions import get_expression
-from .files import atomic_write_text
+from .files import FileError, atomic_write_text
 from .intensity import LETTERS, IntensityScale, scale_from_spec
+from .jsondoc import (
+    MAX_BYTES,
+    Checker,
+    DocumentError,
+    decode_text,
+    join,
+    kind,
+    number,
+    parse_json,
+    read_document_bytes,
+)
+from .jsondoc import string as json_string
 from .model import Event, Timeline, Track, control_name
-from .timing import sample_times, time_span
+from .timing import (
+    DEFAULT_FPS,
+    DEFAULT_START_FRAME,
+    MAX_FRAME,
+    last_frame,
+    sample_times,
+    scene_rate,
+    time_span,
+)
 
 __all__ = [
     "FORMAT", "MAX_BYTES", "VERSION", "TimelineError", "dump", "dumps", "from_dict", "load", "loads",
@@ -40,11 +59,6 @@ __all__ = [
 
 FORMAT = "facs-timeline"
 VERSION = 1
-MAX_BYTES = 64 * 1024 * 1024
-"""Largest timeline file accepted (64 MiB): ten minutes of 52 dense 60 fps tracks is about 20 MiB,
-so anything bigger is not a timeline, and refusing it up front keeps a wrong file from filling memory."""
-MAX_LISTED = 200
-"""Problems listed before the rest are summarised in one line."""
 MAX_PER_LIST = 3
 """Bad samples of one track array listed before the rest are counted in one line."""
 BLINK_MAX_SECONDS = 0.5
@@ -60,114 +74,27 @@ OVERLAPS = ("max", "sum")
 PHASES = ("onset", "apex", "apex_end", "offset")
 
 
-class _Object(dict):
-    """A JSON object that remembers keys it saw twice (``json`` would keep only the last)."""
-
-    duplicates: tuple[str, ...] = ()
-
-
-def _object_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = _Object(pairs)
-    if len(obj) != len(pairs):
-        seen: set[str] = set()
-        obj.duplicates = tuple(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-    return obj
-
-
-@dataclass
-class _Checker:
-    problems: list[Problem] = field(default_factory=list)
-    hidden: int = 0
-    n_errors: int = 0
-
-    def error(self, path: str, message: str) -> None:
-        self.n_errors += 1
-        self._add(Problem(path, message, "error"))
-
-    def warn(self, path: str, message: str) -> None:
-        self._add(Problem(path, message, "warning"))
-
-    def _add(self, problem: Problem) -> None:
-        if len(self.problems) < MAX_LISTED:
-            self.problems.append(problem)
-        else:
-            self.hidden += 1
-
-    @property
-    def failed(self) -> bool:
-        return self.n_errors > 0
-
-    def finish(self) -> list[Problem]:
-        if self.hidden:
-            self.problems.append(Problem("", f"... and {self.hidden} more problems not listed",
-                                         "error" if self.failed else "warning"))
-        return self.problems
-
-
-def _kind(value: Any) -> str:
-    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null",
-             int: "a number", float: "a number"}
-    return names.get(type(value), type(value).__name__) if not isinstance(value, dict) else "an object"
-
-
-def _path(base: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{base}[{key}]"
-    return f"{base}.{key}" if base else key
-
-
 def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
-def _number(ck: _Checker, path: str, value: Any, *, time: bool = False) -> float | None:
+def _number(ck: Checker, path: str, value: Any, *, time: bool = False) -> float | None:
     """A finite float from a JSON number, or None after reporting why not."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        ck.error(path, f"must be a number, got {_kind(value)}")
+    result = ck.check(path, number, value)
+    if result is not None and time and result < 0:
+        ck.error(path, f"{_fmt(result)} is negative; times start at 0")
         return None
-    try:
-        number = float(value)
-    except OverflowError:
-        ck.error(path, "number is too large")
-        return None
-    if math.isnan(number):
-        ck.error(path, "is NaN")
-        return None
-    if math.isinf(number):
-        ck.error(path, "is infinite")
-        return None
-    if time and number < 0:
-        ck.error(path, f"{_fmt(number)} is negative; times start at 0")
-        return None
-    return number
+    return result
 
 
-def _choice(ck: _Checker, obj: Mapping[str, Any], key: str, base: str, options: tuple[str, ...], *,
+def _choice(ck: Checker, obj: Mapping[str, Any], key: str, base: str, options: tuple[str, ...], *,
             default: str) -> str | None:
     value = obj.get(key, default)
     if isinstance(value, str) and value in options:
         return value
-    shown = repr(value) if isinstance(value, str) else _kind(value)
-    ck.error(_path(base, key), f"{shown} is not one of {', '.join(repr(o) for o in options)}")
+    shown = repr(value) if isinstance(value, str) else kind(value)
+    ck.error(join(base, key), f"{shown} is not one of {', '.join(repr(o) for o in options)}")
     return None
-
-
-def _check_keys(ck: _Checker, obj: Mapping[str, Any], base: str, known: tuple[str, ...], *,
-                strict: bool) -> None:
-    """Duplicate keys are errors. Unknown keys are errors with ``strict`` (inside events and tracks,
-    where a misspelt ``apex_end`` or ``ease`` would otherwise silently change the animation) and
-    warnings at the top level, where tools may add their own keys."""
-    for key in getattr(obj, "duplicates", ()):
-        ck.error(_path(base, key), "key appears more than once")
-    for key in obj:
-        if key in known:
-            continue
-        close = difflib.get_close_matches(str(key), known, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        if strict:
-            ck.error(_path(base, key), f"unknown key ({hint}known: {', '.join(known)})")
-        else:
-            ck.warn(_path(base, key), f"unknown key ignored ({hint}known: {', '.join(known)})")
 
 
 @dataclass
@@ -176,9 +103,20 @@ class _Context:
 
     scale: IntensityScale
     to_seconds: float | None  # None when the time unit cannot be converted (fps invalid)
+    fps: float = DEFAULT_FPS
+    """Rate the times are checked against Blender's last frame with: the file's, else the default."""
+
+    def past_last_frame(self, path: str, seconds: float, ck: Checker) -> bool:
+        """Whether a time lands past Blender's last frame when time 0 is frame 1 (reported)."""
+        frame = last_frame(seconds, self.fps, DEFAULT_START_FRAME)
+        if frame <= MAX_FRAME:
+            return False
+        ck.error(path, f"{_fmt(seconds)} s is frame {_fmt(frame)} at {_fmt(self.fps)} fps, past Blender's "
+                       f"last frame {MAX_FRAME}")
+        return True
 
 
-def _intensity(ck: _Checker, path: str, value: Any, scale: IntensityScale) -> float | None:
+def _intensity(ck: Checker, path: str, value: Any, scale: IntensityScale) -> float | None:
     if isinstance(value, str):
         if value in LETTERS:
             return scale.to_value(value)
@@ -192,17 +130,17 @@ def _intensity(ck: _Checker, path: str, value: Any, scale: IntensityScale) -> fl
     return number
 
 
-def _times(ck: _Checker, path: str, raw: Mapping[str, Any], ctx: _Context) -> dict[str, float] | None:
+def _times(ck: Checker, path: str, raw: Mapping[str, Any], ctx: _Context) -> dict[str, float] | None:
     """Phase times in seconds, checked for presence, type and order."""
     values: dict[str, float] = {}
     ok = True
     for phase in PHASES:
         if phase not in raw:
             if phase != "apex_end":
-                ck.error(_path(path, phase), "missing")
+                ck.error(join(path, phase), "missing")
                 ok = False
             continue
-        number = _number(ck, _path(path, phase), raw[phase], time=True)
+        number = _number(ck, join(path, phase), raw[phase], time=True)
         ok &= number is not None
         if number is not None:
             values[phase] = number
@@ -211,42 +149,45 @@ def _times(ck: _Checker, path: str, raw: Mapping[str, Any], ctx: _Context) -> di
         if phase not in values:
             continue
         if previous is not None and values[phase] < values[previous]:
-            ck.error(_path(path, phase),
+            ck.error(join(path, phase),
                      f"{_fmt(values[phase])} is before {previous} {_fmt(values[previous])}")
             ok = False
         previous = phase
     if not ok or ctx.to_seconds is None:
         return None
     values.setdefault("apex_end", values["apex"])
-    return {k: v * ctx.to_seconds for k, v in values.items()}
+    seconds = {k: v * ctx.to_seconds for k, v in values.items()}
+    if ctx.past_last_frame(join(path, "offset"), seconds["offset"], ck):
+        return None
+    return seconds
 
 
-def _event_code(ck: _Checker, path: str, raw: Mapping[str, Any], side: str | None) -> FacsCode | None:
+def _event_code(ck: Checker, path: str, raw: Mapping[str, Any], side: str | None) -> FacsCode | None:
     """What an event plays, as a code: ``au`` events become a one-item code without a letter."""
     what = [k for k in ("au", "code", "expression") if k in raw]
     if len(what) != 1:
         detail = f"has {' and '.join(what)}" if what else "has none"
         ck.error(path, f"an event names exactly one of au, code or expression ({detail})")
         return None
-    kind, value = what[0], raw[what[0]]
+    key, value = what[0], raw[what[0]]
     try:
-        if kind == "au":
+        if key == "au":
             number, notes = normalise_au(value)
             code = FacsCode((CodeItem(number),), tuple(notes))
             if side is not None:
                 _side_fits(ck, path, number, side)
         elif not isinstance(value, str):
-            ck.error(_path(path, kind), f"must be a string, got {_kind(value)}")
+            ck.error(join(path, key), f"must be a string, got {kind(value)}")
             return None
         else:
-            code = parse_code(value) if kind == "code" else _one_sided(get_expression(value), side)
+            code = parse_code(value) if key == "code" else _one_sided(get_expression(value), side)
             if side not in (None, "both") and not any(side in get_au(n).sides for n in code.aus):
-                ck.warn(_path(path, "side"), f"side {side!r} applies to none of the AUs of {value!r}")
+                ck.warn(join(path, "side"), f"side {side!r} applies to none of the AUs of {value!r}")
     except FacsError as exc:
-        ck.error(_path(path, kind), str(exc))
+        ck.error(join(path, key), str(exc))
         return None
     for note in code.warnings:
-        ck.warn(_path(path, kind), note)
+        ck.warn(join(path, key), note)
     return code
 
 
@@ -263,16 +204,16 @@ def _one_sided(code: FacsCode, side: str | None) -> FacsCode:
     return replace(code, items=items)
 
 
-def _side_fits(ck: _Checker, path: str, number: int, side: str) -> bool:
+def _side_fits(ck: Checker, path: str, number: int, side: str) -> bool:
     try:
         channels_for_side(number, side)
     except FacsError as exc:
-        ck.error(_path(path, "side"), str(exc))
+        ck.error(join(path, "side"), str(exc))
         return False
     return True
 
 
-def _item_events(ck: _Checker, path: str, item: CodeItem, *, side: str, intensity: float | None,
+def _item_events(ck: Checker, path: str, item: CodeItem, *, side: str, intensity: float | None,
                  scale: IntensityScale, common: dict[str, Any]) -> list[Event]:
     """Events of one code item: one per coded channel, the event's side filling unprefixed items."""
     au = get_au(item.au)
@@ -290,29 +231,24 @@ def _item_events(ck: _Checker, path: str, item: CodeItem, *, side: str, intensit
     return out
 
 
-def _event_id(ck: _Checker, path: str, raw: Mapping[str, Any]) -> str | None:
+def _event_id(ck: Checker, path: str, raw: Mapping[str, Any]) -> str | None:
     if "id" not in raw:
         return None
-    event_id = raw["id"]
-    if not isinstance(event_id, str) or not event_id:
-        got = "an empty string" if event_id == "" else _kind(event_id)
-        ck.error(_path(path, "id"), f"must be a non-empty string, got {got}")
-        return None
-    return event_id
+    return ck.check(join(path, "id"), json_string, raw["id"], empty=False)
 
 
-def _event(ck: _Checker, path: str, raw: Any, ctx: _Context) -> list[Event]:
+def _event(ck: Checker, path: str, raw: Any, ctx: _Context) -> list[Event]:
     """The expanded events of ``events[i]``; every field is checked even after a first problem."""
     if not isinstance(raw, dict):
-        ck.error(path, f"an event must be an object, got {_kind(raw)}")
+        ck.error(path, f"an event must be an object, got {kind(raw)}")
         return []
     errors_before = ck.n_errors
-    _check_keys(ck, raw, path, EVENT_KEYS, strict=True)
+    ck.keys(raw, path, EVENT_KEYS)
     side = _choice(ck, raw, "side", path, SIDES, default="both")
     ease = _choice(ck, raw, "ease", path, EASES, default="smooth")
     intensity = None
     if "intensity" in raw:
-        intensity = _intensity(ck, _path(path, "intensity"), raw["intensity"], ctx.scale)
+        intensity = _intensity(ck, join(path, "intensity"), raw["intensity"], ctx.scale)
     event_id = _event_id(ck, path, raw)
     times = _times(ck, path, raw, ctx)
     code = _event_code(ck, path, raw, side)
@@ -320,7 +256,7 @@ def _event(ck: _Checker, path: str, raw: Any, ctx: _Context) -> list[Event]:
     if intensity is None and unlettered and "intensity" not in raw:
         what = (f"AU {unlettered[0]} has no intensity letter of its own" if len(unlettered) == 1
                 else f"AUs {', '.join(unlettered)} have no intensity letters of their own")
-        ck.error(_path(path, "intensity"), f"missing: {what} (give a letter A..E or a number 0..1)")
+        ck.error(join(path, "intensity"), f"missing: {what} (give a letter A..E or a number 0..1)")
     if ck.n_errors > errors_before or code is None or times is None or side is None:
         return []
     common = {**times, "ease": ease, "source": path}
@@ -337,14 +273,14 @@ def _channel(event: Event) -> str:
     return "" if event.side == "both" else event.side
 
 
-def _number_list(ck: _Checker, path: str, raw: Any, *, gaps: bool) -> np.ndarray | None:
+def _number_list(ck: Checker, path: str, raw: Any, *, gaps: bool) -> np.ndarray | None:
     """A non-empty JSON array of numbers as floats; with ``gaps``, null and NaN become NaN.
 
     The common case (all numbers) is checked in bulk, so ten minutes of 60 fps samples stay fast;
     only a list with bad entries is walked item by item, reporting the first few.
     """
     if not isinstance(raw, list):
-        ck.error(path, f"must be an array of numbers, got {_kind(raw)}")
+        ck.error(path, f"must be an array of numbers, got {kind(raw)}")
         return None
     if not raw:
         ck.error(path, "is empty")
@@ -362,8 +298,8 @@ def _number_list(ck: _Checker, path: str, raw: Any, *, gaps: bool) -> np.ndarray
     for i, x in enumerate(raw):
         if gaps and (x is None or (isinstance(x, float) and math.isnan(x))):
             continue
-        sub = _Checker()
-        number = _number(sub, _path(path, i), x)
+        sub = Checker()
+        number = _number(sub, join(path, i), x)
         if number is None:
             bad += 1
             if bad <= MAX_PER_LIST:
@@ -375,37 +311,37 @@ def _number_list(ck: _Checker, path: str, raw: Any, *, gaps: bool) -> np.ndarray
     return None if bad else out
 
 
-def _track_au(ck: _Checker, path: str, raw: Mapping[str, Any], side: str | None) -> int | None:
+def _track_au(ck: Checker, path: str, raw: Mapping[str, Any], side: str | None) -> int | None:
     if "au" not in raw:
-        ck.error(_path(path, "au"), "missing")
+        ck.error(join(path, "au"), "missing")
         return None
     try:
         number, notes = normalise_au(raw["au"])
     except FacsError as exc:
-        ck.error(_path(path, "au"), str(exc))
+        ck.error(join(path, "au"), str(exc))
         return None
     for note in notes:
-        ck.warn(_path(path, "au"), note)
+        ck.warn(join(path, "au"), note)
     return number if side is None or _side_fits(ck, path, number, side) else None
 
 
-def _track_times(ck: _Checker, path: str, raw: Any) -> np.ndarray | None:
+def _track_times(ck: Checker, path: str, raw: Any) -> np.ndarray | None:
     times = _number_list(ck, path, raw, gaps=False)
     if times is None:
         return None
     if (times < 0).any():
         i = int(np.argmax(times < 0))
-        ck.error(_path(path, i), f"{_fmt(times[i])} is negative; times start at 0")
+        ck.error(join(path, i), f"{_fmt(times[i])} is negative; times start at 0")
         return None
     if (np.diff(times) <= 0).any():
         i = int(np.argmax(np.diff(times) <= 0)) + 1
-        ck.error(_path(path, i), f"{_fmt(times[i])} is not after the previous time {_fmt(times[i - 1])}: "
+        ck.error(join(path, i), f"{_fmt(times[i])} is not after the previous time {_fmt(times[i - 1])}: "
                                  f"times must increase")
         return None
     return times
 
 
-def _track_values(ck: _Checker, path: str, raw: Any) -> np.ndarray | None:
+def _track_values(ck: Checker, path: str, raw: Any) -> np.ndarray | None:
     values = _number_list(ck, path, raw, gaps=True)
     if values is None:
         return None
@@ -413,27 +349,27 @@ def _track_values(ck: _Checker, path: str, raw: Any) -> np.ndarray | None:
     if bad.any():
         i = int(np.argmax(bad))
         more = f" ({int(bad.sum()) - 1} more samples are too)" if bad.sum() > 1 else ""
-        ck.error(_path(path, i), f"{_fmt(values[i])} is outside 0..1{more}")
+        ck.error(join(path, i), f"{_fmt(values[i])} is outside 0..1{more}")
         return None
     if np.isnan(values).all():
         ck.warn(path, "every sample is a gap (null)")
     return values
 
 
-def _track(ck: _Checker, path: str, raw: Any, ctx: _Context) -> Track | None:
+def _track(ck: Checker, path: str, raw: Any, ctx: _Context) -> Track | None:
     if not isinstance(raw, dict):
-        ck.error(path, f"a track must be an object, got {_kind(raw)}")
+        ck.error(path, f"a track must be an object, got {kind(raw)}")
         return None
     errors_before = ck.n_errors
-    _check_keys(ck, raw, path, TRACK_KEYS, strict=True)
+    ck.keys(raw, path, TRACK_KEYS)
     side = _choice(ck, raw, "side", path, SIDES, default="both")
     number = _track_au(ck, path, raw, side)
     arrays = {}
     for key, check in (("times", _track_times), ("values", _track_values)):
         if key not in raw:
-            ck.error(_path(path, key), "missing")
+            ck.error(join(path, key), "missing")
         else:
-            arrays[key] = check(ck, _path(path, key), raw[key])
+            arrays[key] = check(ck, join(path, key), raw[key])
     times, values = arrays.get("times"), arrays.get("values")
     if times is not None and values is not None and len(times) != len(values):
         ck.error(path, f"times has {len(times)} samples but values has {len(values)}")
@@ -441,10 +377,13 @@ def _track(ck: _Checker, path: str, raw: Any, ctx: _Context) -> Track | None:
         return None
     if ctx.to_seconds is None:
         return None
-    return Track(number, side, times * ctx.to_seconds, values, source=path)
+    seconds = times * ctx.to_seconds
+    if ctx.past_last_frame(join(path, f"times[{len(seconds) - 1}]"), float(seconds[-1]), ck):
+        return None
+    return Track(number, side, seconds, values, source=path)
 
 
-def _overlap_warnings(ck: _Checker, events: list[Event], scale: IntensityScale) -> None:
+def _overlap_warnings(ck: Checker, events: list[Event], scale: IntensityScale) -> None:
     """Warn about mutually exclusive AUs active at the same time, naming both events."""
     by_au: dict[int, list[Event]] = defaultdict(list)
     for event in events:
@@ -491,7 +430,7 @@ def _conflict_message(ex: Exclusion, ea: Event, eb: Event) -> str:
             f"{_fmt(end)} s, but {ex.a} and {ex.b} exclude each other (FACS.md §3): {outcome}")
 
 
-def _version_ok(ck: _Checker, data: Mapping[str, Any]) -> bool:
+def _version_ok(ck: Checker, data: Mapping[str, Any]) -> bool:
     """Check format and version; False when the document is something else entirely (stop there)."""
     fmt, version = data.get("format"), data.get("version")
     if fmt != FORMAT:
@@ -517,62 +456,64 @@ class _Settings:
     to_seconds: float | None
 
 
-def _settings(ck: _Checker, data: Mapping[str, Any]) -> _Settings:
+def _settings(ck: Checker, data: Mapping[str, Any]) -> _Settings:
     """Document-level fields; invalid ones are reported and replaced by defaults to read on."""
     unit = _choice(ck, data, "time_unit", "", TIME_UNITS, default="seconds")
     overlap = _choice(ck, data, "overlap", "", OVERLAPS, default="max") or "max"
-    fps = _number(ck, "fps", data["fps"]) if "fps" in data else None
-    if fps is not None and fps <= 0:
-        ck.error("fps", f"{_fmt(fps)} must be positive")
-        fps = None
+    fps = ck.check("fps", number, data["fps"], positive=True) if "fps" in data else None
+    if fps is not None:
+        try:
+            scene_rate(fps)
+        except FacsError as exc:
+            ck.error("fps", str(exc))
+            fps = None
     if "fps" not in data and unit == "frames":
         ck.error("fps", "missing: a timeline in frames needs its frame rate")
     try:
         spec = data.get("intensity_scale", "facs")
         if spec is None:  # scale_from_spec reads None as "the default"; in a file it is a mistake
-            raise FacsError(f"an intensity scale is a name or an A..E table, got {_kind(spec)}")
+            raise FacsError(f"an intensity scale is a name or an A..E table, got {kind(spec)}")
         scale = scale_from_spec(spec)
     except FacsError as exc:
         ck.error("intensity_scale", str(exc))
         scale = scale_from_spec("facs")
     name, meta = data.get("name", ""), data.get("meta", {})
-    if not isinstance(name, str):
-        ck.error("name", f"must be a string, got {_kind(name)}")
+    name = ck.check("name", json_string, name)
     if not isinstance(meta, dict):
-        ck.error("meta", f"must be an object, got {_kind(meta)}")
+        ck.error("meta", f"must be an object, got {kind(meta)}")
     to_seconds = {"seconds": 1.0, "frames": 1.0 / fps if fps else None}.get(unit or "")
-    return _Settings(fps, overlap, scale, name if isinstance(name, str) else "",
+    return _Settings(fps, overlap, scale, name or "",
                      dict(meta) if isinstance(meta, dict) else {}, to_seconds)
 
 
-def _items(ck: _Checker, data: Mapping[str, Any], key: str) -> list[Any]:
+def _items(ck: Checker, data: Mapping[str, Any], key: str) -> list[Any]:
     items = data.get(key, [])
     if not isinstance(items, list):
-        ck.error(key, f"must be an array, got {_kind(items)}")
+        ck.error(key, f"must be an array, got {kind(items)}")
         return []
     return items
 
 
-def _check_ids(ck: _Checker, raw_events: list[Any], events: list[Event]) -> None:
+def _check_ids(ck: Checker, raw_events: list[Any], events: list[Event]) -> None:
     """Ids written in the file must be unique, and so must the ids expansion derives from them."""
     seen: dict[str, str] = {}
     written = [(f"events[{i}]", raw.get("id")) for i, raw in enumerate(raw_events) if isinstance(raw, dict)]
     derived = [(e.source, e.id) for e in events]
     for source, event_id in dict.fromkeys((s, i) for s, i in written + derived if isinstance(i, str) and i):
         if event_id in seen and seen[event_id] != source:
-            ck.error(_path(source, "id"), f"duplicate id {event_id!r} (also used by {seen[event_id]})")
+            ck.error(join(source, "id"), f"duplicate id {event_id!r} (also used by {seen[event_id]})")
         seen.setdefault(event_id, source)
 
 
-def _build(ck: _Checker, data: Any) -> Timeline | None:
+def _build(ck: Checker, data: Any) -> Timeline | None:
     if not isinstance(data, dict):
-        ck.error("", f"a timeline is a JSON object, got {_kind(data)}")
+        ck.error("", f"a timeline is a JSON object, got {kind(data)}")
         return None
-    _check_keys(ck, data, "", TOP_KEYS, strict=False)
+    ck.keys(data, "", TOP_KEYS, strict=False)
     if not _version_ok(ck, data):
         return None
     settings = _settings(ck, data)
-    ctx = _Context(settings.scale, settings.to_seconds)
+    ctx = _Context(settings.scale, settings.to_seconds, settings.fps or DEFAULT_FPS)
     raw_events, raw_tracks = _items(ck, data, "events"), _items(ck, data, "tracks")
     events = [e for i, raw in enumerate(raw_events) for e in _event(ck, f"events[{i}]", raw, ctx)]
     tracks = [t for i, raw in enumerate(raw_tracks)
@@ -593,7 +534,7 @@ def _build(ck: _Checker, data: Any) -> Timeline | None:
 
 def from_dict(data: Any, *, filename: str | None = None) -> Timeline:
     """Validate a parsed JSON document; raise :class:`TimelineError` listing every problem."""
-    ck = _Checker()
+    ck = Checker()
     try:
         timeline = _build(ck, data)
     except RecursionError:
@@ -606,45 +547,29 @@ def from_dict(data: Any, *, filename: str | None = None) -> Timeline:
     return timeline
 
 
-def _json_error(exc: json.JSONDecodeError) -> Problem:
-    return Problem("", f"line {exc.lineno} column {exc.colno}: invalid JSON: {exc.msg}")
-
-
 def loads(text: str | bytes, *, filename: str | None = "<string>") -> Timeline:
-    """Parse and validate timeline JSON text."""
+    """Parse and validate timeline JSON text (bytes are decoded as every JSON format is)."""
     if len(text) > MAX_BYTES:
         raise TimelineError([Problem("", f"{len(text)} characters is more than the {MAX_BYTES} byte limit "
                                          f"for a timeline")], filename)
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise TimelineError([Problem("", f"not UTF-8 text (byte {exc.start})")], filename) from None
-    if not text.strip():
-        raise TimelineError([Problem("", "the file is empty (a timeline is a JSON object)")], filename)
     try:
-        data = json.loads(text, object_pairs_hook=_object_hook)
-    except json.JSONDecodeError as exc:
-        raise TimelineError([_json_error(exc)], filename) from None
-    except RecursionError:
-        raise TimelineError([Problem("", "invalid JSON: nested too deeply")], filename) from None
-    except ValueError as exc:  # e.g. an integer literal longer than Python converts
-        raise TimelineError([Problem("", f"invalid JSON: {exc}")], filename) from None
+        text = decode_text(text) if isinstance(text, bytes) else text
+        if not text.strip():
+            raise TimelineError([Problem("", "the file is empty (a timeline is a JSON object)")], filename)
+        data = parse_json(text)
+    except DocumentError as exc:
+        raise TimelineError([Problem("", str(exc))], filename) from None
     return from_dict(data, filename=filename)
 
 
 def load(path: str | os.PathLike[str]) -> Timeline:
-    """Read a timeline file; files over :data:`MAX_BYTES` are refused before being read."""
+    """Read a timeline file; anything but a regular file of at most :data:`MAX_BYTES` is refused
+    before being read."""
     name = os.fspath(path)
     try:
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            if size > MAX_BYTES:
-                raise TimelineError([Problem("", f"file is {size} bytes, more than the {MAX_BYTES} byte "
-                                                 f"(64 MiB) limit for a timeline")], name)
-            raw = fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise TimelineError([Problem("", f"cannot read the file: {exc.strerror or exc}")], name) from None
+        raw = read_document_bytes(path, what="timeline")
+    except FileError as exc:
+        raise TimelineError([Problem("", f"cannot read the file: {exc.reason}")], name) from None
     timeline = loads(raw, filename=name)
     timeline.name = timeline.name or Path(name).stem
     return timeline

@@ -1,5 +1,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Where a timeline starts and ends, and the sample times a renderer or keyframer steps through."""
+"""Where a timeline starts and ends, the sample times a renderer or keyframer steps through, and
+the frame and frame-rate limits of Blender that every timeline must fit.
+
+The limits live here, in pure code, so ``validate`` refuses exactly what ``animate`` cannot do, and
+the keyframer and renderer refuse a timeline before allocating anything per frame (an apex at frame
+2³¹ − 1 once asked for billions of samples).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,52 @@ import math
 
 import numpy as np
 
+from .errors import FacsError
 from .model import Timeline
+
+MAX_FRAME = 1_048_574
+"""Blender's last frame (``MAXFRAME``): the scene's frame range and current frame stop there."""
+MAX_FPS_INT = 32767
+"""``scene.render.fps`` is an integer 1..32767; the rate played is ``fps / fps_base``."""
+FPS_BASE_RANGE = (1e-5, 1e6)
+"""``scene.render.fps_base`` hard range (a single-precision float)."""
+MIN_FPS = 1 / FPS_BASE_RANGE[1]
+MAX_FPS = MAX_FPS_INT / FPS_BASE_RANGE[0]
+DEFAULT_FPS = 30.0
+"""Rate of a timeline without ``fps`` where none is given (sampling, and checks against the frame limit)."""
+DEFAULT_START_FRAME = 1.0
+"""Blender's default first frame, where a timeline's time 0 lands unless told otherwise."""
+
+
+def scene_rate(fps: float) -> tuple[int, float]:
+    """``(scene.render.fps, scene.render.fps_base)`` that play ``fps`` frames per second.
+
+    The integer is ``fps`` rounded into 1..32767 and the base makes up the rest (29.97 is
+    30 / 1.001, 0.5 is 1 / 2); a rate outside :data:`MIN_FPS`..:data:`MAX_FPS` has no such pair.
+    """
+    if not (math.isfinite(fps) and MIN_FPS <= fps <= MAX_FPS):
+        raise FacsError(f"{fps:g} fps is outside the frame rates Blender can play "
+                        f"({MIN_FPS:g} to {MAX_FPS:g})")
+    whole = min(max(round(fps), 1), MAX_FPS_INT)
+    return whole, whole / fps
+
+
+def last_frame(seconds: float, fps: float, start_frame: float = DEFAULT_START_FRAME) -> float:
+    """The (whole) frame a time in seconds reaches, time 0 being ``start_frame``; ``inf`` on overflow."""
+    with np.errstate(over="ignore"):
+        frame = start_frame + np.float64(seconds) * fps
+    return float(np.ceil(frame)) if np.isfinite(frame) else math.inf
+
+
+def check_frames(first: float, last: float, fps: float, start_frame: float = DEFAULT_START_FRAME) -> None:
+    """Refuse a time span (seconds) whose frames leave Blender's range 0..:data:`MAX_FRAME`."""
+    end = last_frame(last, fps, start_frame)
+    if end > MAX_FRAME:
+        raise FacsError(f"it ends at {last:g} s, frame {end:g} at {fps:g} fps from frame {start_frame:g}, "
+                        f"past Blender's last frame {MAX_FRAME}")
+    begin = last_frame(first, fps, start_frame) - 1
+    if begin < -MAX_FRAME:
+        raise FacsError(f"it starts at frame {begin:g}, before Blender's first frame {-MAX_FRAME}")
 
 
 def time_span(timeline: Timeline) -> tuple[float, float]:
@@ -22,11 +73,15 @@ def time_span(timeline: Timeline) -> tuple[float, float]:
 def sample_times(timeline: Timeline, fps: float | None = None, *, start: float = 0.0) -> np.ndarray:
     """Frame times ``start, start + 1/fps, ...`` up to and including the frame at or after the end.
 
-    ``fps`` defaults to the timeline's rate, then 30.
+    ``fps`` defaults to the timeline's rate, then :data:`DEFAULT_FPS`; more frames than Blender has
+    are refused before anything is allocated.
     """
-    rate = float(fps or timeline.fps or 30.0)
+    rate = float(fps or timeline.fps or DEFAULT_FPS)
     if not (math.isfinite(rate) and rate > 0):
         raise ValueError(f"fps must be a positive number, got {fps!r}")
     end = max(time_span(timeline)[1], start)
+    if (end - start) * rate > MAX_FRAME:
+        raise FacsError(f"the timeline lasts {end - start:g} s, {(end - start) * rate:g} frames at "
+                        f"{rate:g} fps: more than Blender's {MAX_FRAME} frames")
     frames = math.ceil((end - start) * rate - 1e-9) + 1
     return start + np.arange(frames, dtype=float) / rate

@@ -8,7 +8,6 @@ and names the JSON path of the first mistake, so a broken user preset never half
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,12 +20,19 @@ import numpy as np
 from ...paths import PRESETS
 from ..catalogue import controls, get_au
 from ..errors import FacsError
+from ..files import FileError
+from ..jsondoc import Checker, DocumentError, join, number, read_document, string
 from ..model import parse_control_name
 
 FORMAT_KEY = "facs_rig_mapping"
 FORMAT_VERSION = 1
 BUILTIN_DIR = PRESETS / "mappings"
 AXES = ("X", "Y", "Z")
+MAX_WEIGHT = 10.0
+"""Largest shape-key weight: Blender clamps a shape key's value to its slider range, at most ±10."""
+MAX_DEGREES = 360.0
+"""Largest bone rotation a target may ask for at full intensity: more is a typo (radians given as
+degrees are small; 1e308 would overflow the drivers' float maths)."""
 
 TargetKind = Literal["shape", "bone"]
 CombineMode = Literal["min", "product"]
@@ -141,74 +147,64 @@ def load_preset(name_or_path: str | Path, user_dirs: Sequence[str | Path] = ()) 
     looks_like_path = isinstance(name_or_path, Path) or text.endswith(".json") or "/" in text
     path = Path(text).expanduser() if looks_like_path else find_preset_file(text, user_dirs)
     try:
-        raw = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise FacsError(f"{path}: cannot read mapping preset: {exc.strerror or exc}") from exc
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise FacsError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
+        data = read_document(path, what="mapping preset")
+    except FileError as exc:
+        raise FacsError(f"{path}: cannot read mapping preset: {exc.reason}") from exc
+    except DocumentError as exc:
+        where = f"{exc.line}:{exc.column}:" if exc.line is not None else ""
+        raise FacsError(f"{path}:{where} {exc.reason}") from exc
     return parse_preset(data, path=path, default_name=path.stem)
 
 
 def parse_preset(data: Any, path: Path | None = None, default_name: str = "") -> MappingPreset:
+    """Check a parsed preset document; :class:`FacsError` names the file and the JSON path of the
+    first mistake."""
     where = f"{path}: " if path else ""
-    p = _Parser(where)
-    p.expect(isinstance(data, dict), "", "expected a JSON object")
-    p.expect(
-        data.get(FORMAT_KEY) == FORMAT_VERSION,
-        FORMAT_KEY,
-        f"expected {FORMAT_KEY!r}: {FORMAT_VERSION} (a facs_rig mapping preset)",
-    )
-    known = {FORMAT_KEY, "name", "label", "description", "controls", "combinations", "meta"}
-    p.no_unknown(data, known, "")
-    name = p.string(data.get("name", default_name), "name")
-    controls_raw = data.get("controls")
-    p.expect(isinstance(controls_raw, dict) and controls_raw, "controls", "expected a non-empty object")
-    controls: dict[str, tuple[TargetSpec, ...]] = {}
-    for control, targets in controls_raw.items():
-        controls[p.control(control, f"controls.{control}")] = p.targets(targets, f"controls.{control}")
-    combos_raw = data.get("combinations", [])
-    p.expect(isinstance(combos_raw, list), "combinations", "expected a list")
-    combos = tuple(p.combination(c, f"combinations[{i}]") for i, c in enumerate(combos_raw))
-    meta = data.get("meta", {})
-    p.expect(isinstance(meta, dict), "meta", "expected an object")
-    return MappingPreset(
-        name=name,
-        label=p.string(data.get("label", name), "label"),
-        description=p.string(data.get("description", ""), "description"),
-        controls=controls,
-        combinations=combos,
-        path=path,
-        meta=meta,
-    )
+    def error(jpath: str, message: str) -> FacsError:
+        return FacsError(f"{where}{jpath or '(top level)'}: {message}")
+
+    p = _Parser(Checker(raise_as=error))
+    try:
+        return p.preset(data, path, default_name)
+    except RecursionError:  # a fallback chain deeper than the parser's stack (within MAX_DEPTH)
+        raise FacsError(f"{where}targets are nested too deeply") from None
 
 
 class _Parser:
-    """Validation helpers that raise :class:`FacsError` naming the file and JSON path."""
+    """The preset's structure on top of the shared JSON checker (which raises at the first error)."""
 
-    def __init__(self, where: str) -> None:
-        self.where = where
+    def __init__(self, checker: Checker) -> None:
+        self.ck = checker
 
-    def fail(self, jpath: str, message: str) -> None:
-        raise FacsError(f"{self.where}{jpath or '(top level)'}: {message}")
-
-    def expect(self, ok: bool, jpath: str, message: str) -> None:
-        if not ok:
-            self.fail(jpath, message)
-
-    def no_unknown(self, obj: dict[str, Any], known: set[str], jpath: str) -> None:
-        for key in obj:
-            self.expect(key in known, f"{jpath}.{key}".lstrip("."), f"unknown key (known: {sorted(known)})")
-
-    def string(self, value: Any, jpath: str) -> str:
-        self.expect(isinstance(value, str), jpath, "expected a string")
-        return str(value)
-
-    def number(self, value: Any, jpath: str) -> float:
-        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-        self.expect(ok, jpath, "expected a finite number")
-        return float(value)
+    def preset(self, data: Any, path: Path | None, default_name: str) -> MappingPreset:
+        ck = self.ck
+        ck.expect(isinstance(data, dict), "", "expected a JSON object")
+        ck.expect(
+            data.get(FORMAT_KEY) == FORMAT_VERSION,
+            FORMAT_KEY,
+            f"expected {FORMAT_KEY!r}: {FORMAT_VERSION} (a facs_rig mapping preset)",
+        )
+        ck.keys(data, "", (FORMAT_KEY, "name", "label", "description", "controls", "combinations", "meta"))
+        name = ck.need("name", string, data.get("name", default_name))
+        controls_raw = data.get("controls")
+        ck.expect(isinstance(controls_raw, dict) and bool(controls_raw), "controls",
+                  "expected a non-empty object")
+        controls: dict[str, tuple[TargetSpec, ...]] = {}
+        for control, targets in controls_raw.items():
+            controls[self.control(control, join("controls", control))] = self.targets(
+                targets, join("controls", control))
+        combos_raw = ck.array(data.get("combinations", []), "combinations")
+        combos = tuple(self.combination(c, f"combinations[{i}]") for i, c in enumerate(combos_raw))
+        meta = ck.obj(data.get("meta", {}), "meta")
+        return MappingPreset(
+            name=name,
+            label=ck.need("label", string, data.get("label", name)),
+            description=ck.need("description", string, data.get("description", "")),
+            controls=controls,
+            combinations=combos,
+            path=path,
+            meta=meta,
+        )
 
     def control(self, name: str, jpath: str) -> str:
         try:
@@ -218,61 +214,65 @@ class _Parser:
             valid = []
         if name not in valid:
             hint = f" (this AU's controls: {', '.join(valid)})" if valid else ""
-            self.fail(jpath, f"{name!r} is not an AU control name like 'AU12_L' or 'AU26'{hint}")
+            self.ck.fail(jpath, f"{name!r} is not an AU control name like 'AU12_L' or 'AU26'{hint}")
         return name
 
     def targets(self, value: Any, jpath: str) -> tuple[TargetSpec, ...]:
-        self.expect(isinstance(value, list), jpath, "expected a list of targets")
-        return tuple(self.target(t, f"{jpath}[{i}]") for i, t in enumerate(value))
+        return tuple(self.target(t, f"{jpath}[{i}]") for i, t in enumerate(self.ck.array(value, jpath)))
 
     def target(self, value: Any, jpath: str) -> TargetSpec:
-        self.expect(isinstance(value, dict), jpath, "expected an object with 'shape' or 'bone'")
-        self.expect(("shape" in value) != ("bone" in value), jpath, "expected exactly one of 'shape', 'bone'")
+        ck = self.ck
+        ck.expect(isinstance(value, dict), jpath, "expected an object with 'shape' or 'bone'")
+        ck.expect(("shape" in value) != ("bone" in value), jpath, "expected exactly one of 'shape', 'bone'")
         kind: TargetKind = "shape" if "shape" in value else "bone"
-        name = self.string(value[kind], f"{jpath}.{kind}")
-        self.expect(bool(name.strip()), f"{jpath}.{kind}", "empty name")
-        curve = self.curve(value["curve"], f"{jpath}.curve") if "curve" in value else None
-        fallback = self.targets(value.get("fallback", []), f"{jpath}.fallback")
+        name = ck.need(join(jpath, kind), string, value[kind])
+        ck.expect(bool(name.strip()), join(jpath, kind), "empty name")
+        curve = self.curve(value["curve"], join(jpath, "curve")) if "curve" in value else None
+        fallback = self.targets(value.get("fallback", []), join(jpath, "fallback"))
         if kind == "shape":
-            self.no_unknown(value, {"shape", "weight", "curve", "fallback", "note"}, jpath)
-            weight = self.number(value.get("weight", 1.0), f"{jpath}.weight")
+            ck.keys(value, jpath, ("shape", "weight", "curve", "fallback", "note"))
+            weight = ck.need(join(jpath, "weight"), number, value.get("weight", 1.0), minimum=-MAX_WEIGHT,
+                             maximum=MAX_WEIGHT)
             return TargetSpec("shape", name, weight=weight, curve=curve, fallback=fallback, source=jpath)
-        self.no_unknown(value, {"bone", "axis", "degrees", "curve", "fallback", "note"}, jpath)
+        ck.keys(value, jpath, ("bone", "axis", "degrees", "curve", "fallback", "note"))
         axis = value.get("axis")
-        self.expect(axis in AXES, f"{jpath}.axis", f"expected one of {', '.join(AXES)}")
-        self.expect("degrees" in value, jpath, "a bone target needs 'degrees' (rotation at full intensity)")
-        degrees = self.number(value["degrees"], f"{jpath}.degrees")
+        ck.expect(axis in AXES, join(jpath, "axis"), f"expected one of {', '.join(AXES)}")
+        ck.expect("degrees" in value, jpath, "a bone target needs 'degrees' (rotation at full intensity)")
+        degrees = ck.need(join(jpath, "degrees"), number, value["degrees"], minimum=-MAX_DEGREES,
+                          maximum=MAX_DEGREES)
         return TargetSpec(
             "bone", name, axis=axis, degrees=degrees, curve=curve, fallback=fallback, source=jpath
         )
 
     def curve(self, value: Any, jpath: str) -> Curve:
+        ck = self.ck
         ok = isinstance(value, list) and len(value) >= 2
-        self.expect(ok, jpath, "expected a list of at least two [x, y] points")
+        ck.expect(ok, jpath, "expected a list of at least two [x, y] points")
         points = []
         for i, point in enumerate(value):
             ok = isinstance(point, list) and len(point) == 2
-            self.expect(ok, f"{jpath}[{i}]", "expected an [x, y] pair")
-            x = self.number(point[0], f"{jpath}[{i}][0]")
-            points.append((x, self.number(point[1], f"{jpath}[{i}][1]")))
+            ck.expect(ok, f"{jpath}[{i}]", "expected an [x, y] pair")
+            x = ck.need(f"{jpath}[{i}][0]", number, point[0])
+            points.append((x, ck.need(f"{jpath}[{i}][1]", number, point[1])))
         xs = [x for x, _ in points]
-        self.expect(xs[0] == 0.0 and xs[-1] == 1.0, jpath, "x must run from 0 to 1")
-        self.expect(all(a < b for a, b in pairwise(xs)), jpath, "x must strictly increase")
+        ck.expect(xs[0] == 0.0 and xs[-1] == 1.0, jpath, "x must run from 0 to 1")
+        ck.expect(all(a < b for a, b in pairwise(xs)), jpath, "x must strictly increase")
         return tuple(points)
 
     def combination(self, value: Any, jpath: str) -> Combination:
-        self.expect(isinstance(value, dict), jpath, "expected an object")
-        self.no_unknown(value, {"name", "controls", "mode", "targets", "note"}, jpath)
+        ck = self.ck
+        ck.expect(isinstance(value, dict), jpath, "expected an object")
+        ck.keys(value, jpath, ("name", "controls", "mode", "targets", "note"))
         names = value.get("controls")
         ok = isinstance(names, list) and len(names) >= 2
-        self.expect(ok, f"{jpath}.controls", "expected a list of at least two control names")
+        ck.expect(ok, join(jpath, "controls"), "expected a list of at least two control names")
         controls = tuple(self.control(n, f"{jpath}.controls[{i}]") for i, n in enumerate(names))
-        self.expect(len(set(controls)) == len(controls), f"{jpath}.controls", "a control is listed twice")
+        ck.expect(len(set(controls)) == len(controls), join(jpath, "controls"), "a control is listed twice")
         mode = value.get("mode", "min")
-        self.expect(mode in ("min", "product"), f"{jpath}.mode", "expected 'min' or 'product'")
-        targets = self.targets(value.get("targets"), f"{jpath}.targets")
-        self.expect(bool(targets), f"{jpath}.targets", "expected at least one target")
-        name = self.string(value.get("name", "+".join(controls)), f"{jpath}.name")
+        ck.expect(mode in ("min", "product"), join(jpath, "mode"), "expected 'min' or 'product'")
+        targets = self.targets(value.get("targets"), join(jpath, "targets"))
+        ck.expect(bool(targets), join(jpath, "targets"), "expected at least one target")
+        name = ck.need(join(jpath, "name"), string, value.get("name", "+".join(controls)))
         return Combination(name, controls, mode, targets, source=jpath)
 
 
