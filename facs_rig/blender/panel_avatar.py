@@ -11,18 +11,14 @@ from functools import lru_cache
 import bpy
 import numpy as np
 
-from ..core.catalogue import all_aus
 from ..core.errors import FacsError
+from ..core.expressible import unexpressed
 from ..core.mapping.presets import load_preset, preset_names
 from ..core.mapping.resolve import resolve, resolve_auto
 from ..core.model import parse_control_name
 from . import rig
 from .panel_common import FacsSection, point_at, wrapped
 from .props import face, settings
-
-POSE_KINDS = ("action_unit", "action_descriptor", "head_position", "eye_position")
-"""What a rig can hold as a pose; supplementary codes (speech, swallow, ...) are events of the
-whole body and no rig has a control for them."""
 
 
 @dataclass(frozen=True)
@@ -68,10 +64,9 @@ def detected_preset(obj: bpy.types.Object | None, context: bpy.types.Context) ->
 
 
 def coverage(controls: Sequence[str]) -> tuple[list[int], list[int]]:
-    """AUs the controls can show, and the pose AUs of the catalogue they cannot."""
+    """AUs the controls can show, and the pose AUs of the catalogue they cannot (on any side)."""
     have = sorted({parse_control_name(c)[0] for c in controls})
-    missing = [au.number for au in all_aus() if au.kind in POSE_KINDS and au.number not in have]
-    return have, missing
+    return have, [number for number in unexpressed(controls) if number not in have]
 
 
 def _numbers(aus: Sequence[int]) -> str:

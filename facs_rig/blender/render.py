@@ -11,10 +11,10 @@ import os
 import re
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Literal, TextIO
 
 import bpy
 import numpy as np
@@ -75,28 +75,34 @@ def sample_controls(
 
 
 @contextmanager
-def quiet_blender(enabled: bool = True) -> Iterator[TextIO]:
-    """Silence Blender's per-frame chatter (it writes straight to file descriptors 1 and 2) and give
-    back a stream on the real stderr for our own progress line."""
+def quiet_blender(
+    enabled: bool = True, *, into: Literal["devnull", "stderr"] = "devnull"
+) -> Iterator[TextIO]:
+    """Keep Blender's chatter (it writes straight to file descriptors 1 and 2, from C) out of the
+    way: ``devnull`` drops it (renders show our progress line instead), ``stderr`` moves stdout's
+    share there (``info --json`` keeps stdout for its answer). Yields a stream on the real stderr
+    for our own messages."""
     if not enabled:
         yield sys.stderr
         return
     sys.stdout.flush()
     sys.stderr.flush()
-    saved = {fd: os.dup(fd) for fd in (1, 2)}
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    stream = os.fdopen(os.dup(saved[2]), "w", buffering=1)
+    moved = (1, 2) if into == "devnull" else (1,)
+    saved = {fd: os.dup(fd) for fd in moved}
+    sink = os.open(os.devnull, os.O_WRONLY) if into == "devnull" else os.dup(2)
+    stream = os.fdopen(os.dup(2), "w", buffering=1)
     try:
-        for fd in (1, 2):
-            os.dup2(devnull, fd)
-        yield stream
+        for fd in moved:
+            os.dup2(sink, fd)
+        with redirect_stdout(sys.stderr) if into == "stderr" else nullcontext():
+            yield stream
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
         for fd, copy in saved.items():
             os.dup2(copy, fd)
             os.close(copy)
-        os.close(devnull)
+        os.close(sink)
         stream.close()
 
 

@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stdout
 from typing import Any
 
-from ..core.catalogue import all_aus, controls
 from ..core.errors import FacsError
+from ..core.expressible import unexpressed
 from ..core.mapping.resolve import Coverage
+from ..core.model import control_name
 from .common import add_avatar_options, require_bpy
 
 HELP = "show which mapping preset fits an avatar and which AUs it can express"
-EXPRESSIBLE_KINDS = ("action_unit", "action_descriptor", "head_position", "eye_position")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -45,11 +41,6 @@ def coverage_report(source: str, mesh: Any, armature: Any, preset: str) -> dict[
         cov, name, ranking, note = Coverage(""), None, [], str(exc)
     else:
         note = ""
-    expressible = {
-        au.number: [c for c in controls(au) if c not in cov.controls]
-        for au in all_aus()
-        if au.kind in EXPRESSIBLE_KINDS
-    }
     return {
         "avatar": source,
         "mesh": mesh.name,
@@ -60,7 +51,7 @@ def coverage_report(source: str, mesh: Any, armature: Any, preset: str) -> dict[
         "ranking": [{"preset": c.preset, "found": len(c.matched), "missing": len(c.missing)}
                     for c in ranking],
         "controls": cov.controls,
-        "cannot_express": {f"AU{n:02d}": missing for n, missing in expressible.items() if missing},
+        "cannot_express": {control_name(n): missing for n, missing in unexpressed(cov.controls).items()},
         "missing_targets": cov.missing,
         "unused_shape_keys": cov.unused_shapes,
         "warnings": cov.warnings,
@@ -99,26 +90,12 @@ def _format(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-@contextmanager
-def _blender_output_to_stderr() -> Iterator[None]:
-    """Importers print progress (from Python and from C); keep stdout for the answer (``--json``)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        os.dup2(2, 1)
-        with redirect_stdout(sys.stderr):
-            yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 def run(args: argparse.Namespace) -> int:
     require_bpy()
+    from ..blender.render import quiet_blender
     from ..blender.rig_files import open_avatar
 
-    with _blender_output_to_stderr():
+    with quiet_blender(into="stderr"):  # importers print progress; stdout is for the answer
         opened = open_avatar(args.avatar, args.object)
         report = coverage_report(opened.source, opened.mesh, opened.armature, args.preset)
     print(json.dumps(report, indent=1) if args.json else _format(report))
