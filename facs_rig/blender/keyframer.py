@@ -33,8 +33,9 @@ from ..core.keys import CurvePlan, Keys, dense_keys, plan_timeline, timeline_fro
 from ..core.mapping.evaluate import evaluate_targets
 from ..core.model import Timeline
 from ..core.timeline import from_dict, to_dict
-from ..core.timing import time_span
+from ..core.timing import MAX_FRAME, check_frames, scene_rate, time_span
 from . import anim_compat, rig
+from .anim_checkpoint import Checkpoint
 
 Mode = Literal["LIVE", "BAKE"]
 MODES: tuple[str, ...] = ("LIVE", "BAKE")
@@ -262,8 +263,9 @@ def apply_timeline(
 
     Time 0 is ``start_frame`` (default: the scene's start). ``set_scene_range`` first sets the
     scene's frame rate from the timeline's ``fps`` (if it has one) and then its frame range to the
-    timeline's. Everything is computed and checked before the first change, so an error leaves the
-    scene as it was.
+    timeline's. Everything that can be checked (rate, frame range, names, user curves) is checked
+    before the first change; if writing stops half-way all the same (an exception from
+    ``progress``, Ctrl-C), the previous animation is put back before the error propagates.
     """
     scene = scene or bpy.context.scene
     if mode not in MODES:
@@ -272,12 +274,7 @@ def apply_timeline(
     if not present:
         raise KeyframerError(f"'{obj.name}' has no AU controls: build the rig first")
     report = progress or (lambda _f: None)
-    fps = scene_fps(scene)
-    rate = None
-    if set_scene_range and timeline.fps:
-        rate = (round(timeline.fps), round(timeline.fps) / timeline.fps)
-        fps = timeline.fps
-    start = float(scene.frame_start if start_frame is None else start_frame)
+    fps, rate, start = _timing(timeline, scene, start_frame, set_scene_range)
     plan = plan_timeline(timeline, fps, start)
     report(0.2)
     controls = [c for c in plan.controls if c in present]
@@ -289,40 +286,76 @@ def apply_timeline(
     report(0.4)
     _check_free([(obj, control_path(c), 0) for c in controls]
                 + [(b.id_data, b.data_path, b.index) for b in baked])
+    end = start + time_span(timeline)[1] * fps
+    frame_start, frame_end = int(np.floor(start)), int(np.ceil(end))
+    state = {"mode": mode, "fps": fps, "start_frame": start, "muted": [], "timeline": to_dict(timeline)}
+    json.dumps(state)  # whatever the timeline holds must be storable before anything changes
+    checkpoint = Checkpoint(list(_animated_ids(obj).values()), _ours, group=GROUP, obj=obj, props=[STATE],
+                            scene=scene)
+    try:
+        action, baked_keys = _write(obj, plan, controls, baked, name=_action_name(timeline), report=report)
+        state["muted"] = _mute_drivers(obj, baked)
+        if set_scene_range:
+            if rate is not None:
+                scene.render.fps, scene.render.fps_base = rate
+            scene.frame_start, scene.frame_end = frame_start, max(frame_end, frame_start)
+        obj[STATE] = json.dumps(state)
+        report(1.0)
+    except BaseException:
+        checkpoint.restore()
+        raise
+    for id_data in _animated_ids(obj).values():  # e.g. the Key after live follows bake (deletes: last)
+        anim_compat.release(id_data)
+    n_keys = sum(len(plan.keys[c]) for c in controls)
+    return ApplyResult(mode, action, controls, n_keys, len(baked), baked_keys, frame_start, frame_end,
+                       warnings)
 
-    # Nothing has changed so far; from here on, write.
+
+def _timing(timeline: Timeline, scene: bpy.types.Scene, start_frame: float | None,
+            set_scene_range: bool) -> tuple[float, tuple[int, float] | None, float]:
+    """Frame rate, the scene rate to set (or None) and time 0's frame; refuses what Blender cannot
+    play (a rate it cannot represent, frames past its range) before anything is computed per frame."""
+    fps = scene_fps(scene)
+    rate = None
+    start = float(scene.frame_start if start_frame is None else start_frame)
+    try:
+        if set_scene_range and timeline.fps:
+            rate = scene_rate(timeline.fps)
+            fps = timeline.fps
+        if not np.isfinite(start) or (set_scene_range and start < 0):
+            raise FacsError(f"start frame {start:g} is outside the scene's frame range 0..{MAX_FRAME}")
+        check_frames(*time_span(timeline), fps, start)
+    except FacsError as exc:
+        raise KeyframerError(f"cannot apply timeline {timeline.name!r}: {exc}") from None
+    return fps, rate, start
+
+
+def _action_name(timeline: Timeline) -> str:
+    """The dedicated action's name; Blender names are UTF-8, so a lone surrogate becomes '?'."""
+    name = f"FACS {timeline.name or 'timeline'}"
+    return name.encode("utf-8", "replace").decode("utf-8")
+
+
+def _write(obj: bpy.types.Object, plan: CurvePlan, controls: Sequence[str], baked: Sequence[BakedChannel],
+           *, name: str, report: Progress) -> tuple[str, int]:
+    """Replace facs_rig's curves with the plan's; returns the object's action's name and the number
+    of baked keys."""
     _remove_ours(obj)
-    maker = anim_compat.ActionMaker(f"FACS {timeline.name or 'timeline'}")
+    maker = anim_compat.ActionMaker(name)
     bag = maker.ensure(obj)
     grp = anim_compat.group(bag, GROUP)
-    n_keys = 0
     for i, control in enumerate(controls):
-        keys = plan.keys[control]
-        anim_compat.write_keys(anim_compat.new_fcurve(bag, control_path(control), 0, grp), keys)
-        n_keys += len(keys)
+        anim_compat.write_keys(anim_compat.new_fcurve(bag, control_path(control), 0, grp), plan.keys[control])
         report(0.4 + 0.3 * (i + 1) / max(len(controls), 1))
     baked_keys = 0
     for i, b in enumerate(baked):
         target_bag = maker.ensure(b.id_data)
-        keys = dense_keys(plan.frames, b.values)
         fc = anim_compat.new_fcurve(target_bag, b.data_path, b.index, anim_compat.group(target_bag, GROUP))
+        keys = dense_keys(plan.frames, b.values)
         anim_compat.write_keys(fc, keys, exact=False)
         baked_keys += len(keys)
         report(0.7 + 0.3 * (i + 1) / max(len(baked), 1))
-    muted = _mute_drivers(obj, baked)
-    for id_data in _animated_ids(obj).values():  # e.g. the Key after live follows bake
-        anim_compat.release(id_data)
-    end = start + time_span(timeline)[1] * fps
-    frame_start, frame_end = int(np.floor(start)), int(np.ceil(end))
-    if set_scene_range:
-        if rate is not None:
-            scene.render.fps, scene.render.fps_base = rate
-        scene.frame_start, scene.frame_end = frame_start, max(frame_end, frame_start)
-    obj[STATE] = json.dumps({"mode": mode, "fps": fps, "start_frame": start, "muted": muted,
-                             "timeline": to_dict(timeline)})
-    report(1.0)
-    return ApplyResult(mode, obj.animation_data.action.name, controls, n_keys, len(baked), baked_keys,
-                       frame_start, frame_end, warnings)
+    return obj.animation_data.action.name, baked_keys
 
 
 def clear_animation(obj: bpy.types.Object) -> int:
