@@ -39,9 +39,6 @@ MAX_INT_DIGITS = 400
 MAX_LISTED = 200
 """Problems a collecting checker lists before the rest are summarised in one line."""
 _SNIFF_BYTES = 4096
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le", 4), (codecs.BOM_UTF32_BE, "utf-32-be", 4),
-         (codecs.BOM_UTF8, "utf-8", 1), (codecs.BOM_UTF16_LE, "utf-16-le", 2),
-         (codecs.BOM_UTF16_BE, "utf-16-be", 2))
 
 __all__ = ["MAX_BYTES", "Checker", "DocumentError", "FileError", "Invalid", "decode_text", "duplicate_keys",
            "join", "kind", "number", "parse_json", "read_document", "string"]
@@ -68,43 +65,28 @@ class Invalid(FacsError):
 # Text and syntax
 
 
-def _unit_encoding(raw: bytes) -> tuple[str, int] | None:
-    """UTF-16/32 without a BOM, recognised by where the zero bytes of the first ASCII characters
-    fall (RFC 4627's rule, as :func:`json.detect_encoding`)."""
-    head = raw[:4]
-    if len(head) >= 4 and head[:3] == b"\0\0\0":
-        return "utf-32-be", 4
-    if len(head) >= 4 and head[1:4] == b"\0\0\0":
-        return "utf-32-le", 4
-    if len(head) >= 2 and head[0] == 0 and head[1] != 0:
-        return "utf-16-be", 2
-    if len(head) >= 2 and head[1] == 0 and head[0] != 0:
-        return "utf-16-le", 2
-    return None
-
-
-def decode_text(raw: bytes, *, fallback: str | None = None) -> str:
-    """The text of a file: UTF-8 (with or without BOM), UTF-16 or UTF-32 (with a BOM, or recognised
-    by its zero bytes). Other bytes are decoded with ``fallback`` if given (the CSV importers pass
-    cp1252, what Excel writes on Windows), else refused. Every text format shares this, so
-    ``validate`` and ``convert`` accept the same files."""
-    found = next(((enc, len(bom), unit) for bom, enc, unit in _BOMS if raw.startswith(bom)), None)
-    if found is None and (guess := _unit_encoding(raw)) is not None:
-        found = (guess[0], 0, guess[1])
-    if found is None and b"\0" in raw[:_SNIFF_BYTES]:
-        raise DocumentError("this is a binary file, not text")
-    encoding, skip, unit = found or ("utf-8", 0, 1)
-    body = raw[skip:]
-    if len(body) % unit:
-        raise DocumentError(f"{encoding.upper()} text with {len(body)} bytes, not a whole number of "
-                            f"{unit}-byte units: the file is cut short")
+def decode_text(raw: bytes) -> str:
+    """The text of a file: UTF-8 (with or without BOM), or UTF-16 with a BOM (spreadsheet "Unicode
+    text" exports). Everything else is refused with the place of the first bad byte rather than
+    guessed at: every text format shares this, so what ``convert`` reads and what ``validate``
+    accepts never disagree, and a wrong guess would turn names into mojibake silently."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        if len(raw) % 2:
+            raise DocumentError(f"UTF-16 text with an odd number of bytes ({len(raw):,}): the file is cut "
+                                "short or not UTF-16")
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise DocumentError(f"invalid UTF-16 at byte {exc.start:,} (a lone surrogate?)") from None
+    if b"\0" in raw[:_SNIFF_BYTES]:
+        raise DocumentError("this is a binary file, not text (or UTF-16 without a byte-order mark)")
     try:
-        return body.decode(encoding)
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        if fallback is not None and found is None:
-            return body.decode(fallback, errors="replace")
-        label = "UTF-8" if encoding == "utf-8" else encoding.upper()
-        raise DocumentError(f"not {label} text (byte {exc.start + skip}: {exc.reason})") from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise DocumentError(f"byte 0x{raw[exc.start]:02x} is not UTF-8 text; save the file as UTF-8 "
+                            "(or UTF-16)", line, column) from None
 
 
 class _Object(dict[str, Any]):
