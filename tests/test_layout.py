@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Architecture rules the code must keep: core and io stay free of Blender."""
+"""Architecture rules the code must keep: the pure packages stay free of Blender, and each package
+imports only from its own layer and the layers below it (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,35 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BLENDER_MODULES = {"bpy", "mathutils", "bmesh", "addon_utils", "bpy_extras", "gpu"}
+PURE_PACKAGES = ("core", "io", "render")
+LAYERS = {"core": 0, "io": 1, "reader": 2, "render": 3, "blender": 4, "batch": 5, "cli": 6}
+"""Each package of ``facs_rig`` and its layer: a package imports from its own layer and lower ones.
+``paths.py`` (and the package's ``__init__``) are shared by all."""
+SHARED = {"paths", "__init__", "__main__"}
 
 
-def test_core_and_io_import_without_bpy() -> None:
+def _imported_packages(source: str, module: str) -> list[tuple[int, str]]:
+    """``(line, facs_rig package)`` of every import in ``source``, the text of ``module``
+    (``facs_rig.blender.render``): relative or absolute, at the top or inside a function."""
+    parts = module.split(".")
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        targets: list[list[str]] = []
+        if isinstance(node, ast.Import):
+            targets = [alias.name.split(".") for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = parts[: len(parts) - node.level] if node.level else []
+            named = base + (node.module.split(".") if node.module else [])
+            targets = [named] if node.module else [[*named, alias.name] for alias in node.names]
+        found += [(node.lineno, target[1]) for target in targets
+                  if len(target) > 1 and target[0] == "facs_rig" and target[1] not in SHARED]
+    return found
+
+
+def test_pure_packages_import_without_bpy() -> None:
     code = (
-        "import sys, facs_rig, facs_rig.core, facs_rig.io, pkgutil, importlib\n"
-        "for pkg in (facs_rig.core, facs_rig.io):\n"
+        "import sys, facs_rig, facs_rig.core, facs_rig.io, facs_rig.render, pkgutil, importlib\n"
+        "for pkg in (facs_rig.core, facs_rig.io, facs_rig.render):\n"
         "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
         "        importlib.import_module(m.name)\n"
         f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {BLENDER_MODULES!r})\n"
@@ -27,7 +51,7 @@ def test_core_and_io_import_without_bpy() -> None:
 
 def test_no_blender_imports_in_pure_packages() -> None:
     offenders = []
-    for path in [*ROOT.glob("facs_rig/core/**/*.py"), *ROOT.glob("facs_rig/io/**/*.py")]:
+    for path in [p for package in PURE_PACKAGES for p in ROOT.glob(f"facs_rig/{package}/**/*.py")]:
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             names = []
             if isinstance(node, ast.Import):
@@ -36,6 +60,36 @@ def test_no_blender_imports_in_pure_packages() -> None:
                 names = [node.module]
             offenders += [f"{path}:{node.lineno}: {n}" for n in names if n.split(".")[0] in BLENDER_MODULES]
     assert offenders == []
+
+
+def test_every_package_has_a_layer() -> None:
+    packages = {p.parent.name for p in ROOT.glob("facs_rig/*/__init__.py")}
+    assert packages == set(LAYERS)
+
+
+def test_packages_import_only_their_layer_and_below() -> None:
+    offenders = []
+    for package, layer in LAYERS.items():
+        for path in sorted(ROOT.glob(f"facs_rig/{package}/**/*.py")):
+            module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+            offenders += [f"{path.relative_to(ROOT)}:{line}: imports facs_rig.{target}"
+                          for line, target in _imported_packages(path.read_text(), module)
+                          if LAYERS[target] > layer]
+    assert offenders == []
+
+
+def test_the_layer_check_sees_every_kind_of_import() -> None:
+    """What the rule above reads, shown on the import it exists to forbid (blender -> batch)."""
+    source = (
+        "from ..batch.pool import run_jobs\n"
+        "from . import keyframer\n"
+        "from .. import cli, paths\n"
+        "import facs_rig.render.job\n"
+        "def late():\n"
+        "    from ..core.errors import FacsError\n"
+    )
+    assert _imported_packages(source, "facs_rig.blender.x") == [
+        (1, "batch"), (2, "blender"), (3, "cli"), (4, "render"), (6, "core")]
 
 
 def test_manifest_matches_package_version() -> None:
