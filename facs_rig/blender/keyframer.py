@@ -31,7 +31,7 @@ import numpy as np
 from ..core.errors import FacsError
 from ..core.keys import CurvePlan, Keys, dense_keys, plan_timeline, timeline_from_keys
 from ..core.mapping.evaluate import evaluate_targets
-from ..core.model import Timeline
+from ..core.model import Timeline, control_of_path, is_control_name
 from ..core.timeline import from_dict, to_dict
 from ..core.timing import MAX_FRAME, check_frames, scene_rate, time_span
 from . import anim_compat, rig
@@ -44,7 +44,6 @@ GROUP = "facs_rig"
 STATE = "_facs_rig_anim"
 """Custom property on the rig object: what was applied (JSON). The leading underscore hides it in
 the UI. Export reads the applied timeline from it, clear the drivers bake muted."""
-CONTROL_PATH = re.compile(r'^\["AU\d{2,}(?:_[LRTB])?"\]$')
 BAKED_PATH = re.compile(r'^(?:key_blocks\[".*"\]\.value|pose\.bones\[".*"\]\.rotation_euler)$')
 
 Progress = Callable[[float], None]
@@ -95,7 +94,7 @@ def control_path(control: str) -> str:
 
 def rig_controls(obj: bpy.types.Object) -> list[str]:
     """The AU controls on ``obj``: its custom properties named like ``AU12_L``."""
-    return [k for k in list(obj.keys()) if CONTROL_PATH.match(control_path(k))]
+    return [k for k in list(obj.keys()) if is_control_name(k)]
 
 
 def has_controls(obj: bpy.types.Object | None) -> bool:
@@ -153,7 +152,7 @@ def _containers(obj: bpy.types.Object) -> list[tuple[bpy.types.ID, anim_compat.C
 
 
 def _is_facs_path(data_path: str) -> bool:
-    return bool(CONTROL_PATH.match(data_path) or BAKED_PATH.match(data_path))
+    return control_of_path(data_path) is not None or BAKED_PATH.match(data_path) is not None
 
 
 def _ours(bag: anim_compat.Container) -> list[bpy.types.FCurve]:
@@ -215,8 +214,8 @@ def _remove_ours(obj: bpy.types.Object) -> tuple[int, set[str]]:
     controls: set[str] = set()
     for _id, bag in _containers(obj):
         for fc in _ours(bag):
-            if CONTROL_PATH.match(fc.data_path):
-                controls.add(fc.data_path[2:-2])
+            if (control := control_of_path(fc.data_path)) is not None:
+                controls.add(control)
             bag.fcurves.remove(fc)
             removed += 1
         anim_compat.drop_empty_group(bag, GROUP)
@@ -245,7 +244,7 @@ def _mute_drivers(obj: bpy.types.Object, baked: Sequence[BakedChannel]) -> list[
 
 
 def _reads_controls(driver: bpy.types.FCurve, obj: bpy.types.Object) -> bool:
-    return any(t.id == obj and CONTROL_PATH.match(t.data_path)
+    return any(t.id == obj and control_of_path(t.data_path) is not None
                for v in driver.driver.variables for t in v.targets)
 
 
@@ -385,8 +384,8 @@ def export_timeline(obj: bpy.types.Object, *, scene: bpy.types.Scene | None = No
     bag = anim_compat.container(obj)
     curves: dict[str, Keys] = {}
     for fc in _ours(bag) if bag is not None else []:
-        if CONTROL_PATH.match(fc.data_path):
-            curves[fc.data_path[2:-2]] = anim_compat.read_keys(fc)
+        if (control := control_of_path(fc.data_path)) is not None:
+            curves[control] = anim_compat.read_keys(fc)
     if not curves and not has_animation(obj):
         raise KeyframerError(f"'{obj.name}' has no facs_rig animation to export")
     stored = from_dict(state["timeline"]) if "timeline" in state else None

@@ -5,7 +5,6 @@ the add-on simply ignores them (the rig itself never reads them)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,9 +13,9 @@ import bpy
 from ..core.catalogue import control_sort_key
 from ..core.expressions import expression_info, expression_names
 from ..core.intensity import LETTERS
+from ..core.model import is_control_name
 from ..io import FORMATS
 
-CONTROL = re.compile(r"^AU\d{2,}(?:_[LRTB])?$")
 SEVERITIES = (("ERROR", "Error", ""), ("WARNING", "Warning", ""), ("INFO", "Info", ""))
 MODES = (("LIVE", "Live", "Keys on the AU controls; the rig's drivers move the face"),
          ("BAKE", "Bake", "Also per-frame curves on the shape keys and bones, drivers muted "
@@ -131,7 +130,7 @@ def face_controls(obj: bpy.types.Object | None) -> list[str]:
     """The AU controls on ``obj`` that hold numbers, in catalogue order (``AU01_L`` ... ``AU64``)."""
     if obj is None:
         return []
-    names = [k for k in list(obj.keys()) if CONTROL.match(k) and isinstance(obj[k], int | float)]
+    names = [k for k in list(obj.keys()) if is_control_name(k) and isinstance(obj[k], int | float)]
     return sorted(names, key=control_sort_key)
 
 

@@ -8,7 +8,6 @@ a rigged .blend from anywhere renders the same as one built by the CLI.
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext, redirect_stdout
@@ -20,13 +19,11 @@ import bpy
 import numpy as np
 
 from ..core.catalogue import control_sort_key
+from ..core.model import is_control_name
 from ..io.openface_labels import write_labels
 from ..render.job import Engine, JobError, output_kind
 from ..render.progress import Progress
 from .render_settings import apply_settings, restored_settings, set_output
-
-CONTROL_RE = re.compile(r"AU\d{2,3}(?:_[LRTB])?")
-"""Names of facs_rig's AU controls (``AU12_L``, ``AU26``, ``AU22_T``), custom properties on the face."""
 
 
 @dataclass
@@ -41,7 +38,7 @@ class RenderResult:
 
 def control_names(obj: bpy.types.ID) -> list[str]:
     """The AU controls on an object, ordered by AU number then channel."""
-    names = filter(CONTROL_RE.fullmatch, obj.keys())
+    names = filter(is_control_name, obj.keys())
     return sorted(names, key=control_sort_key)
 
 

@@ -7,6 +7,7 @@ and letters once, so nothing downstream has to know which units a file used.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -32,6 +33,22 @@ def parse_control_name(name: str) -> tuple[int, str]:
     body = name.removeprefix("AU")
     number, _, channel = body.partition("_")
     return int(number), channel
+
+
+_CONTROL = re.compile(r"AU\d{2,}(?:_[LRTB])?")
+_CONTROL_PATH = re.compile(r'\["(AU\d{2,}(?:_[LRTB])?)"\]')
+
+
+def is_control_name(name: str) -> bool:
+    """Whether a custom property is an AU control (``AU12_L``, ``AU26``, ``AU22_T``): the one test
+    the keyframer, the panel and the renderer share, so they always agree on what a rig moves."""
+    return _CONTROL.fullmatch(name) is not None
+
+
+def control_of_path(data_path: str) -> str | None:
+    """The AU control an F-curve or driver data path (``["AU12_L"]``) points at, else None."""
+    match = _CONTROL_PATH.fullmatch(data_path)
+    return match[1] if match else None
 
 
 @dataclass(frozen=True)
