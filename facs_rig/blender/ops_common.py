@@ -5,7 +5,7 @@ run under a progress bar with its errors reported, and the closing report."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import bpy
 
@@ -14,6 +14,11 @@ from .props import face, face_controls
 
 T = TypeVar("T")
 Progress = Callable[[float], None]
+
+if TYPE_CHECKING:  # what execute/invoke return: {"FINISHED"}, {"CANCELLED"}, ...
+    from bpy.stub_internal.rna_enums import OperatorReturnItems as OpStatus
+else:
+    OpStatus = str
 
 
 def refuse_unless(cls: Any, ok: bool, message: str) -> bool:
@@ -32,10 +37,10 @@ class FileInvoke:
     """An operator with a ``filepath``: given one (a panel button, a script) it runs at once,
     otherwise the file browser asks for one."""
 
-    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
+    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[OpStatus]:
         if self.filepath:  # type: ignore[attr-defined]
             return self.execute(context)  # type: ignore[attr-defined]
-        context.window_manager.fileselect_add(self)
+        context.window_manager.fileselect_add(self)  # type: ignore[arg-type]  # mixed into Operators
         return {"RUNNING_MODAL"}
 
 
@@ -72,7 +77,7 @@ def attempt(op: bpy.types.Operator, context: bpy.types.Context, work: Callable[[
         wm.progress_end()
 
 
-def finish(op: bpy.types.Operator, warnings: Iterable[str], info: str) -> set[str]:
+def finish(op: bpy.types.Operator, warnings: Iterable[str], info: str) -> set[OpStatus]:
     """Report the warnings, then what was done."""
     for warning in warnings:
         op.report({"WARNING"}, warning)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bpy
 
 from . import anim_compat, keyframer
-from .ops_common import finish, poll_face_controls
+from .ops_common import OpStatus, finish, poll_face_controls
 from .props import face, face_controls
 
 
@@ -32,7 +32,7 @@ class FACS_OT_reset_controls(bpy.types.Operator):
     def poll(cls, context: bpy.types.Context) -> bool:
         return poll_face_controls(cls, context)
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         obj = face(context)
         controls = face_controls(obj)
         for control in controls:
@@ -58,7 +58,7 @@ class FACS_OT_key_controls(bpy.types.Operator):
     def poll(cls, context: bpy.types.Context) -> bool:
         return poll_face_controls(cls, context)
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         obj = face(context)
         if not self.properties.is_property_set("frame"):
             self.frame = context.scene.frame_current

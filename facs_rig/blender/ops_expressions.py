@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import cast
 
 import bpy
 
@@ -27,7 +28,7 @@ from ..core.model import Event, Timeline, Track, control_name
 from ..core.timeline import FORMAT, VERSION, from_dict
 from ..core.timing import time_span
 from . import keyframer
-from .ops_common import attempt, finish, poll_face_controls
+from .ops_common import OpStatus, attempt, finish, poll_face_controls
 from .preferences import event_timing, intensity_scale
 from .props import face, face_controls
 
@@ -86,7 +87,7 @@ class _CodeOperator:
         """The controls the code needs that the face lacks; an error when it has none of them."""
         missing = [c for c in values if c not in face_controls(obj)]
         if missing and len(missing) == len(values):
-            what = _what(self.expression, self.code, self.intensity)  # type: ignore[attr-defined]
+            what = _what(self.expression, self.code, self.intensity)
             raise FacsError(f"{obj.name} has no control for any AU of {what}")
         return missing
 
@@ -101,7 +102,7 @@ class FACS_OT_apply_expression(_CodeOperator, bpy.types.Operator):
     replace: bpy.props.BoolProperty(  # type: ignore[valid-type]
         name="Replace Pose", default=True, description="Put every other AU control back to 0")
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         obj = face(context)
         try:
             events, warnings = code_events(self.expression, self.code.strip(), self.intensity,
@@ -166,7 +167,7 @@ class FACS_OT_insert_event(_CodeOperator, bpy.types.Operator):
             if not self.properties.is_property_set(name):
                 setattr(self, name, value)
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         obj, scene = face(context), context.scene
         self._defaults(context)
         mode, _fps, start = keyframer.applied_timing(obj) or ("LIVE", 0.0, float(scene.frame_start))
@@ -182,7 +183,7 @@ class FACS_OT_insert_event(_CodeOperator, bpy.types.Operator):
             shift = max(0.0, -min(times[0], time_span(existing)[0]))
             phases = tuple(t + shift for t in times)
             events, _ = code_events(self.expression, self.code.strip(), self.intensity,
-                                    intensity_scale(context), times=phases, ease=self.ease)  # type: ignore[arg-type]
+                                    intensity_scale(context), times=phases, ease=self.ease)
             if not events:
                 raise FacsError("0 is the neutral face: there is no movement to insert")
             self._check_face(obj, pose_values(events))
@@ -192,7 +193,8 @@ class FACS_OT_insert_event(_CodeOperator, bpy.types.Operator):
         existing = _shifted(existing, shift)
         timeline = replace(existing, events=[*existing.events, *events], warnings=[])
         result = attempt(self, context, lambda progress: keyframer.apply_timeline(
-            obj, timeline, mode=mode, scene=scene, start_frame=start - shift * fps, progress=progress))
+            obj, timeline, mode=cast(keyframer.Mode, mode), scene=scene, start_frame=start - shift * fps,
+            progress=progress))
         if result is None:
             return {"CANCELLED"}
         last = math.ceil(self.frame + (self.hold + self.offset) * fps)

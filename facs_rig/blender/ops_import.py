@@ -11,7 +11,7 @@ import bpy
 
 from ..io import EXTENSIONS, FORMATS, ImportResult, read_any
 from . import keyframer
-from .ops_common import FileInvoke, Progress, attempt, finish, no_file, poll_face_controls
+from .ops_common import FileInvoke, OpStatus, Progress, attempt, finish, no_file, poll_face_controls
 from .props import MODES, face, set_report, settings
 
 
@@ -42,7 +42,7 @@ class FACS_OT_import_capture(FileInvoke, bpy.types.Operator):
     def poll(cls, context: bpy.types.Context) -> bool:
         return poll_face_controls(cls, context)
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         if no_file(self, "No file to import given"):
             return {"CANCELLED"}
         obj = face(context)

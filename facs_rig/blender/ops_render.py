@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import bpy
 
@@ -18,8 +19,8 @@ from ..render.job import JobError, output_kind
 from ..render.progress import Progress
 from .addon import preferences
 from .atlas import render_atlas
+from .ops_common import OpStatus, attempt, finish, refuse_unless
 from .ops_common import Progress as BarUpdate
-from .ops_common import attempt, finish, refuse_unless
 from .render import controlled_objects, render_scene
 
 PATH_OPTIONS = {"PATH_SUPPORTS_BLEND_RELATIVE"} if bpy.app.version >= (5, 0, 0) else set()
@@ -56,12 +57,13 @@ class _RenderOperator:
         return refuse_unless(cls, context.scene is not None and context.scene.camera is not None,
                              "The scene needs a camera to render from")
 
-    def _run(self, context: bpy.types.Context, render: Callable[[BarUpdate], str]) -> set[str]:
+    def _run(self, context: bpy.types.Context, render: Callable[[BarUpdate], str]) -> set[OpStatus]:
         """Call ``render(progress)`` (which returns what it wrote) and report the outcome."""
-        wrote = attempt(self, context, render, errors=(FacsError, RuntimeError))
+        op = cast(bpy.types.Operator, self)  # this class is mixed into the Operators below
+        wrote = attempt(op, context, render, errors=(FacsError, RuntimeError))
         if wrote is None:
             return {"CANCELLED"}
-        return finish(self, (), f"Wrote {wrote}")
+        return finish(op, (), f"Wrote {wrote}")
 
 
 class FACS_OT_render_still(_RenderOperator, bpy.types.Operator):
@@ -76,7 +78,7 @@ class FACS_OT_render_still(_RenderOperator, bpy.types.Operator):
         default="//facs_still.png", options=PATH_OPTIONS,
     )
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         def render(progress: BarUpdate) -> str:
             path = _resolve(self.filepath)
             if output_kind(path) != "still":
@@ -109,7 +111,7 @@ class FACS_OT_render_animation(_RenderOperator, bpy.types.Operator):
         default=True,
     )
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         scene = context.scene
 
         def render(progress: BarUpdate) -> str:
@@ -151,7 +153,7 @@ class FACS_OT_render_atlas(_RenderOperator, bpy.types.Operator):
         return super().poll(context) and refuse_unless(
             cls, _face(context) is not None, "The scene has no face with a FACS rig")
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         levels = tuple(x.strip().upper() for x in self.levels.split(",") if x.strip())
         prefs = preferences(context)
         return self._run(context, lambda _progress: str(render_atlas(

@@ -9,7 +9,7 @@ from typing import Any
 import bpy
 
 from ..core.mapping.presets import preset_names
-from .ops_common import attempt, finish, refuse_unless
+from .ops_common import OpStatus, attempt, finish, refuse_unless
 from .rig import build_rig, is_rigged, remove_rig, user_preset_dirs
 
 
@@ -17,7 +17,7 @@ def _preset_items(self: Any, context: bpy.types.Context) -> list[tuple[str, str,
     names = preset_names(user_preset_dirs(context))
     items = [("auto", "Auto", "The preset that finds the most shape keys and bones on this mesh")]
     items += [(n, n, f"Mapping preset {n}") for n in names]
-    _preset_items.cache = items  # Blender needs the strings kept alive
+    _preset_items.cache = items  # type: ignore[attr-defined]  # Blender needs the strings kept alive
     return items
 
 
@@ -42,9 +42,9 @@ class FACS_OT_build_rig(bpy.types.Operator):
         obj = context.active_object
         return refuse_unless(cls, obj is not None and obj.type == "MESH", "Select a mesh object")
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         obj = context.active_object
-        armature = None
+        armature: bpy.types.Object | None = None
         if self.armature:
             armature = bpy.data.objects.get(self.armature)
             if armature is None:
@@ -68,7 +68,7 @@ class FACS_OT_remove_rig(bpy.types.Operator):
     def poll(cls, context: bpy.types.Context) -> bool:
         return refuse_unless(cls, is_rigged(context.active_object), "The active object has no FACS rig")
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         obj = context.active_object
         remove_rig(obj)
         return finish(self, [], f"Removed the FACS rig from {obj.name}")

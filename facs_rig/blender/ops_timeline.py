@@ -15,7 +15,7 @@ from ..core.model import Timeline
 from ..core.timeline import dump, load
 from ..core.timing import time_span
 from . import keyframer
-from .ops_common import TimelineFile, attempt, finish, no_file, refuse_unless
+from .ops_common import OpStatus, TimelineFile, attempt, finish, no_file, refuse_unless
 from .props import MODES, set_report, settings
 
 
@@ -41,7 +41,7 @@ class FACS_OT_apply_timeline(TimelineFile, bpy.types.Operator):
         return refuse_unless(cls, keyframer.has_controls(context.active_object),
                              "The active object has no FACS rig (build one first)")
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         if no_file(self, "No timeline file given"):
             return {"CANCELLED"}
         result = attempt(self, context, lambda progress: keyframer.apply_timeline(
@@ -63,7 +63,7 @@ class FACS_OT_clear_animation(bpy.types.Operator):
     def poll(cls, context: bpy.types.Context) -> bool:
         return _poll_animation(cls, context)
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         removed = keyframer.clear_animation(context.active_object)
         self.report({"INFO"}, f"Removed {removed} facs_rig F-curves")
         return {"FINISHED"}
@@ -86,14 +86,14 @@ class FACS_OT_export_timeline(bpy.types.Operator):
     def poll(cls, context: bpy.types.Context) -> bool:
         return _poll_animation(cls, context)
 
-    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
+    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[OpStatus]:
         if not self.filepath:
             name = keyframer.applied_name(context.active_object) or context.active_object.name
             self.filepath = bpy.path.clean_name(name) + self.filename_ext
         context.window_manager.fileselect_add(self)
         return {"RUNNING_MODAL"}
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         if no_file(self, "No file to write given"):
             return {"CANCELLED"}
         path = Path(bpy.path.abspath(self.filepath))
@@ -147,7 +147,7 @@ class FACS_OT_load_timeline(TimelineFile, bpy.types.Operator):
     def poll(cls, context: bpy.types.Context) -> bool:
         return settings(context) is not None
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         if no_file(self, "No timeline file given"):
             return {"CANCELLED"}
         state = settings(context)

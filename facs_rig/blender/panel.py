@@ -9,7 +9,7 @@ import bpy
 from ..paths import version
 from . import props, rig
 from .panel_avatar import FACS_MT_presets, FACS_PT_avatar
-from .panel_common import MAIN_ID, FacsPanel
+from .panel_common import MAIN_ID, FacsPanel, Icon
 from .panel_controls import FACS_PT_controls
 from .panel_expressions import FACS_PT_expressions
 from .panel_import import FACS_PT_import
@@ -18,7 +18,7 @@ from .panel_timeline import FACS_PT_timeline
 from .props import face, face_controls, settings
 
 
-def status(obj: bpy.types.Object | None) -> tuple[str, str]:
+def status(obj: bpy.types.Object | None) -> tuple[str, Icon]:
     """One line about the face, and its icon."""
     if obj is None:
         return "No face: select a mesh", "INFO"

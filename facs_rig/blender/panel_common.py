@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bpy
 
@@ -17,14 +17,19 @@ REPORT_LIMIT = 12
 """Report lines shown in the panel; the rest are counted (all of them went to the Info log)."""
 WRAP = 46
 """Characters per label line: about what a default-width sidebar shows."""
-ICONS = {"ERROR": "ERROR", "WARNING": "INFO", "INFO": "DOT"}
+if TYPE_CHECKING:  # the names UILayout's icon= accepts, and the panels' placement enums
+    from bpy.stub_internal.rna_enums import IconItems as Icon
+    from bpy.stub_internal.rna_enums import RegionTypeItems, SpaceTypeItems
+else:
+    Icon = str
+ICONS: dict[str, Icon] = {"ERROR": "ERROR", "WARNING": "INFO", "INFO": "DOT"}
 
 
 class FacsPanel:
     """Placement shared by the main panel and its sections (3D viewport, N panel, tab "FACS")."""
 
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
+    bl_space_type: SpaceTypeItems = "VIEW_3D"
+    bl_region_type: RegionTypeItems = "UI"
     bl_category = "FACS"
 
 
@@ -34,7 +39,7 @@ class FacsSection(FacsPanel):
     bl_parent_id = MAIN_ID
 
 
-def wrapped(layout: bpy.types.UILayout, text: str, icon: str = "NONE", width: int = WRAP) -> None:
+def wrapped(layout: bpy.types.UILayout, text: str, icon: Icon = "NONE", width: int = WRAP) -> None:
     """A long message as several labels (the sidebar cuts a single label off)."""
     col = layout.column(align=True)
     for i, line in enumerate(textwrap.wrap(text, width) or [""]):
