@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Operators that put FACS codes and expressions on the face.
 
-A code or expression is read exactly as a timeline event (:func:`..core.timeline.from_dict`), so
+A code or expression is read exactly as a timeline event (:func:`..core.timeline.code_events`), so
 the panel and timeline files agree on what ``surprise`` at C or ``G7D`` means: letters written in
 the code win, the chosen intensity fills the AUs without one, the user's scale turns letters into
 values.
@@ -22,36 +22,15 @@ from typing import cast
 import bpy
 
 from ..core.catalogue import channels_for_side
-from ..core.errors import FacsError, TimelineError
-from ..core.intensity import LETTERS, IntensityScale
+from ..core.errors import FacsError
+from ..core.intensity import LETTERS
 from ..core.model import Event, Timeline, Track, control_name
-from ..core.timeline import FORMAT, VERSION, from_dict
-from ..core.timing import time_span
+from ..core.timeline import code_events
+from ..core.timing import check_frames, time_span
 from . import keyframer
 from .ops_common import OpStatus, attempt, finish, poll_face_controls
 from .preferences import event_timing, intensity_scale
 from .props import face, face_controls
-
-Phases = tuple[float, float, float, float]
-
-
-def code_events(expression: str, code: str, letter: str, scale: IntensityScale, *,
-                times: Phases = (0.0, 0.0, 0.0, 0.0), ease: str = "smooth") -> tuple[list[Event], list[str]]:
-    """The events of one expression or code at ``letter``, timed onset/apex/apex_end/offset.
-
-    Raises :class:`FacsError` with the reason alone (no JSON path: the user typed a code, not a file).
-    """
-    if bool(expression) == bool(code):
-        raise FacsError("give either an expression or a FACS code such as 1+2+5B+26")
-    what = {"expression": expression} if expression else {"code": code}
-    event = {**what, "intensity": letter, "ease": ease, **dict(zip(("onset", "apex", "apex_end", "offset"),
-                                                                    times, strict=True))}
-    doc = {"format": FORMAT, "version": VERSION, "intensity_scale": scale.spec(), "events": [event]}
-    try:
-        timeline = from_dict(doc)
-    except TimelineError as exc:
-        raise FacsError("; ".join(p.message for p in exc.errors)) from None
-    return timeline.events, [w.split(": ", 1)[-1] for w in timeline.warnings]
 
 
 def pose_values(events: list[Event]) -> dict[str, float]:
@@ -105,8 +84,8 @@ class FACS_OT_apply_expression(_CodeOperator, bpy.types.Operator):
     def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         obj = face(context)
         try:
-            events, warnings = code_events(self.expression, self.code.strip(), self.intensity,
-                                           intensity_scale(context))
+            events, warnings = code_events(code=self.code.strip(), expression=self.expression,
+                                           intensity=self.intensity, scale=intensity_scale(context))
             values = pose_values(events)
             missing = self._check_face(obj, values)
         except FacsError as exc:
@@ -177,13 +156,15 @@ class FACS_OT_insert_event(_CodeOperator, bpy.types.Operator):
         # Keyed poses hold through the scene's range and the new event, as their curves did.
         end = max((scene.frame_end - start) / fps, times[3])
         try:
+            check_frames(times[0], times[3], fps, start)  # before anything is sampled up to ``end``
             existing = (keyframer.export_timeline(obj, scene=scene, end=end) if keyframer.has_animation(obj)
                         else Timeline(name=f"{obj.name} events"))
             # Anything before the animation's start moves the start (timeline times are never negative).
             shift = max(0.0, -min(times[0], time_span(existing)[0]))
             phases = tuple(t + shift for t in times)
-            events, _ = code_events(self.expression, self.code.strip(), self.intensity,
-                                    intensity_scale(context), times=phases, ease=self.ease)
+            events, _ = code_events(code=self.code.strip(), expression=self.expression,
+                                    intensity=self.intensity, scale=intensity_scale(context), times=phases,
+                                    ease=self.ease, fps=fps, start_frame=start - shift * fps)
             if not events:
                 raise FacsError("0 is the neutral face: there is no movement to insert")
             self._check_face(obj, pose_values(events))

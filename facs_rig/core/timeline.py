@@ -14,7 +14,7 @@ import math
 import os
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -53,8 +53,8 @@ from .timing import (
 )
 
 __all__ = [
-    "FORMAT", "MAX_BYTES", "VERSION", "TimelineError", "dump", "dumps", "from_dict", "load", "loads",
-    "sample_times", "time_span", "to_dict",
+    "FORMAT", "MAX_BYTES", "VERSION", "TimelineError", "code_events", "dump", "dumps", "from_dict", "load",
+    "loads", "sample_times", "time_span", "to_dict",
 ]
 
 FORMAT = "facs-timeline"
@@ -105,10 +105,12 @@ class _Context:
     to_seconds: float | None  # None when the time unit cannot be converted (fps invalid)
     fps: float = DEFAULT_FPS
     """Rate the times are checked against Blender's last frame with: the file's, else the default."""
+    start_frame: float = DEFAULT_START_FRAME
+    """Frame of time 0 for that check (a file does not say; Blender's default scene starts at 1)."""
 
     def past_last_frame(self, path: str, seconds: float, ck: Checker) -> bool:
-        """Whether a time lands past Blender's last frame when time 0 is frame 1 (reported)."""
-        frame = last_frame(seconds, self.fps, DEFAULT_START_FRAME)
+        """Whether a time lands past Blender's last frame (reported)."""
+        frame = last_frame(seconds, self.fps, self.start_frame)
         if frame <= MAX_FRAME:
             return False
         ck.error(path, f"{_fmt(seconds)} s is frame {_fmt(frame)} at {_fmt(self.fps)} fps, past Blender's "
@@ -267,6 +269,33 @@ def _event(ck: Checker, path: str, raw: Any, ctx: _Context) -> list[Event]:
         events = [replace(e, id=event_id if single else f"{event_id}/{control_name(e.au, _channel(e))}")
                   for e in events]
     return events
+
+
+def code_events(*, code: str = "", expression: str = "", intensity: str | float, scale: IntensityScale,
+                times: Sequence[float] = (0.0, 0.0, 0.0, 0.0), ease: str = "smooth",
+                fps: float = DEFAULT_FPS,
+                start_frame: float = DEFAULT_START_FRAME) -> tuple[list[Event], list[str]]:
+    """The events one FACS code or expression plays, read exactly as a timeline event is, so the panel
+    and timeline files agree on what ``surprise`` at C or ``G7D`` means: letters written in the code
+    win, ``intensity`` (a letter or 0..1) fills the AUs without one. ``times`` are onset, apex,
+    apex_end and offset in seconds, checked against Blender's last frame at ``fps`` with time 0 on
+    ``start_frame``.
+
+    Returns the events and the warnings; raises :class:`FacsError` with the reasons alone (no JSON
+    path: the user typed a code, not a file).
+    """
+    if bool(expression) == bool(code):
+        raise FacsError("give either an expression or a FACS code such as 1+2+5B+26")
+    ck = Checker()
+    raw = {"expression": expression} if expression else {"code": code}
+    raw |= {"intensity": intensity, "ease": ease, **dict(zip(PHASES, times, strict=True))}
+    events = _event(ck, "", raw, _Context(scale, 1.0, fps, start_frame))
+    if not ck.failed:
+        _event_warnings(ck, events, scale)
+    problems = ck.finish()
+    if ck.failed:
+        raise FacsError("; ".join(p.message for p in problems if p.severity == "error"))
+    return events, [p.message for p in problems]
 
 
 def _channel(event: Event) -> str:
@@ -430,6 +459,15 @@ def _conflict_message(ex: Exclusion, ea: Event, eb: Event) -> str:
             f"{_fmt(end)} s, but {ex.a} and {ex.b} exclude each other (FACS.md §3): {outcome}")
 
 
+def _event_warnings(ck: Checker, events: list[Event], scale: IntensityScale) -> None:
+    """What valid events may still get wrong: over-long blinks, exclusive AUs at once."""
+    for event in events:
+        if event.au == 45 and event.side == "both" and event.offset - event.onset > BLINK_MAX_SECONDS:
+            ck.warn(event.source, f"AU 45 blink lasts {_fmt(event.offset - event.onset)} s; FACS scores a "
+                                  f"closure over {BLINK_MAX_SECONDS} s as 43E")
+    _overlap_warnings(ck, events, scale)
+
+
 def _version_ok(ck: Checker, data: Mapping[str, Any]) -> bool:
     """Check format and version; False when the document is something else entirely (stop there)."""
     fmt, version = data.get("format"), data.get("version")
@@ -523,11 +561,7 @@ def _build(ck: Checker, data: Any) -> Timeline | None:
     _check_ids(ck, raw_events, events)
     if ck.failed:
         return None
-    for event in events:
-        if event.au == 45 and event.side == "both" and event.offset - event.onset > BLINK_MAX_SECONDS:
-            ck.warn(event.source, f"AU 45 blink lasts {_fmt(event.offset - event.onset)} s; FACS scores a "
-                                  f"closure over {BLINK_MAX_SECONDS} s as 43E")
-    _overlap_warnings(ck, events, settings.scale)
+    _event_warnings(ck, events, settings.scale)
     return Timeline(events=events, tracks=tracks, fps=settings.fps, overlap=settings.overlap,  # type: ignore[arg-type]
                     name=settings.name, meta=settings.meta, intensity_scale=settings.scale.spec())
 
