@@ -199,6 +199,56 @@ def _fit(obj: bpy.types.Object, box: tuple[int, int], view_layer: bpy.types.View
         curve.size *= max(0.5, max_height / height * 0.98)
 
 
+def render_plates(
+    scene: bpy.types.Scene,
+    obj: bpy.types.Object,
+    plates: Sequence[Plate],
+    workdir: Path,
+    progress: Progress,
+    *,
+    border: tuple[float, float, float, float] | None = None,
+    tile: int = DEFAULT_TILE,
+    engine: Engine = "workbench",
+    samples: int | None = None,
+) -> dict[Plate, np.ndarray]:
+    """Render each plate (its control values on ``obj``, every other control at 0) as an RGB tile
+    ``tile`` pixels wide: of ``border`` when given, else of the whole camera frame. The face's own
+    values and animation are put back afterwards."""
+    pixels: dict[Plate, np.ndarray] = {}
+    with _posed(obj), _cropped(scene, border, tile) as tile_size:
+        for index, plate in enumerate(dict.fromkeys(plates)):
+            for name in control_names(obj):
+                obj[name] = 0.0
+            for name, value in plate.values:
+                obj[name] = value
+            path = render_scene(scene, workdir / f"tile_{index:03d}.png", engine=engine,
+                                samples=samples, quiet=False, progress=progress).files[0]
+            pixels[plate] = fit_tile(read_png(path)[..., :3], tile_size)
+    return pixels
+
+
+def compose_sheet(output: Path, rows: Sequence[Sequence[tuple[np.ndarray, str]]], heading: str,
+                  workdir: Path, *, label_lines: int = 2) -> Path:
+    """Lay rows of ``(tile pixels, label)`` out as one labelled sheet (see :func:`atlas_layout`) and
+    write it as a PNG. All tiles share the first one's size."""
+    first = rows[0][0][0]
+    layout = atlas_layout([len(r) for r in rows], (first.shape[1], first.shape[0]), label_lines=label_lines)
+    cells = [cell for row in rows for cell in row]
+    canvas = np.empty((layout.height, layout.width, 3), dtype=np.float32)
+    canvas[:] = BACKGROUND
+    for box, (pixels, _text) in zip(layout.tiles, cells, strict=True):
+        canvas[box.y:box.y + box.h, box.x:box.x + box.w] = pixels
+    labelled = [(text, box, layout.font_size) for box, (_p, text) in zip(layout.labels, cells, strict=True)]
+    labelled.append((heading, layout.title, layout.font_size * 1.4))
+    unique_labels = list(dict.fromkeys((t, b.w, b.h, size) for t, b, size in labelled))
+    patches = dict(zip(unique_labels, render_text(unique_labels, workdir), strict=True))
+    coverage = np.zeros((layout.height, layout.width, 1), dtype=np.float32)
+    for text, box, size in labelled:
+        coverage[box.y:box.y + box.h, box.x:box.x + box.w, 0] = patches[text, box.w, box.h, size]
+    canvas = canvas * (1.0 - coverage) + np.asarray(INK, dtype=np.float32) * coverage
+    return write_png(output, canvas)
+
+
 def render_atlas(
     scene: bpy.types.Scene,
     output: str | Path,
@@ -230,37 +280,16 @@ def render_atlas(
         obj = faces[0]
     rows = plate_rows(control_names(obj), aus, levels, scale)
     plates = [p for row in rows for p in row]
-    unique = list(dict.fromkeys(plates))
     region = moving_region(scene, obj) if crop else None
     aspect = scene.render.resolution_x / scene.render.resolution_y
     border = crop_border(region, aspect) if region else None
     with tempfile.TemporaryDirectory(prefix="facs_rig_atlas_") as tmp, quiet_blender(quiet) as stream:
         workdir = Path(tmp)
         if progress is None:
-            progress = Progress(len(unique) + 1, label="atlas", stream=stream)
-        pixels: dict[Plate, np.ndarray] = {}
-        with _posed(obj), _cropped(scene, border, tile) as tile_size:
-            for index, plate in enumerate(unique):
-                for name in control_names(obj):
-                    obj[name] = 0.0
-                for name, value in plate.values:
-                    obj[name] = value
-                path = render_scene(scene, workdir / f"tile_{index:03d}.png", engine=engine,
-                                    samples=samples, quiet=False, progress=progress).files[0]
-                pixels[plate] = fit_tile(read_png(path)[..., :3], tile_size)
-        layout = atlas_layout([len(r) for r in rows], tile_size)
-        canvas = np.empty((layout.height, layout.width, 3), dtype=np.float32)
-        canvas[:] = BACKGROUND
-        for box, plate in zip(layout.tiles, plates, strict=True):
-            canvas[box.y:box.y + box.h, box.x:box.x + box.w] = pixels[plate]
+            progress = Progress(len(set(plates)) + 1, label="atlas", stream=stream)
+        pixels = render_plates(scene, obj, plates, workdir, progress, border=border, tile=tile,
+                               engine=engine, samples=samples)
         heading = title or f"FACS action units — {obj.name} — intensities {', '.join(levels)}"
-        labelled = [(p.text, box, layout.font_size) for box, p in zip(layout.labels, plates, strict=True)]
-        labelled.append((heading, layout.title, layout.font_size * 1.4))
-        unique_labels = list(dict.fromkeys((t, b.w, b.h, size) for t, b, size in labelled))
-        patches = dict(zip(unique_labels, render_text(unique_labels, workdir), strict=True))
-        coverage = np.zeros((layout.height, layout.width, 1), dtype=np.float32)
-        for text, box, size in labelled:
-            coverage[box.y:box.y + box.h, box.x:box.x + box.w, 0] = patches[text, box.w, box.h, size]
+        path = compose_sheet(output, [[(pixels[p], p.text) for p in row] for row in rows], heading, workdir)
         progress.frame_done()
-    canvas = canvas * (1.0 - coverage) + np.asarray(INK, dtype=np.float32) * coverage
-    return write_png(output, canvas)
+    return path

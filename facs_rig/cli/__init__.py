@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from ..core.errors import FacsError
 from ..paths import version
 
-COMMANDS = ("validate", "info", "animate", "render", "atlas", "batch", "convert")
+COMMANDS = ("validate", "info", "animate", "render", "atlas", "batch", "convert", "verify")
 
 
 def build_parser() -> argparse.ArgumentParser:

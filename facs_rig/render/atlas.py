@@ -94,13 +94,15 @@ def plate_rows(
 
 
 def atlas_layout(
-    row_lengths: Sequence[int], tile: tuple[int, int], *, aspect: float = 1.0, margin: int | None = None
+    row_lengths: Sequence[int], tile: tuple[int, int], *, aspect: float = 1.0, margin: int | None = None,
+    label_lines: int = 2,
 ) -> Layout:
-    """Place rows of tiles (each with a label strip under it) in as many columns of rows as makes
-    the sheet closest to ``aspect`` (width / height). Coordinates are pixels from the top left."""
+    """Place rows of tiles (each with a label strip of ``label_lines`` lines under it) in as many
+    columns of rows as makes the sheet closest to ``aspect`` (width / height). Coordinates are
+    pixels from the top left."""
     tw, th = tile
     font = max(11.0, round(tw * 0.066))
-    label_h = math.ceil(font * 2.9)
+    label_h = math.ceil(font * (0.9 + label_lines))
     gap = max(2, tw // 64)
     margin = margin if margin is not None else max(8, tw // 10)
     title_h = math.ceil(font * 2.6)
@@ -140,6 +142,15 @@ def crop_border(region: tuple[float, float, float, float], aspect: float, margin
     cx = min(max((x0 + x1) / 2 * aspect, side / 2), aspect - side / 2)
     cy = min(max((y0 + y1) / 2, side / 2), 1.0 - side / 2)
     return (cx - side / 2) / aspect, (cx + side / 2) / aspect, cy - side / 2, cy + side / 2
+
+
+def crop_pixels(pixels: np.ndarray, border: tuple[float, float, float, float]) -> np.ndarray:
+    """The part of a rendered image (top row first) inside ``border`` ``(x0, x1, y0, y1)``, given in
+    0..1 of the frame with y up as Blender's render border is: the same crop without rendering
+    again, for an image that must also exist whole."""
+    height, width = pixels.shape[:2]
+    x0, x1, y0, y1 = border
+    return pixels[round((1 - y1) * height):round((1 - y0) * height), round(x0 * width):round(x1 * width)]
 
 
 def fit_tile(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:

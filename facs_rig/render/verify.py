@@ -1,0 +1,325 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""``verify`` as plain data: what is posed, how a reading is scored, the verdict and the report.
+
+FACS coders validated FACSHuman and HapFACS by scoring their renders; ``verify`` does the same
+with the built-in reader standing in for the coder. Everything here is pure (no bpy, no reader),
+so the verdict rule is tested on numbers alone; :mod:`facs_rig.blender.verify` renders and reads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..core.catalogue import get_au
+from ..core.codes import parse_code
+from ..core.errors import FacsError
+from ..core.expressions import expression_info, expression_names
+from ..core.intensity import LETTERS, IntensityScale
+from ..core.model import control_name, parse_control_name
+
+ATLAS_SET = ("1+2", "4", "5", "6+12", "9", "10", "12", "14", "15", "17", "18", "20", "22", "23", "24",
+             "25+26", "27", "28", "43", "R12")
+"""The codes issue 12 checks the default head on: the atlas AUs, a Duchenne smile and a one-sided one."""
+DEFAULT_VIEWS = ("front",)
+MIN_READ = 0.15
+"""An intended AU must read at least this much above the neutral face (the top of FACS.md's A band
+is 0.10: a reading below this is a trace a coder would not score)."""
+SIDE_MARGIN = 0.10
+"""A one-sided code's side must read at least this much above the same AU on the other side."""
+TOP_CONFUSIONS = 3
+MAX_YAW = 60
+"""Larger turns hide half the face, which is a test of the detector rather than of the avatar."""
+FORMAT = "facs_rig_verify"
+VERSION = 1
+
+
+OUTPUT_KINDS = (".json", ".md", ".png")
+
+
+def output_targets(paths: Sequence[str]) -> dict[str, Path]:
+    """``-o`` values to the files written: a path ending in .json, .md or .png is that file; any
+    other path is a base name for all three (``docs/verify/head`` → ``head.json``, ``.md``, ``.png``).
+    Keys are the roles ``check_outputs`` names in its messages."""
+    targets: dict[str, Path] = {}
+    for text in paths:
+        path = Path(text)
+        kinds = [path] if path.suffix.lower() in OUTPUT_KINDS else \
+            [path.with_name(path.name + kind) for kind in OUTPUT_KINDS]
+        for target in kinds:
+            role = f"-o {target}"
+            if role in targets:
+                raise FacsError(f"{target}: given twice as an output")
+            targets[role] = target
+    return targets
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    yaw: float
+    """Degrees the camera swings about the head's vertical axis; positive towards the subject's left."""
+
+
+def parse_views(text: str) -> tuple[View, ...]:
+    """``front,left30,right30``: the front view, or the camera moved N degrees (1..60) to the subject's
+    left or right."""
+    views = []
+    for part in (p.strip().lower() for p in text.split(",")):
+        match = re.fullmatch(r"(left|right)(\d{1,2})", part)
+        if part == "front":
+            views.append(View("front", 0.0))
+        elif match and 1 <= int(match[2]) <= MAX_YAW:
+            sign = 1.0 if match[1] == "left" else -1.0
+            views.append(View(part, sign * int(match[2])))
+        else:
+            raise FacsError(f"--views {text!r}: {part!r} is not a view; use front, leftN or rightN "
+                            f"with N from 1 to {MAX_YAW} degrees, e.g. front,left30,right30")
+    if len({v.name for v in views}) != len(views):
+        raise FacsError(f"--views {text!r}: a view is named twice")
+    return tuple(views)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One row of the report: an AU code or an expression, and the control values it poses."""
+
+    code: str
+    """What the row is called: ``1+2``, ``R12`` or an expression name."""
+    level: str
+    values: tuple[tuple[str, float], ...]
+    side: str = ""
+    """``L`` or ``R`` when every sided AU of the code is on that one side, else ``""``."""
+
+    @property
+    def intended(self) -> dict[int, tuple[str, ...]]:
+        """Each intended AU with the channels it is posed on."""
+        out: dict[int, tuple[str, ...]] = {}
+        for name, _value in self.values:
+            au, channel = parse_control_name(name)
+            out[au] = (*out.get(au, ()), channel)
+        return out
+
+
+def subject(code: str, level: str, scale: IntensityScale, controls: Sequence[str]) -> Subject:
+    """The pose of a code (``1+2``, ``R12``) or an expression name at ``level``; letters written in
+    the code win (``5B`` in surprise stays slight), as in timelines and the panel. Controls the rig
+    lacks are an error: an unchanged face would read as a miss of the rig, not of the shape."""
+    if level not in LETTERS:
+        raise FacsError(f"level {level!r}: use intensity letters A to E")
+    is_expression = not re.fullmatch(r"[A-Za-z]?\d.*", code.strip())
+    parsed = expression_info(code).code if is_expression else parse_code(code)
+    values: dict[str, float] = {}
+    sides = set()
+    for item in parsed:
+        unit = get_au(item.au)
+        for channel, letter in item.letters:
+            channels = unit.channels if channel == "" else (channel,)
+            if channel in ("L", "R"):
+                sides.add(channel)
+            elif unit.sides and unit.sides != ("T", "B"):
+                sides.add("both")
+            for ch in channels:
+                values[control_name(item.au, ch)] = scale.to_value(letter or level)
+    missing = [name for name in values if name not in controls]
+    if missing:
+        raise FacsError(f"{code}: the rig has no control {', '.join(missing)}")
+    side = sides.pop() if len(sides) == 1 and sides != {"both"} else ""
+    name = code.strip() if is_expression else str(parsed)
+    return Subject(name, level, tuple(values.items()), side)
+
+
+def subjects(codes: Sequence[str], expressions: Sequence[str], levels: Sequence[str],
+             scale: IntensityScale, controls: Sequence[str]) -> list[Subject]:
+    """Every code, then every expression, at every level."""
+    return [subject(c, level, scale, controls) for c in (*codes, *expressions) for level in levels]
+
+
+def prototypes() -> tuple[str, ...]:
+    """The emotion prototypes of the expression library (FACS.md section 5)."""
+    return tuple(n for n in expression_names() if expression_info(n).kind == "prototype")
+
+
+def au_read(read: Mapping[str, float], neutral: Mapping[str, float]) -> dict[tuple[int, str], float]:
+    """Each (AU, channel) read, minus what the neutral face of the same view reads: the avatar's own
+    resting face (a slight frown, parted lips) must not count as a movement."""
+    return {parse_control_name(k): v - neutral.get(k, 0.0) for k, v in read.items()}
+
+
+@dataclass
+class Score:
+    intended: dict[int, float]
+    """Each intended AU's reading: the largest of its posed channels (FACS scores the stronger side)."""
+    confusions: list[tuple[int, float]]
+    """The strongest unintended AUs, largest first."""
+    side_margin: float | None = None
+    """For a one-sided code: the coded side's reading minus the other side's, averaged over its AUs."""
+    verdict: str = "missed"
+    why: str = ""
+
+    @property
+    def side_right(self) -> bool | None:
+        return None if self.side_margin is None else self.side_margin >= SIDE_MARGIN
+
+
+def score(posed: Subject, read: Mapping[str, float] | None, neutral: Mapping[str, float] | None) -> Score:
+    """The verdict rule. A code is **recognised** when every intended AU reads at least
+    :data:`MIN_READ`, the weakest of them reads above every unintended AU, and a one-sided code reads
+    at least :data:`SIDE_MARGIN` stronger on its own side. No face found is ``no face``."""
+    intended = posed.intended
+    if read is None or neutral is None:
+        return Score(dict.fromkeys(intended, 0.0), [], None, "no face",
+                     "the reader found no face" + ("" if read is None else " in the neutral render"))
+    delta = au_read(read, neutral)
+    by_au: dict[int, float] = {}
+    for (au, channel), value in delta.items():
+        if au in intended and channel not in intended[au] and posed.side:
+            continue  # the other side of a one-sided AU is judged by the side margin, not as a confusion
+        by_au[au] = max(by_au.get(au, -1.0), value)
+    got = {au: max(by_au.get(au, 0.0), 0.0) for au in intended}
+    others = sorted(((au, v) for au, v in by_au.items() if au not in intended and v > 0),
+                    key=lambda kv: (-kv[1], kv[0]))
+    result = Score(got, others[:TOP_CONFUSIONS])
+    if posed.side:
+        other = "L" if posed.side == "R" else "R"
+        margins = [delta.get((au, posed.side), 0.0) - delta.get((au, other), 0.0)
+                   for au, channels in intended.items() if other in get_au(au).channels]
+        result.side_margin = sum(margins) / len(margins) if margins else None
+    weakest = min(got.items(), key=lambda kv: kv[1])
+    if weakest[1] < MIN_READ:
+        result.why = f"AU{weakest[0]} reads {weakest[1]:.2f} < {MIN_READ}"
+    elif others and others[0][1] >= weakest[1]:
+        result.why = f"AU{others[0][0]} reads {others[0][1]:.2f} ≥ AU{weakest[0]} {weakest[1]:.2f}"
+    elif result.side_right is False:
+        result.why = f"side margin {result.side_margin:.2f} < {SIDE_MARGIN}"
+    else:
+        result.verdict = "recognised"
+    return result
+
+
+@dataclass
+class Trial:
+    posed: Subject
+    view: str
+    score: Score
+    residual: float | None = None
+    """The solver's fit residual (RMS over the reader's blendshapes); None when no face was found."""
+
+
+@dataclass
+class Report:
+    avatar: str
+    preset: str
+    engine: str
+    resolution: tuple[int, int]
+    scale: str
+    levels: tuple[str, ...]
+    views: tuple[View, ...]
+    trials: list[Trial] = field(default_factory=list)
+    neutral: dict[str, dict[str, float] | None] = field(default_factory=dict)
+    """Per view, the AU values read on the neutral face (None: no face found)."""
+
+    def count(self, codes: Sequence[str] | None = None, view: str | None = None, level: str | None = None
+              ) -> tuple[int, int]:
+        """(recognised, trials) among the trials of ``codes``, ``view`` and ``level`` (None: all)."""
+        chosen = [t for t in self.trials if (codes is None or t.posed.code in codes)
+                  and (view is None or t.view == view) and (level is None or t.posed.level == level)]
+        return sum(t.score.verdict == "recognised" for t in chosen), len(chosen)
+
+
+def _au_list(items: Sequence[tuple[int, float]]) -> str:
+    return ", ".join(f"AU{au} {value:.2f}" for au, value in items) or "none"
+
+
+def tile_label(trial: Trial) -> str:
+    """Three short lines under a tile: what was posed, what was read, what else was read."""
+    s = trial.score
+    head = f"{trial.posed.code} {trial.posed.level} {trial.view}"
+    if s.verdict == "no face":
+        return f"{head}\nNO FACE READ\n"
+    mark = "OK" if s.verdict == "recognised" else "MISSED"
+    read = " ".join(f"{au}:{v:.2f}" for au, v in s.intended.items())
+    if s.side_margin is not None:
+        read += f" side{'+' if s.side_right else '-'}"
+    others = " ".join(f"{au}:{v:.2f}" for au, v in s.confusions[:2])
+    return f"{head} {mark}\n{read}\nalso {others or '-'}"
+
+
+def _trial_dict(trial: Trial) -> dict[str, Any]:
+    s = trial.score
+    return {
+        "code": trial.posed.code,
+        "level": trial.posed.level,
+        "view": trial.view,
+        "posed": dict(trial.posed.values),
+        "side": trial.posed.side or None,
+        "read": {f"AU{au}": round(v, 4) for au, v in s.intended.items()},
+        "confusions": [[f"AU{au}", round(v, 4)] for au, v in s.confusions],
+        "side_margin": None if s.side_margin is None else round(s.side_margin, 4),
+        "side_right": s.side_right,
+        "verdict": s.verdict,
+        "why": s.why,
+        "residual": None if trial.residual is None else round(trial.residual, 4),
+    }
+
+
+def report_json(report: Report) -> str:
+    recognised, total = report.count()
+    doc = {
+        "format": FORMAT,
+        "version": VERSION,
+        "avatar": report.avatar,
+        "preset": report.preset,
+        "engine": report.engine,
+        "resolution": list(report.resolution),
+        "scale": report.scale,
+        "levels": list(report.levels),
+        "views": {v.name: v.yaw for v in report.views},
+        "rule": {"min_read": MIN_READ, "side_margin": SIDE_MARGIN},
+        "recognised": recognised,
+        "trials_total": total,
+        "neutral": {view: None if aus is None else {k: round(v, 4) for k, v in aus.items() if v >= 0.005}
+                    for view, aus in report.neutral.items()},
+        "trials": [_trial_dict(t) for t in report.trials],
+    }
+    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+
+
+def report_markdown(report: Report, *, sheet: str | None = None) -> str:
+    """One table per view and level: code, the intended AUs read, the top confusions, the side of a
+    one-sided code, the verdict (and why a miss missed)."""
+    recognised, total = report.count()
+    lines = [
+        f"# verify: {report.avatar}",
+        "",
+        f"Preset `{report.preset}`, {report.engine} {report.resolution[0]}×{report.resolution[1]}, "
+        f"scale `{report.scale}`. Each render is read by the built-in reader, solved for AUs, and the "
+        f"neutral face's reading in the same view is subtracted. **Recognised**: every intended AU reads "
+        f"≥ {MIN_READ}, the weakest reads above every unintended AU, and a one-sided code reads ≥ "
+        f"{SIDE_MARGIN} stronger on its own side (docs/verify.md).",
+        "",
+        f"**{recognised} of {total} recognised.**",
+    ]
+    if sheet:
+        lines += ["", f"Contact sheet: [{sheet}]({sheet})"]
+    for view in report.views:
+        for level in report.levels:
+            rows = [t for t in report.trials if t.view == view.name and t.posed.level == level]
+            if not rows:
+                continue
+            got, n = report.count(view=view.name, level=level)
+            lines += ["", f"## {view.name}, level {level}: {got} of {n} recognised", "",
+                      "| code | read (intended AUs) | top confusions | side | verdict |",
+                      "|---|---|---|---|---|"]
+            for t in rows:
+                s = t.score
+                side = "" if s.side_margin is None else \
+                    f"{t.posed.side} {'right' if s.side_right else 'wrong'} ({s.side_margin:+.2f})"
+                verdict = s.verdict + (f" ({s.why})" if s.why else "")
+                lines.append(f"| {t.posed.code} | {_au_list(list(s.intended.items()))} | "
+                             f"{_au_list(s.confusions)} | {side} | {verdict} |")
+    return "\n".join(lines) + "\n"
