@@ -3,7 +3,8 @@
 
 Reads OpenFace, py-feat, Live Link Face, Audio2Face, MediaPipe and CASME II / SAMM event sheets
 (see docs/importers.md), prints what it found, and writes the timeline only after the whole file
-was read and the result validated, atomically, so a bad input never leaves a half-written output.
+was read and the result checked as ``validate`` checks it, atomically, so a bad input never leaves a
+half-written output. A take too long for one timeline is written as consecutive parts.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..core.timeline import dump, from_dict, to_dict
+from ..core.files import check_outputs, replaced_on_success
+from ..core.model import Timeline
+from ..core.timeline import MAX_BYTES, dumps, loads
+from ..core.timing import MAX_FRAME, time_span
 from ..io import FORMAT_IDS, read_any
 from ..io.formats import is_media
 from ..io.importer import ImportResult
+from ..io.parts import split_timeline
 from ..reader import parse_face, read_timeline
 from ..render.progress import Progress
 from .common import CliError
@@ -52,8 +57,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     source, target = Path(args.input), Path(args.output)
-    if source.exists() and target.exists() and source.resolve() == target.resolve():
-        raise CliError("the output would overwrite the input")
+    check_outputs({"-o": target}, {"INPUT": source})
     if not target.parent.is_dir():
         raise CliError(f"{target.parent}: no such folder for the output")
     if args.fmt == "auto" and is_media(source):
@@ -61,16 +65,36 @@ def run(args: argparse.Namespace) -> int:
     else:
         result = read_any(source, fmt=args.fmt, events=args.events, min_confidence=args.min_confidence,
                           fps=args.fps, clip=args.clip, preset=args.preset)
-    from_dict(to_dict(result.timeline), filename=str(target))  # the file we write must load back
+    parts = split_timeline(result.timeline)
+    targets = [target] if len(parts) == 1 else [_part_path(target, i, len(parts)) for i in range(len(parts))]
+    check_outputs({f"-o part {i + 1}": t for i, t in enumerate(targets)} if len(parts) > 1 else {},
+                  {"INPUT": source})
     try:
-        dump(result.timeline, target)
+        with replaced_on_success(*targets) as temps:
+            for part, tmp, final in zip(parts, temps, targets, strict=True):
+                text = dumps(part)
+                loads(text, filename=str(final))  # refused here exactly as `validate` would refuse it
+                tmp.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise CliError(f"{target}: cannot write: {exc.strerror or exc}") from None
     if not args.quiet:
         for line in result.report.lines():
             print(line)
-        print(f"wrote {target}")
+        if len(parts) > 1:
+            print(f"split into {len(parts)} timelines of {_duration(parts[0])} each, so that each fits the "
+                  f"{MAX_BYTES // 2**20} MiB timeline limit and Blender's {MAX_FRAME:,} frames")
+        for final in targets:
+            print(f"wrote {final}")
     return 0
+
+
+def _part_path(target: Path, index: int, count: int) -> Path:
+    """``take.json`` -> ``take.part01.json`` ...: the parts sort in playing order."""
+    return target.with_name(f"{target.stem}.part{index + 1:0{len(str(count))}d}{target.suffix}")
+
+
+def _duration(timeline: Timeline) -> str:
+    return f"{time_span(timeline)[1]:.0f} s"
 
 
 def _read_media(source: Path, args: argparse.Namespace) -> ImportResult:

@@ -35,22 +35,23 @@ def read(path: str | Path, *, data: Any = None) -> Capture:
             raise ReadError(path, f"{key} is {data[key]} but the file has {actual}", json_path=key)
     if not rows:
         raise ReadError(path, "no frames", json_path="weightMat")
-    weights = _matrix(path, rows, len(names))
     capture.fps = fps
     capture.times = np.arange(len(rows)) / fps
     capture.shape_names = [str(n) for n in names]
+    weights = capture.measured(_matrix(path, rows, len(names)), capture.shape_names, "blendshape")
     capture.shape_weights = np.clip(weights, 0.0, 1.0)
     capture.meta["trackPath"] = data.get("trackPath", "")
     return capture
 
 
 def _matrix(path: Path, rows: list[Any], width: int) -> np.ndarray:
-    """The weight matrix, fast when well formed; otherwise the first bad cell by its JSON path."""
+    """The weight matrix, fast when well formed (``NaN``, ``Infinity`` and ``1e999`` included: they
+    become gaps); otherwise the first bad cell by its JSON path."""
     try:
         matrix = np.array(rows, dtype=float)
-        if matrix.shape == (len(rows), width) and np.isfinite(matrix).all():
+        if matrix.shape == (len(rows), width):
             return matrix
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         pass
     out = np.empty((len(rows), width))
     for f, raw in enumerate(rows):

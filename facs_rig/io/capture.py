@@ -19,6 +19,10 @@ from ..core.model import Event
 COMMON_RATES = (23.976, 24.0, 25.0, 29.97, 30.0, 48.0, 50.0, 59.94, 60.0, 100.0, 120.0, 200.0, 240.0)
 """Frame rates real cameras and trackers use; an estimated rate within 0.5 % snaps to one."""
 
+MAX_MAGNITUDE = 1000.0
+"""No measured value reaches this (AU intensities go to 5, weights and confidences to 1, angles to
+a few radians): beyond it, like ``inf`` and ``nan``, a cell is not a measurement but a gap."""
+
 AUKey = tuple[int, str]
 """(AU number, side): side ``both`` for symmetric detectors, ``L``/``R``/``T``/``B`` otherwise."""
 
@@ -52,6 +56,24 @@ class Capture:
         lost = int((~valid).sum())
         if lost:
             self.warnings.append(f"{lost} of {len(valid)} frames {why}: left as gaps")
+
+    def measured(self, values: np.ndarray, names: list[str], what: str, *,
+                 nan_is_gap: bool = False) -> np.ndarray:
+        """``values`` (rows x ``names``) with cells that are no measurement (``inf``, beyond
+        :data:`MAX_MAGNITUDE`, and ``nan`` unless the format writes it for "no face"
+        (``nan_is_gap``)) turned into NaN gaps, counted in one warning naming the ``what`` columns,
+        so they neither crash the maths after nor pass as full intensities once clipped."""
+        values = np.asarray(values, dtype=float)
+        with np.errstate(invalid="ignore"):
+            bad = np.isinf(values) | (np.abs(values) > MAX_MAGNITUDE)
+        counted = bad | np.isnan(values) if not nan_is_gap else bad
+        count = int(counted.sum())
+        if count:
+            columns = [n for n, hit in zip(names, counted.any(axis=0), strict=True) if hit]
+            listed = ", ".join(columns[:4]) + (", ..." if len(columns) > 4 else "")
+            self.warnings.append(f"{count} {what} value{'s' if count > 1 else ''} not finite (nan, inf) or "
+                                 f"beyond \u00b1{MAX_MAGNITUDE:g} in {listed}: left as gaps")
+        return np.where(bad, np.nan, values)
 
 
 def estimate_fps(times: np.ndarray) -> float | None:

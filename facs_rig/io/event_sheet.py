@@ -21,9 +21,10 @@ from ..core.codes import parse_code
 from ..core.errors import FacsError
 from ..core.intensity import IntensityScale, scale_from_spec
 from ..core.model import Event
+from ..core.timing import MAX_FRAME
 from .capture import Capture
 from .errors import ReadError
-from .table import Table, read_table
+from .table import Table, read_table, shorten
 
 ONSET = ("onsetframe", "onset", "onsetf", "start", "startframe")
 APEX = ("apexframe", "apex", "apexf", "peak", "peakframe")
@@ -142,9 +143,13 @@ def _frame(table: Table, row: int, column: str | None, text: str) -> float | Non
     if column is None or text.strip().lower() in MISSING:
         return None
     try:
-        return float(text)
+        frame = float(text)
     except ValueError:
-        raise table.error(row, f"{text!r} is not a frame number", table.index(column)) from None
+        raise table.error(row, f"{shorten(text)!r} is not a frame number", table.index(column)) from None
+    if not 0 <= frame <= MAX_FRAME:
+        raise table.error(row, f"frame {shorten(text)} is outside Blender's frame range 0..{MAX_FRAME}",
+                          table.index(column))
+    return frame
 
 
 def _events(table: Table, row: _Row, code_column: str | None, *, scale: IntensityScale, capture: Capture,

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..core.errors import FacsError
+from ..core.files import FileError, check_input
 from . import audio2face, event_sheet, livelinkface, mediapipe, openface, pyfeat
 from .errors import ReadError
 from .jsondata import load_json
-from .table import Table, read_table, read_text
+from .table import DEFAULT_MAX_BYTES, Table, file_error, read_table, read_text
 
 
 @dataclass(frozen=True)
@@ -24,13 +25,17 @@ class Format:
     label: str
     extensions: tuple[str, ...]
     description: str
+    max_bytes: int = DEFAULT_MAX_BYTES
+    """Largest file read (docs/importers.md): checked before the first byte, so a 30 GB file or
+    ``/dev/zero`` is refused instead of filling memory."""
 
 
 FORMATS: tuple[Format, ...] = (
-    Format("openface", "OpenFace 2.x CSV", (".csv",), "FeatureExtraction output: AUxx_r, head pose, gaze"),
-    Format("pyfeat", "py-feat CSV", (".csv",), "Fex output of py-feat Detector v1 or v2"),
+    Format("openface", "OpenFace 2.x CSV", (".csv",), "FeatureExtraction output: AUxx_r, head pose, gaze",
+           openface.MAX_BYTES),
+    Format("pyfeat", "py-feat CSV", (".csv",), "Fex output of py-feat Detector v1 or v2", pyfeat.MAX_BYTES),
     Format("livelinkface", "Live Link Face CSV", (".csv",),
-           "Epic's iOS app: ARKit blendshapes, head and eyes"),
+           "Epic's iOS app: ARKit blendshapes, head and eyes", livelinkface.MAX_BYTES),
     Format("audio2face", "Audio2Face JSON", (".json",), "NVIDIA Audio2Face blendshape export"),
     Format("mediapipe", "MediaPipe blendshapes", (".json", ".pbtxt", ".txt"),
            "Face Landmarker blendshape scores (JSON dump or ClassificationList text)"),
@@ -66,6 +71,8 @@ def media_kind(path: Path) -> Literal["video", "images"] | None:
     ``.mp4`` is not taken for a video."""
     if path.is_dir():
         return "images"
+    if not path.is_file():
+        return None  # a FIFO or a device: opening it could block; the importers refuse it
     with path.open("rb") as fh:
         head = fh.read(12)
     if head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
@@ -117,21 +124,37 @@ def load_payload(path: Path, kind: str, text: str) -> Table | Any:
     return read_table(path, text)
 
 
-def detect(path: str | Path) -> tuple[str, Table | Any]:
-    """The format id of a file and its parsed payload (a :class:`Table` or JSON data)."""
+def detect(path: str | Path, fmt: str = "auto") -> tuple[str, Table | Any]:
+    """The format id of a file and its parsed payload (a :class:`Table` or JSON data); ``fmt``
+    other than ``auto`` reads the file as that format.
+
+    The file is read once, up to the largest size limit of the formats its extension allows (the
+    contents decide between them), then held to the limit of the format it turned out to be."""
     path = Path(path)
-    text = read_text(path)
+    candidates = FORMATS if fmt == "auto" else (get_format(fmt),)
+    suffix = path.suffix.lower()
+    text = read_text(path, max_bytes=max(f.max_bytes for f in
+                                         [f for f in candidates if suffix in f.extensions] or candidates))
+    if fmt != "auto":
+        kind = "csv" if candidates[0].extensions == (".csv",) else kind_of(path, text)
+        return fmt, load_payload(path, kind, text)
     kind = kind_of(path, text)
     payload = load_payload(path, kind, text)
+    del text
     if kind == "csv":
-        for format_id, looks_like in _CSV_ORDER:
-            if looks_like(payload.names):
-                return format_id, payload
-        raise ReadError(path, "not a CSV layout facs_rig knows (OpenFace, py-feat, Live Link Face or an "
-                        "event sheet with onset/offset/code columns)", line=payload.header_line)
-    if audio2face.looks_like(payload):
-        return "audio2face", payload
-    if kind == "pbtxt" or mediapipe.looks_like(payload):
-        return "mediapipe", payload
-    raise ReadError(path, "JSON that is neither an Audio2Face export (facsNames, weightMat) nor MediaPipe "
-                    "blendshapes (lists of category names and scores)")
+        found = next((format_id for format_id, looks_like in _CSV_ORDER if looks_like(payload.names)), None)
+        if found is None:
+            raise ReadError(path, "not a CSV layout facs_rig knows (OpenFace, py-feat, Live Link Face or an "
+                            "event sheet with onset/offset/code columns)", line=payload.header_line)
+    elif audio2face.looks_like(payload):
+        found = "audio2face"
+    elif kind == "pbtxt" or mediapipe.looks_like(payload):
+        found = "mediapipe"
+    else:
+        raise ReadError(path, "JSON that is neither an Audio2Face export (facsNames, weightMat) nor "
+                        "MediaPipe blendshapes (lists of category names and scores)")
+    try:
+        check_input(path, max_bytes=get_format(found).max_bytes, what=get_format(found).label)
+    except FileError as exc:
+        raise file_error(exc) from None
+    return found, payload

@@ -13,13 +13,15 @@ import numpy as np
 
 from ..core.catalogue import CHANNEL_ORDER
 from ..core.errors import FacsError
+from ..core.mapping.matching import name_key
 from ..core.model import Timeline, Track
 from ..core.segment import SegmentParams, rms_difference, segment_tracks
+from ..core.timing import scene_rate
 from . import audio2face, event_sheet, livelinkface, mediapipe, openface, pyfeat
 from .blendshapes import DEFAULT_PRESET, preset_shape_keys, solve_shapes
 from .capture import Capture
-from .formats import detect, get_format, kind_of, load_payload
-from .table import read_text
+from .errors import ReadError
+from .formats import detect, get_format
 
 SIDE_ORDER = ("both", *CHANNEL_ORDER[1:])
 SILENT = 1e-3
@@ -95,14 +97,9 @@ def read_any(
     path = Path(path)
     if not 0.0 <= min_confidence <= 1.0:
         raise FacsError(f"min_confidence must be within 0..1, got {min_confidence}")
-    if fps is not None and not fps > 0:
-        raise FacsError(f"fps must be positive, got {fps}")
-    if fmt == "auto":
-        fmt, payload = detect(path)
-    else:
-        csv_only = get_format(fmt).extensions == (".csv",)
-        text = read_text(path)
-        payload = load_payload(path, "csv" if csv_only else kind_of(path, text), text)
+    if fps is not None:
+        scene_rate(fps)
+    fmt, payload = detect(path, fmt)
     capture = _read(fmt, path, payload, min_confidence=min_confidence, fps=fps, clip=clip, preset=preset)
     return build(capture, events=events, preset=preset, segment=segment)
 
@@ -127,6 +124,7 @@ def build(capture: Capture, *, events: bool = False, preset: str = DEFAULT_PRESE
           segment: SegmentParams | None = None) -> ImportResult:
     """The steps every format shares: solve blendshapes, mark gaps, make tracks (or events)."""
     fmt = get_format(capture.format)
+    _check_capture(capture)
     report = ImportReport(str(capture.path), fmt.id, fmt.label, fps=capture.fps)
     warnings = list(capture.warnings)
     values = dict(capture.tracks)
@@ -164,3 +162,26 @@ def build(capture: Capture, *, events: bool = False, preset: str = DEFAULT_PRESE
     report.warnings = warnings
     timeline.warnings = list(warnings)
     return ImportResult(timeline, report)
+
+
+def _check_capture(capture: Capture) -> None:
+    """What every format must hand over, checked once here: a rate Blender can play, and shape
+    names that are text and tell the shapes apart (``eyeBlink_L`` twice, or spelt both
+    ``EyeBlinkLeft`` and ``eyeBlinkLeft``, would leave one of them out of the fit silently)."""
+    if capture.fps is not None:
+        try:
+            scene_rate(capture.fps)
+        except FacsError as exc:
+            raise ReadError(capture.path, f"the file's frame rate: {exc}") from None
+    seen: dict[str, str] = {}
+    for name in capture.shape_names:
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ReadError(capture.path, f"blendshape name {name!a} is not valid text (a lone "
+                            "surrogate)") from None
+        key = name_key(name)
+        if key in seen:
+            raise ReadError(capture.path, f"blendshapes {seen[key]!r} and {name!r} are the same shape "
+                            "named twice")
+        seen[key] = name

@@ -11,6 +11,7 @@ list at the top holds frames. The first face of each frame is imported.
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_right
 from pathlib import Path
@@ -59,19 +60,26 @@ def read(path: str | Path, *, data: Any = None, fps: float | None = None) -> Cap
             score = item[score_key]
             if isinstance(score, _Located):
                 raise ReadError(path, f"{score!r} is not a number", line=score.line, column=score.col)
-            row[name] = number(path, score, f"{where}[{i}].{score_key}")
+            if name in row:
+                raise ReadError(path, f"blendshape {name!r} is listed twice in one face",
+                                json_path=f"{where}[{i}]")
+            not_finite = isinstance(score, float) and not math.isfinite(score)  # NaN, Infinity, 1e999
+            row[name] = score if not_finite else number(path, score, f"{where}[{i}].{score_key}")
             if name not in seen:
                 seen[name] = len(names)
                 names.append(name)
         rows.append(row)
         times.append(time)
     shapes = [n for n in names if n not in IGNORED]
-    weights = np.array([[row.get(n, np.nan) for n in shapes] for row in rows], dtype=float)
+    shape = (len(rows), len(shapes))
+    present = np.array([[n in row for n in shapes] for row in rows], dtype=bool).reshape(shape)
+    scores = np.array([[row.get(n, 0.0) for n in shapes] for row in rows], dtype=float).reshape(shape)
+    weights = np.where(present, capture.measured(scores, shapes, "blendshape"), np.nan)
     if several:
         capture.warnings.append(f"{several} frames show several faces: imported the first face")
     capture.shape_names = shapes
     capture.shape_weights = np.clip(weights, 0.0, 1.0)
-    capture.set_valid(~np.isnan(weights).any(axis=1), "without a face or with missing scores")
+    capture.set_valid(present.all(axis=1), "without a face or with missing scores")
     capture.times, capture.fps = _times(path, times, fps, capture)
     return capture
 

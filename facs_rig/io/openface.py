@@ -25,7 +25,10 @@ from .angles import (
 )
 from .capture import Capture, estimate_fps, first_not_increasing
 from .errors import ReadError
-from .table import Table, read_table
+from .table import GIB, Table, read_table
+
+MAX_BYTES = 2 * GIB
+"""Largest file read: a 2-hour 30 fps take with every output column is about 1 GB."""
 
 INTENSITY_COLUMN = re.compile(r"AU(\d{1,2})_r")
 OPENFACE_MAX = 5.0
@@ -49,7 +52,7 @@ def looks_like(names: list[str]) -> bool:
 
 
 def read(path: str | Path, *, min_confidence: float = 0.8, table: Table | None = None) -> Capture:
-    table = table or read_table(path)
+    table = table or read_table(path, max_bytes=MAX_BYTES)
     capture = Capture("openface", table.path)
     au_columns = [(int(m[1]), n) for n in table.names if (m := INTENSITY_COLUMN.fullmatch(n))]
     if not au_columns:
@@ -58,12 +61,16 @@ def read(path: str | Path, *, min_confidence: float = 0.8, table: Table | None =
     table.require("timestamp")
     angle_columns = [(n, axis) for n, axis in ANGLE_COLUMNS if table.has(n)]
     extra = [n for n in ("face_id", "confidence", "success") if table.has(n)]
-    names = ["timestamp", *extra, *(n for _, n in au_columns), *(n for n, _ in angle_columns)]
-    data = dict(zip(names, table.numbers(names).T, strict=True))
+    au_names = [n for _, n in au_columns]
+    angle_names = [n for n, _ in angle_columns]
+    names = ["timestamp", *extra, *au_names, *angle_names]
+    data = dict(zip(names, table.numbers(names, filled=("timestamp", *au_names)).T, strict=True))
     rows = _rows_of_main_face(table, data, capture)
-    strict = ["timestamp", *(n for _, n in au_columns)]
-    table.require_filled(np.column_stack([data[n][rows] for n in strict]), strict, rows)
     times = data["timestamp"][rows]
+    not_finite = np.flatnonzero(~np.isfinite(times))
+    if not_finite.size:
+        raise table.error(int(rows[not_finite[0]]), f"timestamp {times[not_finite[0]]:g} is not a time",
+                          table.index("timestamp"))
     if len(times) > 1 and np.all(times == times[0]):
         capture.warnings.append(f"every row has timestamp {times[0]:g} (image mode?): "
                                 f"assumed {DEFAULT_FPS:g} fps")
@@ -77,18 +84,22 @@ def read(path: str | Path, *, min_confidence: float = 0.8, table: Table | None =
 
     valid = np.ones(len(rows), dtype=bool)
     if "success" in data:
-        valid &= data["success"][rows] != 0
+        valid &= capture.measured(data["success"][rows, None], ["success"], "success")[:, 0] > 0
     if "confidence" in data:
-        valid &= data["confidence"][rows] >= min_confidence
+        confidence = capture.measured(data["confidence"][rows, None], ["confidence"], "confidence")[:, 0]
+        valid &= confidence >= min_confidence
     capture.set_valid(valid, f"not tracked (success 0 or confidence below {min_confidence:g})")
 
-    for au, name in au_columns:
-        capture.tracks[(au, "both")] = (np.clip(data[name][rows] / OPENFACE_MAX, 0.0, 1.0), name)
-    for name, axis in angle_columns:
-        for au, values in angle_tracks(data[name][rows], axis).items():
-            capture.tracks[(au, "both")] = (values, name)
-    capture.meta["openface"] = {"au_columns": [n for _, n in au_columns],
-                                "angle_columns": [n for n, _ in angle_columns]}
+    intensities = capture.measured(np.column_stack([data[n][rows] for n in au_names]), au_names, "AU")
+    for (au, name), values in zip(au_columns, intensities.T, strict=True):
+        capture.tracks[(au, "both")] = (np.clip(values / OPENFACE_MAX, 0.0, 1.0), name)
+    if angle_columns:
+        angles = capture.measured(np.column_stack([data[n][rows] for n in angle_names]), angle_names,
+                                  "head pose and gaze")
+        for (name, axis), angle in zip(angle_columns, angles.T, strict=True):
+            for au, values in angle_tracks(angle, axis).items():
+                capture.tracks[(au, "both")] = (values, name)
+    capture.meta["openface"] = {"au_columns": au_names, "angle_columns": angle_names}
     return capture
 
 

@@ -16,7 +16,10 @@ import numpy as np
 
 from .capture import Capture, first_not_increasing
 from .errors import ReadError
-from .table import Table, read_table
+from .table import GIB, Table, read_table
+
+MAX_BYTES = 2 * GIB
+"""Largest file read: py-feat writes over 2000 columns (landmarks), about 20 kB a row."""
 
 AU_COLUMN = re.compile(r"AU(\d{1,2})")
 FRAME_RATES = (23.976, 24.0, 25.0, 29.97, 30.0, 50.0, 59.94, 60.0)
@@ -32,7 +35,7 @@ def looks_like(names: list[str]) -> bool:
 def read(path: str | Path, *, min_confidence: float = 0.8, fps: float | None = None,
          table: Table | None = None, shape_names: frozenset[str] = frozenset()) -> Capture:
     """``shape_names`` (lower-case) picks the blendshape columns; empty reads AU columns only."""
-    table = table or read_table(path)
+    table = table or read_table(path, max_bytes=MAX_BYTES)
     capture = Capture("pyfeat", table.path)
     au_columns = [(int(m[1]), n) for n in table.names if (m := AU_COLUMN.fullmatch(n))]
     if not au_columns:
@@ -44,9 +47,13 @@ def read(path: str | Path, *, min_confidence: float = 0.8, fps: float | None = N
     data = table.numbers(names)
     frame, score = data[:, 0], (data[:, 1] if has_score else None)
     first = 2 if has_score else 1
-    if np.isnan(frame).any():
-        row = int(np.flatnonzero(np.isnan(frame))[0])
-        raise table.error(row, "empty frame number", table.index("frame"))
+    not_finite = np.flatnonzero(~np.isfinite(frame))
+    if not_finite.size:
+        row = int(not_finite[0])
+        raise table.error(row, "empty frame number" if np.isnan(frame[row]) else
+                          f"frame number {frame[row]:g} is not a frame", table.index("frame"))
+    if score is not None:
+        score = capture.measured(score[:, None], [SCORE_COLUMN], "confidence", nan_is_gap=True)[:, 0]
     rows = _one_face_per_frame(frame, score, capture)
     frame = frame[rows]
     bad = first_not_increasing(frame)
@@ -58,7 +65,8 @@ def read(path: str | Path, *, min_confidence: float = 0.8, fps: float | None = N
     capture.times = (frame - frame[0]) / rate
     capture.meta["first_frame"] = int(frame[0])
 
-    au_values = data[rows, first:first + len(au_columns)]
+    au_names = [n for _, n in au_columns]
+    au_values = capture.measured(data[rows, first:first + len(au_columns)], au_names, "AU", nan_is_gap=True)
     valid = ~np.all(np.isnan(au_values), axis=1)
     if score is not None:
         valid &= np.nan_to_num(score[rows], nan=0.0) >= min_confidence
@@ -67,8 +75,9 @@ def read(path: str | Path, *, min_confidence: float = 0.8, fps: float | None = N
         capture.tracks[(au, "both")] = (np.clip(values, 0.0, 1.0), name)
     if shapes:
         capture.shape_names = shapes
-        capture.shape_weights = np.clip(data[rows, first + len(au_columns):], 0.0, 1.0)
-    capture.meta["pyfeat"] = {"version": 2 if shapes else 1, "au_columns": [n for _, n in au_columns]}
+        capture.shape_weights = np.clip(capture.measured(data[rows, first + len(au_columns):], shapes,
+                                                         "blendshape", nan_is_gap=True), 0.0, 1.0)
+    capture.meta["pyfeat"] = {"version": 2 if shapes else 1, "au_columns": au_names}
     return capture
 
 
@@ -105,7 +114,7 @@ def _clock_seconds(texts: list[str]) -> np.ndarray | None:
     out = np.empty(len(texts))
     for i, text in enumerate(texts):
         parts = text.split(":")
-        if not 2 <= len(parts) <= 3 or not all(p.strip().isdigit() for p in parts):
+        if not 2 <= len(parts) <= 3 or not all(p.strip().isdigit() and len(p) <= 6 for p in parts):
             return None
         value = 0
         for p in parts:

@@ -10,36 +10,42 @@ line and column or to accept empty cells as gaps.
 from __future__ import annotations
 
 import csv
+import re
 import warnings
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 
+from ..core.files import FileError, read_bytes
+from ..core.jsondoc import DocumentError, decode_text
 from .errors import ReadError
 
-_SNIFF_BYTES = 4096
+MIB = 1024 * 1024
+GIB = 1024 * MIB
+DEFAULT_MAX_BYTES = 64 * MIB
+"""Size limit of a text input whose format sets none (each importer module has its ``MAX_BYTES``)."""
 
 
-def read_text(path: str | Path) -> str:
-    """A text file's contents as str, refusing binary files with a clear message.
-
-    UTF-8 (with or without BOM) and UTF-16 with BOM are read as such; anything else falls back to
-    cp1252, the encoding Excel writes CSV in on Windows, so event sheets from spreadsheets load.
-    """
-    path = Path(path)
+def read_text(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """A text file's contents as str, refusing special files, files over ``max_bytes`` and bytes
+    that are not text (the shared :func:`~..core.jsondoc.decode_text`: UTF-8, or UTF-16 with a BOM,
+    as ``validate`` accepts), each with a message naming the file as given."""
     try:
-        raw = path.read_bytes()
+        return decode_text(read_bytes(path, max_bytes=max_bytes))
+    except FileError as exc:
+        raise file_error(exc) from None
+    except DocumentError as exc:
+        raise ReadError(path, exc.reason, line=exc.line, column=exc.column) from None
     except OSError as exc:
-        raise ReadError(path, f"cannot read the file: {exc.strerror or exc}") from exc
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
-    if b"\x00" in raw[:_SNIFF_BYTES]:
-        raise ReadError(path, "this is a binary file, not text")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
+        raise ReadError(path, f"cannot read the file: {exc.strerror or exc}") from None
+
+
+def file_error(exc: FileError) -> ReadError:
+    """The shared file check's refusal as an importer error, still naming the path as given."""
+    return ReadError(exc.path, f"cannot read the file: {exc.reason}")
 
 
 @dataclass
@@ -54,10 +60,13 @@ class Table:
     delimiter: str
     quoted: bool
     _index: dict[str, int] = field(init=False, repr=False)
+    _repeated: dict[str, list[int]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._index = {}
+        self._index, self._repeated = {}, {}
         for i, name in enumerate(self.names):
+            if name in self._index and name:
+                self._repeated.setdefault(name, [self._index[name]]).append(i)
             self._index.setdefault(name, i)
 
     def __len__(self) -> int:
@@ -71,6 +80,7 @@ class Table:
         return next((n for n in names if n in self._index), None)
 
     def index(self, name: str) -> int:
+        self.require_unique([name])
         try:
             return self._index[name]
         except KeyError:
@@ -82,6 +92,15 @@ class Table:
             listed = ", ".join(repr(n) for n in missing)
             raise ReadError(self.path, f"missing column(s) {listed}", line=self.header_line)
 
+    def require_unique(self, names: list[str]) -> None:
+        """Refuse columns the header names more than once: which of them holds the data is a guess,
+        and taking either silently would hide a broken export."""
+        repeated = [n for n in dict.fromkeys(names) if n in self._repeated]
+        if repeated:
+            listed = "; ".join(f"{n!r} (columns {', '.join(str(c + 1) for c in self._repeated[n])})"
+                               for n in repeated)
+            raise ReadError(self.path, f"the header repeats column name(s) {listed}", line=self.header_line)
+
     @property
     def header_line(self) -> int:
         return self.line_numbers[0] - 1 if self.line_numbers else 1
@@ -92,59 +111,87 @@ class Table:
         return ReadError(self.path, message, line=self.line_numbers[row],
                          column=None if column is None else column + 1, column_name=name)
 
-    def numbers(self, names: list[str]) -> np.ndarray:
-        """(rows, len(names)) floats; empty cells and ``nan`` are NaN, anything else non-numeric
-        raises with its line and column."""
+    def numbers(self, names: list[str], *, filled: tuple[str, ...] = ()) -> np.ndarray:
+        """(rows, len(names)) floats: empty cells are NaN (gaps), except in the ``filled`` columns
+        (formats whose writers fill every cell, where an empty one means a damaged file); anything
+        that is not a number raises with its line and column. ``nan``, ``inf`` and out-of-range
+        numbers come back as read (``inf``): what they mean is the importer's call.
+
+        numpy's C ``loadtxt`` converts the wanted columns; when it refuses a cell, empty cells are
+        written as ``nan`` and it tries again, and only a cell that is still not a number makes
+        a pass walk the rows in Python to find it."""
+        self.require_unique(names)
         cols = [self.index(n) for n in names]
         if not cols:
             return np.empty((len(self.lines), 0))
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return np.loadtxt(self.lines, delimiter=self.delimiter, usecols=cols, ndmin=2,
-                                  dtype=float, comments=None, quotechar='"' if self.quoted else None)
+            values = self._load(self.lines, cols)
         except ValueError:
-            return self._numbers_slowly(cols)
+            empty = re.compile(rf"(^|{re.escape(self.delimiter)})[ \t]*(?:\"\")?[ \t]*"
+                               rf"(?=[ \t]*{re.escape(self.delimiter)}|[ \t]*$)")
+            try:
+                values = self._load([empty.sub(r"\1nan", line) for line in self.lines], cols)
+            except ValueError:
+                self._raise_at_first_bad_cell(cols)
+            self._refuse_empty(values, names, filled)
+        return values
 
-    def require_filled(self, values: np.ndarray, names: list[str], rows: np.ndarray | None = None) -> None:
-        """Raise at the first NaN of ``values`` (columns ``names``): for formats whose writers fill
-        every cell, an empty one means a damaged file, not a tracking gap. ``rows`` maps the rows
-        of ``values`` back to data rows when it is a subset."""
-        holes = np.argwhere(np.isnan(values))
-        if holes.size:
-            row, col = (int(v) for v in holes[0])
-            raise self.error(int(rows[row]) if rows is not None else row, "empty or NaN value",
-                             self.index(names[col]))
+    def _load(self, lines: list[str], cols: list[int]) -> np.ndarray:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return np.loadtxt(lines, delimiter=self.delimiter, usecols=cols, ndmin=2, dtype=float,
+                              comments=None, quotechar='"' if self.quoted else None)
 
-    def _numbers_slowly(self, cols: list[int]) -> np.ndarray:
-        out = np.empty((len(self.lines), len(cols)))
+    def _refuse_empty(self, values: np.ndarray, names: list[str], filled: tuple[str, ...]) -> None:
+        """Raise at the first empty cell of a ``filled`` column (a written ``nan`` is not empty)."""
+        for j in (j for j, name in enumerate(names) if name in filled):
+            for row in np.flatnonzero(np.isnan(values[:, j])):
+                c = self.index(names[j])
+                if not self._cells(int(row))[c].strip().strip('"').strip():
+                    raise self.error(int(row), "empty value", c)
+
+    def _raise_at_first_bad_cell(self, cols: list[int]) -> NoReturn:
         for r, cells in enumerate(self._rows()):
-            for j, c in enumerate(cols):
+            for c in cols:
                 text = cells[c].strip().strip('"').strip()
-                if not text:
-                    out[r, j] = np.nan
-                    continue
-                try:
-                    out[r, j] = float(text)
-                except ValueError:
-                    raise self.error(r, f"{_shorten(text)!r} is not a number", c) from None
-        return out
+                if text and not _is_number(text):
+                    raise self.error(r, f"{shorten(text)!r} is not a number", c)
+        raise ReadError(self.path, "a cell numpy cannot read as a number", line=self.header_line)
+
+    def _cells(self, row: int) -> list[str]:
+        return next(self._split([self.lines[row]]))
 
     def strings(self, name: str) -> list[str]:
         c = self.index(name)
-        return [cells[c].strip().strip('"') for cells in self._rows()]
-
-    def _rows(self) -> list[list[str]]:
         if self.quoted:
-            return list(csv.reader(self.lines, delimiter=self.delimiter, skipinitialspace=True))
-        return [line.split(self.delimiter) for line in self.lines]
+            return [cells[c].strip().strip('"') for cells in self._rows()]
+        return [line.split(self.delimiter, c + 1)[c].strip() for line in self.lines]
+
+    def _rows(self) -> Iterator[list[str]]:
+        """Cells of each row, one row at a time: a wide file split all at once would hold a Python
+        string per cell."""
+        return self._split(self.lines)
+
+    def _split(self, lines: Iterable[str]) -> Iterator[list[str]]:
+        if self.quoted:
+            return csv.reader(lines, delimiter=self.delimiter, skipinitialspace=True)
+        return (line.split(self.delimiter) for line in lines)
 
 
-def read_table(path: str | Path, text: str | None = None) -> Table:
+def _is_number(text: str) -> bool:
+    """What numpy's parser accepts too (Python's ``float`` also takes ``1_000`` and non-ASCII digits)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.isascii() and "_" not in text
+
+
+def read_table(path: str | Path, text: str | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Table:
     """Parse the header and check every row has as many cells as the header (a truncated last
     row is the usual sign of a file copied while the tracker was still writing)."""
     path = Path(path)
-    text = read_text(path) if text is None else text
+    text = read_text(path, max_bytes=max_bytes) if text is None else text
     all_lines = text.splitlines()
     numbered = [(i + 1, line) for i, line in enumerate(all_lines) if line.strip()]
     if not numbered:
@@ -186,5 +233,5 @@ def _split(line: str, delimiter: str, quoted: bool) -> list[str]:
     return line.split(delimiter)
 
 
-def _shorten(text: str, limit: int = 40) -> str:
+def shorten(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"

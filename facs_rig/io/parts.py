@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Cutting an imported take into timelines that ``validate`` and ``animate`` accept.
+
+A timeline file holds at most :data:`~..core.timeline.MAX_BYTES` and plays within Blender's
+:data:`~..core.timing.MAX_FRAME` frames, but a tracker happily records for hours: a one-million-row
+take as dense tracks is hundreds of megabytes of JSON. Rather than write a file its own ``validate``
+refuses, ``convert`` writes consecutive parts, each a whole timeline starting at 0 s, with
+``meta.import.part`` saying where in the take it starts, so the parts can be played one after another.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+
+from ..core.model import Event, Timeline, Track
+from ..core.timeline import MAX_BYTES, dumps
+from ..core.timing import DEFAULT_FPS, DEFAULT_START_FRAME, MAX_FRAME, time_span
+
+FILL = 0.9
+"""Parts are planned to this fraction of the byte and frame limits: the size is estimated from
+a sample of the take, and numbers further into it can be a digit longer."""
+SAMPLE = 2000
+"""Samples per track (and events) dumped to estimate the size of the whole timeline."""
+
+
+def split_timeline(timeline: Timeline, *, max_bytes: int = MAX_BYTES) -> list[Timeline]:
+    """``[timeline]`` when it fits, else consecutive parts of equal duration that each should: the
+    caller still checks every part as ``validate`` does (an estimate is not a promise)."""
+    start, end = time_span(timeline)
+    fps = timeline.fps or DEFAULT_FPS
+    by_frames = (end - start) * fps / (FILL * (MAX_FRAME - DEFAULT_START_FRAME))
+    count = max(1, math.ceil(_estimated_bytes(timeline) / (FILL * max_bytes)), math.ceil(by_frames))
+    if count == 1:
+        return [timeline]
+    bounds = start + (end - start) * np.arange(count + 1) / count
+    bounds[-1] = np.inf
+    return [_part(timeline, float(bounds[i]), float(bounds[i + 1]), i, count) for i in range(count)]
+
+
+def _estimated_bytes(timeline: Timeline) -> float:
+    """JSON size from dumping a few samples of each track and a few events, scaled up."""
+    samples = max((len(t.times) for t in timeline.tracks), default=0)
+    n_samples, n_events = min(samples, SAMPLE), min(len(timeline.events), SAMPLE)
+    empty = replace(timeline, events=[], tracks=[])
+    base = len(dumps(empty))
+    size = float(base)
+    if n_samples:
+        tracks = [Track(t.au, t.side, t.times[:n_samples], t.values[:n_samples], t.source)
+                  for t in timeline.tracks]
+        size += (len(dumps(replace(empty, tracks=tracks))) - base) * samples / n_samples
+    if n_events:
+        events = timeline.events[:n_events]
+        size += (len(dumps(replace(empty, events=events))) - base) * len(timeline.events) / n_events
+    return size
+
+
+def _part(timeline: Timeline, start: float, stop: float, index: int, count: int) -> Timeline:
+    """The samples and the events (by onset) in ``start <= t < stop``, shifted to start at 0."""
+    tracks = []
+    for track in timeline.tracks:
+        i, j = np.searchsorted(track.times, [start, stop])
+        if j > i:
+            tracks.append(Track(track.au, track.side, track.times[i:j] - start, track.values[i:j],
+                                track.source))
+    events = [_shifted(e, start) for e in timeline.events if start <= e.onset < stop]
+    meta = dict(timeline.meta)
+    meta["import"] = {**meta.get("import", {}), "part": {"index": index + 1, "of": count, "start": start}}
+    name = f"{timeline.name} part {index + 1} of {count}" if timeline.name else ""
+    return replace(timeline, tracks=tracks, events=events, meta=meta, name=name)
+
+
+def _shifted(event: Event, by: float) -> Event:
+    return replace(event, onset=event.onset - by, apex=event.apex - by, apex_end=event.apex_end - by,
+                   offset=event.offset - by)
