@@ -27,7 +27,7 @@ from facs_rig.blender import keyframer
 from facs_rig.blender.avatar import create_default_avatar
 from facs_rig.blender.rig import build_rig
 from facs_rig.core.catalogue import get_au
-from facs_rig.core.keys import plan_timeline
+from facs_rig.core.key_plan import plan_timeline
 from facs_rig.core.model import Event, Timeline, parse_control_name
 
 FPS = 60

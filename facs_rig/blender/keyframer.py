@@ -3,7 +3,7 @@
 
 Live mode keys the AU control properties on the rig object (``obj["AU12_L"]``): a few keys per
 event with handles that reproduce its ease exactly, per-frame samples where events overlap or a
-track is dense (:mod:`..core.keys` decides). The rig's drivers turn controls into shape keys and
+track is dense (:mod:`..core.key_plan` decides). The rig's drivers turn controls into shape keys and
 bones. Bake mode writes the same control keys and, on top, per-frame curves on the targets
 themselves (``key_blocks["X"].value`` on the Key datablock, ``pose.bones["b"].rotation_euler`` on
 the armature) and mutes facs_rig's drivers on those targets, since a driver overrides its
@@ -29,7 +29,9 @@ import bpy
 import numpy as np
 
 from ..core.errors import FacsError
-from ..core.keys import CurvePlan, Keys, dense_keys, plan_timeline, timeline_from_keys
+from ..core.key_plan import CurvePlan, plan_timeline
+from ..core.key_readback import timeline_from_keys
+from ..core.keys import Keys, dense_keys
 from ..core.mapping.evaluate import evaluate_targets
 from ..core.model import Timeline, control_of_path, is_control_name
 from ..core.timeline import from_dict, to_dict

@@ -11,6 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from facs_rig.core.evaluate import envelope, evaluate
+from facs_rig.core.key_plan import plan_curve, plan_timeline
+from facs_rig.core.key_readback import read_events, timeline_from_keys
 from facs_rig.core.keys import (
     BEZIER,
     GENERATED,
@@ -20,10 +22,6 @@ from facs_rig.core.keys import (
     evaluate_keys,
     event_keys,
     merge_keys,
-    plan_curve,
-    plan_timeline,
-    read_events,
-    timeline_from_keys,
     to_frames,
 )
 from facs_rig.core.model import Event, Timeline, Track
