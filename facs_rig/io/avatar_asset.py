@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import FacsError
+from ..core.files import replaced_on_success
 
 FORMAT = "facs_rig.default_head"
 FORMAT_VERSION = 1
@@ -127,10 +128,8 @@ def save(path: Path, asset: AvatarAsset) -> None:
         arrays[name] = np.array(getattr(asset, name), dtype=str)
     for name, data in asset.textures.items():
         arrays[f"texture:{name}"] = np.frombuffer(data, dtype=np.uint8)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez_compressed(tmp, **arrays)
-    tmp.replace(path)
+    with replaced_on_success(path) as (tmp,):  # keeps the .npz suffix, so numpy adds none
+        np.savez_compressed(tmp, **arrays)
 
 
 def load(path: Path) -> AvatarAsset:
