@@ -12,5 +12,5 @@ ADDON_PACKAGE = __package__.removesuffix(".facs_rig.blender")
 
 def preferences(context: bpy.types.Context | None = None) -> bpy.types.AddonPreferences | None:
     """The add-on's preferences, or None when the code runs without the add-on enabled (the CLI)."""
-    addon = (context or bpy.context).preferences.addons.get(ADDON_PACKAGE)
+    addon: bpy.types.Addon | None = (context or bpy.context).preferences.addons.get(ADDON_PACKAGE)
     return addon.preferences if addon else None

@@ -5,6 +5,7 @@ so Workbench (solid colour or texture) reads the same face."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 import bpy
 
@@ -44,7 +45,7 @@ def assign(mesh: bpy.types.Object, asset: AvatarAsset) -> None:
     skin_image = _image(f"{mesh.name}_skin", asset.textures["skin"])
     for name in asset.material_names:
         image = skin_image if name == "skin" else None
-        mesh.data.materials.append(_material(f"{mesh.name}_{name}", LOOKS[name], image))
+        cast(bpy.types.Mesh, mesh.data).materials.append(_material(f"{mesh.name}_{name}", LOOKS[name], image))
 
 
 def _image(name: str, data: bytes) -> bpy.types.Image:
@@ -64,7 +65,7 @@ def _material(name: str, look: Look, image: bpy.types.Image | None) -> bpy.types
         mat.use_nodes = True
     nodes = mat.node_tree.nodes
     bsdf = next(n for n in nodes if n.type == "BSDF_PRINCIPLED")
-    inputs = bsdf.inputs
+    inputs: Any = bsdf.inputs  # sockets by name; the stubs give them no default_value
     inputs["Base Color"].default_value = (*colour, 1.0)
     inputs["Roughness"].default_value = look.roughness
     if look.subsurface:
@@ -75,7 +76,7 @@ def _material(name: str, look: Look, image: bpy.types.Image | None) -> bpy.types
         inputs["Coat Weight"].default_value = look.coat
         inputs["Coat Roughness"].default_value = 0.03
     if image is not None:
-        tex = nodes.new("ShaderNodeTexImage")
+        tex = cast(bpy.types.ShaderNodeTexImage, nodes.new("ShaderNodeTexImage"))
         tex.image = image
         tex.location = (bsdf.location.x - 320, bsdf.location.y)
         mat.node_tree.links.new(tex.outputs["Color"], inputs["Base Color"])

@@ -6,6 +6,7 @@ moving the avatar moves its studio."""
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import bpy
 from mathutils import Vector
@@ -72,7 +73,7 @@ def _light(
     power: float,
     size: float,
 ) -> bpy.types.Object:
-    data = bpy.data.lights.new(name, "AREA")
+    data = cast(bpy.types.AreaLight, bpy.data.lights.new(name, "AREA"))
     data.energy = power
     data.shape = "DISK"
     data.size = size
@@ -89,6 +90,6 @@ def _world() -> bpy.types.World:
     if world.node_tree is None:  # Blender 4.x; 5.0 always gives worlds a node tree
         world.use_nodes = True
     background = next(n for n in world.node_tree.nodes if n.type == "BACKGROUND")
-    background.inputs["Color"].default_value = (*WORLD_RGB, 1.0)
+    background.inputs["Color"].default_value = (*WORLD_RGB, 1.0)  # type: ignore[attr-defined]
     world.color = WORLD_RGB
     return world

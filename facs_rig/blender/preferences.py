@@ -4,6 +4,8 @@ every file they open (the panel's per-file state lives in :mod:`.props`)."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import bpy
 
 from ..core.intensity import DEFAULT_SCALE, IntensityScale, scale_from_spec
@@ -16,7 +18,7 @@ EVENT_OFFSET = 0.5
 ordinary expression (FACS.md section 4)."""
 
 
-def _seconds(name: str, description: str, default: float) -> bpy.props.FloatProperty:
+def _seconds(name: str, description: str, default: float) -> Any:  # a deferred bpy.props.FloatProperty
     return bpy.props.FloatProperty(name=name, description=description, default=default, min=0.0,
                                    soft_max=4.0, step=5, precision=2, unit="TIME_ABSOLUTE")
 
@@ -71,13 +73,13 @@ class FacsRigPreferences(bpy.types.AddonPreferences):
 
 def intensity_scale(context: bpy.types.Context | None = None) -> IntensityScale:
     """The scale the user chose; the FACS default when the add-on is not enabled (the CLI)."""
-    prefs = preferences(context)
+    prefs = cast("FacsRigPreferences | None", preferences(context))
     return scale_from_spec(prefs.intensity_scale if prefs else DEFAULT_SCALE)
 
 
 def event_timing(context: bpy.types.Context | None = None) -> tuple[float, float, float, str]:
     """Onset, hold and offset seconds and ease of an event inserted from the panel."""
-    prefs = preferences(context)
+    prefs = cast("FacsRigPreferences | None", preferences(context))
     if prefs is None:
         return EVENT_ONSET, EVENT_HOLD, EVENT_OFFSET, "smooth"
     return prefs.event_onset, prefs.event_hold, prefs.event_offset, prefs.ease

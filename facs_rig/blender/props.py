@@ -105,11 +105,12 @@ def attach() -> None:
     Called from the main panel's ``register``: a ``register`` classmethod on the PropertyGroup itself
     makes the 4.2 bpy module crash at exit.
     """
-    bpy.types.Scene.facs_rig = bpy.props.PointerProperty(type=FACS_PG_settings)
+    bpy.types.Scene.facs_rig = bpy.props.PointerProperty(  # type: ignore[attr-defined,func-returns-value]
+        type=FACS_PG_settings)
 
 
 def detach() -> None:
-    del bpy.types.Scene.facs_rig
+    del bpy.types.Scene.facs_rig  # type: ignore[attr-defined]
 
 
 def settings(context: bpy.types.Context) -> FACS_PG_settings | None:

@@ -19,7 +19,7 @@ def read_png(path: str | Path) -> np.ndarray:
     try:
         width, height = image.size
         pixels = np.empty(width * height * 4, dtype=np.float32)
-        image.pixels.foreach_get(pixels)
+        image.pixels.foreach_get(pixels)  # type: ignore[attr-defined]  # the stubs say float
     finally:
         bpy.data.images.remove(image)
     return pixels.reshape(height, width, 4)[::-1]
@@ -33,7 +33,7 @@ def write_png(path: str | Path, pixels: np.ndarray) -> Path:
     rgba[..., :3] = np.clip(pixels[..., :3], 0.0, 1.0)
     image = bpy.data.images.new(f"facs_rig_{path.stem}", width, height, alpha=False)
     try:
-        image.pixels.foreach_set(rgba[::-1].ravel())
+        image.pixels.foreach_set(rgba[::-1].ravel())  # type: ignore[attr-defined]  # as above
         image.filepath_raw = str(path)
         image.file_format = "PNG"
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -38,7 +38,7 @@ def _open_avatar(avatar: str) -> OpenedAvatar:
     opened = open_avatar(avatar, studio=True)
     if opened.source == "default":
         scene = bpy.context.scene
-        scene.render.engine = "BLENDER_WORKBENCH"
+        scene.render.engine = "BLENDER_WORKBENCH"  # type: ignore[assignment]  # stubs: EEVEE only
         scene.render.resolution_x, scene.render.resolution_y = DEFAULT_RESOLUTION
         scene.render.resolution_percentage = 100
     return opened

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import bpy
 
 from ..render.job import Engine, JobError, OutputKind
 
-WORKBENCH_AA = ("1", "5", "8", "11", "16", "32")
+WORKBENCH_AA: tuple[Literal["5", "8", "11", "16", "32"], ...] = ("5", "8", "11", "16", "32")
 """Workbench's anti-aliasing choices: ``--samples`` picks the smallest that is at least N."""
 
 
@@ -43,7 +43,7 @@ def engine_name(identifier: str) -> Engine:
 def set_engine(scene: bpy.types.Scene, engine: Engine, samples: int | None = None) -> None:
     """Pick the engine and, when given, its sample count. Cycles renders on the CPU: farm workers
     and CI have no GPU, and a GPU setting in a .blend would fail there."""
-    scene.render.engine = engine_id(engine)
+    scene.render.engine = engine_id(engine)  # type: ignore[assignment]  # stubs: EEVEE only (items are dynamic)
     if engine == "cycles":
         scene.cycles.device = "CPU"
         if samples:
@@ -52,7 +52,9 @@ def set_engine(scene: bpy.types.Scene, engine: Engine, samples: int | None = Non
     elif engine == "eevee" and samples:
         scene.eevee.taa_render_samples = samples
     elif engine == "workbench" and samples:
-        scene.display.render_aa = next((aa for aa in WORKBENCH_AA if int(aa) >= samples), WORKBENCH_AA[-1])
+        # one sample is "OFF": Blender has no "1"
+        scene.display.render_aa = "OFF" if samples == 1 else next(
+            (aa for aa in WORKBENCH_AA if int(aa) >= samples), WORKBENCH_AA[-1])
 
 
 def set_threads(scene: bpy.types.Scene, threads: int) -> None:
