@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import ModuleType
 
 from facs_rig.batch import ray_runner
 from facs_rig.render.job import RenderJob
@@ -16,7 +15,7 @@ TIMELINE = {"format": "facs-timeline", "version": 1, "fps": 10,
             "events": [{"au": 12, "intensity": "D", "onset": 0.0, "apex": 0.2, "offset": 0.3}]}
 
 
-def test_jobs_run_as_ray_tasks(addon: ModuleType, tmp_path: Path) -> None:
+def test_jobs_run_as_ray_tasks(tmp_path: Path) -> None:
     # The batch driver is plain Python (``facs_rig.batch``, as the CLI imports it): Ray ships the
     # job functions to workers by that name.
     timeline = tmp_path / "smile.json"

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The AU atlas: layout arithmetic, tiles that show each AU growing with intensity beside an
-unchanged neutral face, readable labels, and the user's scene (values, animation) left alone."""
+"""The AU atlas rendered: tiles that show each AU growing with intensity beside an unchanged
+neutral face, readable labels, and the user's scene (values, animation) left alone."""
 
 from __future__ import annotations
 
@@ -19,38 +19,6 @@ def _atlas(addon: ModuleType) -> ModuleType:
 
 def _layout(addon: ModuleType) -> ModuleType:
     return importlib.import_module(f"{addon.__name__}.render.atlas")
-
-
-@pytest.mark.parametrize("rows", [[4], [3, 3, 3], [4] * 37, [2, 5, 1]])
-def test_layout_places_every_tile_inside_without_overlap(addon: ModuleType, rows: list[int]) -> None:
-    layout = _layout(addon).atlas_layout(rows, (50, 40))
-    boxes = [*layout.tiles, *layout.labels, layout.title]
-    assert len(layout.tiles) == len(layout.labels) == sum(rows)
-    canvas = np.zeros((layout.height, layout.width), dtype=int)
-    for box in boxes:
-        assert box.x >= 0 and box.y >= 0 and box.x + box.w <= layout.width and box.y + box.h <= layout.height
-        canvas[box.y:box.y + box.h, box.x:box.x + box.w] += 1
-    assert canvas.max() == 1
-    assert all(label.y == tile.y + tile.h and label.w == tile.w
-               for tile, label in zip(layout.tiles, layout.labels, strict=True))
-    if len(rows) > 4:  # long lists wrap into several columns of rows, keeping the sheet near square
-        assert 0.5 < layout.width / layout.height < 2
-
-
-def test_plates_follow_the_rig_and_the_scale(addon: ModuleType) -> None:
-    atlas = _layout(addon)
-    controls = ["AU01_L", "AU01_R", "AU26", "AU51", "AU12_L", "AU12_R"]
-    assert atlas.rig_aus(controls) == [1, 12, 26]  # head turns (51) are not face plates by default
-    rows = atlas.plate_rows(controls, levels=("A", "E"), scale="linear")
-    assert [row[0].text for row in rows] == ["Neutral"] * 3
-    assert rows[1][1].text == "AU12 Lip Corner Puller — A"
-    assert dict(rows[1][2].values) == {"AU12_L": 1.0, "AU12_R": 1.0}
-    assert dict(rows[0][1].values) == {"AU01_L": pytest.approx(0.2), "AU01_R": pytest.approx(0.2)}
-    job_error = importlib.import_module(f"{addon.__name__}.render.job").JobError
-    with pytest.raises(job_error, match=r"no control for AU 9 \(it has: 1, 12, 26, 51\)"):
-        atlas.plate_rows(controls, aus=[9])
-    with pytest.raises(job_error, match="intensity letters"):
-        atlas.plate_rows(controls, levels=("F",))
 
 
 def test_atlas_of_the_default_head(addon: ModuleType, tmp_path: Path) -> None:

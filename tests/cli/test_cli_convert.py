@@ -13,7 +13,7 @@ from facs_rig.cli import main
 from facs_rig.core.timeline import load
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = ROOT / "tests" / "io" / "fixtures"
 
 
 def test_convert_writes_a_timeline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -39,7 +39,8 @@ def test_a_timeline_with_several_problems_is_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "facs-timeline", "version": 1, "events": [{"au": 12}, {"au": 999}]}')
     run = subprocess.run(
-        [sys.executable, "-m", "facs_rig", "animate", "--timeline", str(bad), "-o", str(tmp_path / "x.blend")],
+        [sys.executable, "-m", "facs_rig", "animate", "--timeline", str(bad),
+         "-o", str(tmp_path / "x.blend")],
         cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
     )
     assert run.returncode == 2, run.stderr

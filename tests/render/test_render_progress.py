@@ -4,9 +4,9 @@ terminal and printed sparingly into logs."""
 
 from __future__ import annotations
 
-import importlib
 import io
-from types import ModuleType
+
+from facs_rig.render import progress
 
 
 class _Clock:
@@ -22,16 +22,14 @@ class _Terminal(io.StringIO):
         return True
 
 
-def test_progress_text(addon: ModuleType) -> None:
-    progress = importlib.import_module(f"{addon.__name__}.render.progress")
+def test_progress_text() -> None:
     assert progress.progress_text(0, 10, 0.0) == "render: 0/10 frames"
     assert progress.progress_text(4, 10, 2.0) == "render: 4/10 frames, 2.00 frames/s, 3.0 s left"
     assert progress.progress_text(10, 10, 80.0, "atlas") == "atlas: 10/10 frames, 0.12 frames/s, 1:20 in all"
     assert progress.format_duration(3725) == "1:02:05"
 
 
-def test_terminal_line_is_rewritten_and_logs_stay_short(addon: ModuleType) -> None:
-    progress = importlib.import_module(f"{addon.__name__}.render.progress")
+def test_terminal_line_is_rewritten_and_logs_stay_short() -> None:
     clock = _Clock()
     terminal = _Terminal()
     meter = progress.Progress(3, stream=terminal, clock=clock)

@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The render and atlas commands' arguments, without Blender: a job survives the command line, and
+an output that cannot be written is refused in one line before anything renders."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from facs_rig.cli import build_parser, main
+from facs_rig.cli.render import job_from_args
+from facs_rig.paths import PRESETS
+from facs_rig.render.job import (
+    JobError,
+    RenderJob,
+    check_writable,
+)
+
+
+def test_job_survives_dicts_and_the_command_line() -> None:
+    job = RenderJob(output="/o/x.mp4", avatar="/a/face.blend", timeline="/t/smile.json", preset="arkit52",
+                    engine="cycles", resolution=(320, 240), frames=(5, 9), samples=8, labels="/o/x.csv")
+    assert RenderJob.from_dict(json.loads(json.dumps(job.to_dict()))) == job
+    args = build_parser().parse_args(job.cli_args())
+    assert job_from_args(args) == job
+
+
+def test_outputs_under_a_file_are_refused_before_rendering(tmp_path: Path, capsys) -> None:
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("x")
+    for out in (blocker / "demo.mp4", blocker / "frames", blocker / "deeper" / "still.png"):
+        with pytest.raises(JobError, match="is a file, not a folder"):
+            check_writable(out)
+    check_writable(tmp_path / "new" / "nested" / "demo.mp4")  # missing folders are made later
+    check_writable(tmp_path / "frames")
+    assert not (tmp_path / "new").exists()
+    demo = str(PRESETS / "timelines" / "demo.json")
+    for command in (["render", "--timeline", demo], ["atlas"]):
+        assert main([*command, "-o", str(blocker / "out.png")]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "is a file, not a folder" in err
