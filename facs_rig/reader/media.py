@@ -86,7 +86,8 @@ def open_media(path: str | Path, *, fps: float | None = None) -> Media:
             rate = float(stream.average_rate) if stream.average_rate else None
             expected = stream.frames or _estimate_frames(container, stream, rate)
     except av.error.FFmpegError as exc:
-        raise ReadError(path, f"not a readable video: {exc.strerror or exc}") from None
+        raise ReadError(path, "cannot be read as a video: it is damaged, truncated or holds no frames "
+                        f"({exc.strerror or exc})") from None
     return Media(path, "video", (path,), expected, rate)
 
 
