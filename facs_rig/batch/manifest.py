@@ -8,11 +8,13 @@ with which frames and settings, and whether it rendered. Written as CSV (spreads
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..core.files import atomic_write_text
 from ..render.job import RenderJob
 
 COLUMNS = (
@@ -52,17 +54,15 @@ def manifest_row(job: RenderJob, result: Mapping[str, Any], names: Mapping[str, 
 def write_manifest(path: str | Path, rows: Sequence[Mapping[str, Any]]) -> Path:
     """Write rows as ``.csv`` or ``.json`` (by suffix), atomically so a reader never sees half."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
-        if path.suffix == ".json":
-            json.dump({"renders": [dict(row) for row in rows]}, fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
-        else:
-            writer = csv.DictWriter(fh, fieldnames=COLUMNS)
-            writer.writeheader()
-            writer.writerows(rows)
-    tmp.replace(path)
+    text = io.StringIO(newline="")
+    if path.suffix == ".json":
+        json.dump({"renders": [dict(row) for row in rows]}, text, indent=2, ensure_ascii=False)
+        text.write("\n")
+    else:
+        writer = csv.DictWriter(text, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    atomic_write_text(path, text.getvalue())
     return path
 
 

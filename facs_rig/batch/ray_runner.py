@@ -11,6 +11,7 @@ machine (what the tests do).
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +19,26 @@ from ..paths import ROOT
 from ..render.job import JobError, RenderJob
 from .pool import ResultCallback, record
 from .worker import failed_result, run_job
+
+REACH_SECONDS = 5.0
+"""How long a cluster's address may take to accept a connection. Ray itself retries an address
+where nothing listens for a minute or more before it gives up."""
+
+
+def check_reachable(address: str) -> None:
+    """Refuse, within :data:`REACH_SECONDS`, a ``host:port`` or ``ray://host:port`` address that
+    accepts no connection (``auto`` is found by Ray itself, from this machine's running cluster, and
+    ``local`` starts one)."""
+    if address in ("auto", "local"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise JobError(f"--ray {address!r}: expected 'auto', 'local', HOST:PORT or ray://HOST:PORT")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=REACH_SECONDS).close()
+    except OSError as exc:
+        reason = "no answer" if isinstance(exc, TimeoutError) else exc.strerror or str(exc)
+        raise JobError(f"cannot reach the Ray cluster at {address!r}: {reason}") from None
 
 
 def run_jobs_on_ray(
@@ -35,6 +56,7 @@ def run_jobs_on_ray(
         raise JobError("--ray needs the 'ray' package: pip install ray (beside bpy)") from None
     runtime_env = {"env_vars": {"PYTHONPATH": str(ROOT)}}
     options: dict[str, Any] = {"runtime_env": runtime_env, "log_to_driver": False}
+    check_reachable(address)
     if address == "local":
         options.update(num_cpus=num_cpus, include_dashboard=False)
     else:

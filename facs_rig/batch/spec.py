@@ -30,9 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.errors import FacsError
 from ..core.files import FileError
 from ..core.jsondoc import Checker, DocumentError, number, read_document, string
-from ..render.job import ENGINES, JobError, RenderJob, parse_frames, parse_resolution
+from ..core.timeline import load as load_timeline
+from ..render.job import ENGINES, JobError, RenderJob, check_files, parse_frames, parse_resolution
 
 FORMATS = {"mp4": ".mp4", "png": ".png", "frames": ""}
 """``format`` -> suffix of each job's output: a video, one still, or a folder of PNG frames."""
@@ -58,6 +60,23 @@ class Spec:
     manifest: Path
     meta: dict[str, Any] = field(default_factory=dict)
     """Per job name: the avatar, timeline and settings names the manifest reports."""
+
+    def check_files(self) -> None:
+        """Refuse, before any job starts, a manifest or a job output that would overwrite the spec,
+        any job's input or another output, or that cannot be written."""
+        outputs: dict[str, str | Path | None] = {"$.manifest": self.manifest}
+        inputs: dict[str, str | Path | None] = {"batch spec": self.path}
+        folders = set()
+        for job in self.jobs:
+            job_outputs, job_inputs = job.files()
+            outputs.update({f"job {job.name} {_ROLES[r]}": p for r, p in job_outputs.items()})
+            inputs.update({f"job {job.name} {_ROLES[r]}": p for r, p in job_inputs.items()})
+            if job.kind == "sequence":
+                folders.add(f"job {job.name} {_ROLES['-o']}")
+        check_files(outputs, inputs, folders=frozenset(folders))
+
+
+_ROLES = {"-o": "output", "--labels": "labels", "--timeline": "timeline", "--avatar": "avatar"}
 
 
 @dataclass(frozen=True)
@@ -105,6 +124,15 @@ class _Reader:
             raise self.fail(where, f"file not found: {path}")
         return str(path)
 
+    def timeline(self, file: str, where: str) -> _Entry:
+        """A timeline loaded and checked as ``render`` and ``animate`` would, so one bad file
+        among many stops the batch before any job starts."""
+        try:
+            load_timeline(file)
+        except FacsError as exc:
+            raise self.fail(where, str(exc)) from None
+        return _Entry(_safe(Path(file).stem), {"timeline": file})
+
     def timelines(self, data: Any) -> list[_Entry]:
         entries: list[_Entry] = []
         for i, item in enumerate(self.items(data, "$.timelines")):
@@ -114,11 +142,9 @@ class _Reader:
                 matches = sorted(glob.glob(str(self.base / pattern)))
                 if not matches:
                     raise self.fail(where, f"no file matches {pattern!r}")
-                entries += [_Entry(_safe(Path(m).stem), {"timeline": str(Path(m).resolve())})
-                            for m in matches]
+                entries += [self.timeline(str(Path(m).resolve()), where) for m in matches]
             else:
-                file = self.file(pattern, where)
-                entries.append(_Entry(_safe(Path(file).stem), {"timeline": file}))
+                entries.append(self.timeline(self.file(pattern, where), where))
         return entries
 
     def avatars(self, data: Any) -> list[_Entry]:

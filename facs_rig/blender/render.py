@@ -8,9 +8,10 @@ a rigged .blend from anywhere renders the same as one built by the CLI.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext, redirect_stdout
+from contextlib import ExitStack, contextmanager, nullcontext, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TextIO
@@ -18,7 +19,9 @@ from typing import Literal, TextIO
 import bpy
 import numpy as np
 
+from ..core import interrupt
 from ..core.catalogue import control_sort_key
+from ..core.files import merged_on_success, replaced_on_success
 from ..core.model import is_control_name
 from ..io.openface_labels import write_labels
 from ..render.job import Engine, JobError, output_kind
@@ -131,6 +134,10 @@ def render_scene(
     per-frame CSV of the AU controls' values is written beside it (see :mod:`..io.openface_labels`).
     Without a ``progress`` of its own, a progress line goes to stderr (unless ``show_progress`` is
     off, as in batch workers whose lines would interleave).
+
+    Blender writes to temporary names beside the outputs, moved into place together once every
+    frame and the labels are written (a folder's frames replace their namesakes, other files stay):
+    a failure, a kill or Ctrl-C leaves the previous files as they were.
     """
     output = Path(output)
     kind = output_kind(output)
@@ -142,36 +149,49 @@ def render_scene(
     if labels is not None:
         result.controls = sample_controls(scene, frame_list)
 
-    with restored_settings(scene, video=kind == "video"), quiet_blender(quiet) as stream:
-        apply_settings(scene, engine=engine, resolution=resolution, samples=samples, threads=threads)
-        set_output(scene, kind, output)
-        (output if kind == "sequence" else output.parent).mkdir(parents=True, exist_ok=True)
-        if progress is None:
-            progress = Progress(len(frame_list), stream=stream if show_progress else None)
+    with ExitStack() as staged:
+        if kind == "sequence":
+            target = staged.enter_context(merged_on_success(output))
+        else:
+            (target,) = staged.enter_context(replaced_on_success(output))
+        with restored_settings(scene, video=kind == "video"), quiet_blender(quiet) as stream:
+            apply_settings(scene, engine=engine, resolution=resolution, samples=samples, threads=threads)
+            set_output(scene, kind, target)
+            if progress is None:
+                progress = Progress(len(frame_list), stream=stream if show_progress else None)
+            rendered = 0
 
-        def frame_done(*_args: object) -> None:
-            progress.frame_done()
+            def frame_done(*_args: object) -> None:
+                nonlocal rendered
+                rendered += 1
+                progress.frame_done()
+                interrupt.stop_point(cleanup=_remove_session_files)
 
-        bpy.app.handlers.render_post.append(frame_done)
-        try:
-            if kind == "still":
-                scene.frame_set(frame_list[0])
-                bpy.ops.render.render(write_still=True, scene=scene.name)
-            else:
-                scene.frame_start, scene.frame_end = frame_list[0], frame_list[-1]
-                bpy.ops.render.render(animation=True, scene=scene.name)
-        finally:
-            bpy.app.handlers.render_post.remove(frame_done)
-        result.seconds = progress.elapsed
-
-    if kind == "sequence":
-        result.files = [output / f"frame_{frame:04d}.png" for frame in frame_list]
-    else:
-        result.files = [output]
-    missing = [str(f) for f in result.files if not f.exists()]
-    if missing:
-        raise JobError(f"render finished but did not write {missing[0]}")
-    if labels is not None:
-        fps = scene.render.fps / scene.render.fps_base
-        result.labels = write_labels(labels, frame_list, fps, result.controls, first_frame=scene.frame_start)
+            bpy.app.handlers.render_post.append(frame_done)
+            try:
+                with interrupt.native():
+                    if kind == "still":
+                        scene.frame_set(frame_list[0])
+                        bpy.ops.render.render(write_still=True, scene=scene.name)
+                    else:
+                        scene.frame_start, scene.frame_end = frame_list[0], frame_list[-1]
+                        bpy.ops.render.render(animation=True, scene=scene.name)
+            finally:
+                bpy.app.handlers.render_post.remove(frame_done)
+            result.seconds = progress.elapsed
+        written = [target / f"frame_{f:04d}.png" for f in frame_list] if kind == "sequence" else [target]
+        if rendered < len(frame_list) or any(not f.is_file() or f.stat().st_size == 0 for f in written):
+            raise JobError(f"{output}: the render stopped after {rendered} of {len(frame_list)} frames; "
+                           "nothing was replaced")
+        if labels is not None:
+            (label_file,) = staged.enter_context(replaced_on_success(labels))
+            fps = scene.render.fps / scene.render.fps_base
+            write_labels(label_file, frame_list, fps, result.controls, first_frame=scene.frame_start)
+            result.labels = Path(labels)
+    result.files = [output / f.name for f in written] if kind == "sequence" else [output]
     return result
+
+
+def _remove_session_files() -> None:
+    """Blender's own temporary folder, which it removes when it shuts down normally."""
+    shutil.rmtree(bpy.app.tempdir, ignore_errors=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 import bpy
 
 from ..core.errors import FacsError
+from ..core.files import replaced_on_success
 from .rig import find_armature
 
 SCENE_FILES = (".blend",)
@@ -85,3 +86,12 @@ def open_avatar(avatar: str, object_name: str = "", *, studio: bool = False) -> 
         armatures = [ob for ob in objects if ob.type == "ARMATURE"]
         armature = armatures[0] if len(armatures) == 1 else None
     return OpenedAvatar(mesh, armature, str(path))
+
+
+def save_blend(path: Path) -> None:
+    """Save the open file as ``path`` under a temporary name beside it, moved into place once
+    Blender has written all of it: a failure, a kill or Ctrl-C leaves the previous file whole. The
+    empty temporary file is removed first, so Blender's save makes no ``.blend1`` backup of it."""
+    with replaced_on_success(path) as (tmp,):
+        tmp.unlink()
+        bpy.ops.wm.save_as_mainfile(filepath=str(tmp), check_existing=False, copy=True)

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from ..core.errors import FacsError
+from ..core.interrupt import Interrupted, stop_on_signals
 from ..paths import version
 
 COMMANDS = ("validate", "info", "animate", "render", "atlas", "batch", "convert", "verify")
@@ -32,12 +33,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    interrupted = f"facs_rig {args.command}: interrupted"
     try:
-        return int(args.run(args))
+        with stop_on_signals(interrupted):  # Ctrl-C and SIGTERM: unfinished outputs removed
+            return int(args.run(args))
     except FacsError as exc:  # every project error: bad input, said in one line, no traceback
         message = " / ".join(line for line in str(exc).splitlines() if line.strip())
         print(f"facs_rig {args.command}: error: {message}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"facs_rig {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print(interrupted, file=sys.stderr)
+        return exc.status if isinstance(exc, Interrupted) else 130

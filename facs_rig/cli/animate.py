@@ -12,6 +12,7 @@ import argparse
 from pathlib import Path
 
 from ..core.timeline import load
+from ..render.job import check_files
 from .common import CliError, add_avatar_options, require_bpy
 
 HELP = "rig an avatar, animate it with a timeline and save a .blend"
@@ -28,14 +29,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    timeline = load(args.timeline)
     output = Path(args.output)
     if output.suffix.lower() != ".blend":
         raise CliError(f"{output}: the output must be a .blend file")
+    check_files({"-o": output},
+                {"--timeline": args.timeline, "--avatar": None if args.avatar == "default" else args.avatar})
+    timeline = load(args.timeline)
     bpy = require_bpy()
     from ..blender import keyframer
     from ..blender.rig import build_rig
-    from ..blender.rig_files import open_avatar
+    from ..blender.rig_files import open_avatar, save_blend
 
     opened = open_avatar(args.avatar, args.object, studio=True)
     mesh = opened.mesh
@@ -44,8 +47,7 @@ def run(args: argparse.Namespace) -> int:
                                       scene=bpy.context.scene, set_scene_range=True)
     for warning in [*rig_report.warnings, *result.warnings]:
         print(f"warning: {warning}")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    bpy.ops.wm.save_as_mainfile(filepath=str(output.resolve()), check_existing=False)
+    save_blend(output)
     print(rig_report.summary())
     print(f"{mesh.name}: {result.summary()}")
     print(f"wrote {output}")

@@ -11,7 +11,7 @@ from ..core.catalogue import normalise_au
 from ..core.errors import FacsError
 from ..core.intensity import LETTERS, SCALES
 from ..render.atlas import rig_aus
-from ..render.job import ENGINES, check_writable
+from ..render.job import ENGINES, check_files
 from .common import CliError, add_avatar_options, require_bpy
 
 HELP = "render a labelled contact sheet of action units (PNG)"
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"{args.output}: the atlas is a PNG image; give a path ending in .png")
     if not 32 <= args.tile <= 2048:
         raise CliError(f"--tile {args.tile}: use 32 to 2048 pixels")
-    check_writable(args.output)
+    check_files({"-o": args.output}, {"--avatar": None if args.avatar == "default" else args.avatar})
     require_bpy()
     from ..blender.atlas import render_atlas
     from ..blender.render import control_names

@@ -14,8 +14,8 @@ import sys
 import time
 
 from ..batch.manifest import manifest_row, write_manifest
+from ..batch.ray_runner import check_reachable
 from ..batch.spec import load_spec
-from ..render.job import check_writable
 from .common import CliError
 
 HELP = "render many timelines × avatars × settings in parallel, with a manifest"
@@ -33,9 +33,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
-    check_writable(spec.manifest)
-    for job in spec.jobs:
-        job.check_writable()
+    spec.check_files()
+    if args.ray:
+        check_reachable(args.ray)
     if args.workers is not None and args.workers < 1:
         raise CliError(f"--workers {args.workers}: give at least 1")
     if args.dry_run:

@@ -53,7 +53,7 @@ def job_from_args(args: argparse.Namespace) -> RenderJob:
         engine=args.engine, resolution=args.resolution, frames=args.frames, samples=args.samples,
         labels=args.labels,
     )
-    job.check_writable()
+    job.check_files()
     return job
 
 

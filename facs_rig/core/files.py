@@ -138,15 +138,43 @@ def check_outputs(
             )
 
 
+_unfinished: dict[Path, list[Path]] = {}
+"""Temporary outputs not yet moved into place, with the folders made for them (deepest first)."""
+
+
 def _temporary_sibling(target: Path, *, folder: bool) -> Path:
     """A new, unique name in the target's own folder (so the final move is a rename on one file
-    system), keeping the suffix so writers that choose a format by suffix still do."""
+    system), keeping the suffix so writers that choose a format by suffix still do. Folders made
+    for it are taken away again with it, unless the output was moved into them."""
+    made = [folder for folder in (target.parent, *target.parent.parents) if not folder.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
     if folder:
-        return Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    return Path(name)
+        path = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    else:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
+        os.close(fd)
+        path = Path(name)
+    _unfinished[path] = made
+    return path
+
+
+def _discard(tmp: Path) -> None:
+    """Remove a temporary output that was not moved into place, and the folders made for it."""
+    made = _unfinished.pop(tmp, [])
+    if tmp.exists():
+        _remove(tmp)
+    for folder in made:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty: something else lives there now
+            break
+
+
+def remove_unfinished() -> None:
+    """Remove every temporary output still being written: for a process that must end at once
+    (a signal during a render, see :mod:`.interrupt`) and cannot unwind its ``with`` blocks."""
+    for path in list(_unfinished):
+        _discard(path)
 
 
 def _remove(path: Path) -> None:
@@ -188,9 +216,27 @@ def replaced_on_success(*targets: PathLike, folder: bool = False) -> Iterator[li
         for tmp, target in zip(temps, paths, strict=True):
             _install(tmp, target)
     finally:
-        for tmp in temps:
-            if tmp.exists():
-                _remove(tmp)
+        for tmp in reversed(temps):
+            _discard(tmp)
+
+
+@contextlib.contextmanager
+def merged_on_success(folder: PathLike) -> Iterator[Path]:
+    """Yield a temporary folder beside ``folder``; when the block succeeds each file in it replaces
+    its namesake in ``folder`` (made whole if it did not exist) and the folder's other files stay:
+    the chunks of one PNG sequence, rendered by separate farm tasks, share a folder. Otherwise the
+    temporary folder is removed and ``folder`` is as before."""
+    target = Path(folder)
+    tmp = _temporary_sibling(target, folder=True)
+    try:
+        yield tmp
+        if target.is_dir():
+            for item in sorted(tmp.iterdir()):
+                os.replace(item, target / item.name)
+        else:
+            _install(tmp, target)
+    finally:
+        _discard(tmp)
 
 
 def atomic_write_bytes(path: PathLike, data: bytes) -> None:

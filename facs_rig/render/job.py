@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
 
 from ..core.errors import FacsError
+from ..core.files import check_outputs
+from ..core.timing import MAX_FRAME
 
 OutputKind = Literal["video", "sequence", "still"]
 Engine = Literal["workbench", "eevee", "cycles"]
@@ -25,6 +28,9 @@ STILL_SUFFIXES = (".png",)
 
 DEFAULT_ENGINE: Engine = "workbench"
 DEFAULT_RESOLUTION = (512, 512)
+MAX_SIDE = 16384
+MAX_SAMPLES = 1 << 24
+"""Cycles' own ceiling on samples; more would be clamped, not rendered."""
 
 
 class JobError(FacsError):
@@ -67,26 +73,59 @@ def check_writable(path: str | Path) -> None:
         raise JobError(f"{path}: cannot write there: no permission to write in {existing}")
 
 
+def _short(text: str) -> str:
+    """The user's text in a message, cut short: a 5,000-digit number need not be echoed whole."""
+    return repr(text) if len(text) <= 40 else repr(text[:37] + "...")
+
+
+def check_files(
+    outputs: Mapping[str, str | Path | None],
+    inputs: Mapping[str, str | Path | None],
+    *,
+    folders: frozenset[str] = frozenset(),
+) -> None:
+    """Every command's one check of what it will write, before it starts: no output is an input,
+    another output or a special file (:func:`~facs_rig.core.files.check_outputs`), and each can be
+    created (:func:`check_writable`)."""
+    check_outputs(outputs, inputs, folders=folders)
+    for path in outputs.values():
+        if path is not None:
+            check_writable(path)
+
+
 def parse_resolution(text: str) -> tuple[int, int]:
-    """``"512x512"`` -> ``(512, 512)``."""
-    match = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text)
+    """``"512x512"`` -> ``(512, 512)``. The digits are bounded before ``int`` sees them (Python
+    refuses to convert more than 4,300 digits)."""
+    match = re.fullmatch(r"\s*(\d{1,9})\s*[xX×]\s*(\d{1,9})\s*", text)
     if not match:
-        raise JobError(f"resolution {text!r}: expected WIDTHxHEIGHT, e.g. 512x512")
+        if re.fullmatch(r"\s*\d+\s*[xX×]\s*\d+\s*", text):
+            raise JobError(f"resolution {_short(text)}: width and height must be between 4 and {MAX_SIDE}")
+        raise JobError(f"resolution {_short(text)}: expected WIDTHxHEIGHT, e.g. 512x512")
     width, height = int(match[1]), int(match[2])
-    if not (4 <= width <= 16384 and 4 <= height <= 16384):
-        raise JobError(f"resolution {text!r}: width and height must be between 4 and 16384")
+    if not (4 <= width <= MAX_SIDE and 4 <= height <= MAX_SIDE):
+        raise JobError(f"resolution {_short(text)}: width and height must be between 4 and {MAX_SIDE}")
     return width, height
+
+
+def check_frames(first: int, last: int, text: str) -> None:
+    """A frame range Blender can render as asked: it clamps a scene range to 0..MAX_FRAME
+    silently, so anything beyond would render other frames than asked for."""
+    if last < first:
+        raise JobError(f"frames {_short(text)}: the last frame comes before the first")
+    if first < 0 or last > MAX_FRAME:
+        raise JobError(f"frames {_short(text)}: Blender renders frames 0 to {MAX_FRAME:,}")
 
 
 def parse_frames(text: str) -> tuple[int, int]:
     """``"1-48"`` -> ``(1, 48)``; ``"12"`` -> ``(12, 12)``."""
     match = re.fullmatch(r"\s*(-?\d+)\s*(?:(?:-|\.\.)\s*(-?\d+)\s*)?", text)
     if not match:
-        raise JobError(f"frames {text!r}: expected A-B (e.g. 1-48) or one frame number")
+        raise JobError(f"frames {_short(text)}: expected A-B (e.g. 1-48) or one frame number")
+    if any(group is not None and len(group.lstrip("-")) > 9 for group in match.groups()):
+        raise JobError(f"frames {_short(text)}: Blender renders frames 0 to {MAX_FRAME:,}")
     first = int(match[1])
     last = int(match[2]) if match[2] is not None else first
-    if last < first:
-        raise JobError(f"frames {text!r}: the last frame comes before the first")
+    check_frames(first, last, text)
     return first, last
 
 
@@ -116,18 +155,26 @@ class RenderJob:
         output_kind(self.output)
         if self.engine is not None and self.engine not in ENGINES:
             raise JobError(f"engine {self.engine!r}: expected one of {', '.join(ENGINES)}")
-        if self.samples is not None and self.samples < 1:
-            raise JobError(f"samples {self.samples}: must be at least 1")
+        if self.samples is not None and not 1 <= self.samples <= MAX_SAMPLES:
+            raise JobError(f"samples {self.samples}: must be between 1 and {MAX_SAMPLES:,}")
+        if self.frames is not None:
+            check_frames(*self.frames, f"{self.frames[0]}-{self.frames[1]}")
         if self.kind == "still" and self.frames and self.frames[0] != self.frames[1]:
             raise JobError(
                 f"{self.output}: a .png holds one frame but frames {self.frames[0]}-{self.frames[1]} "
                 "were asked for; give one frame or write to a folder"
             )
 
-    def check_writable(self) -> None:
-        """JobError unless the output (and labels) can be written (see ``check_writable``)."""
-        for path in filter(None, (self.output, self.labels)):
-            check_writable(path)
+    def files(self) -> tuple[dict[str, str | None], dict[str, str | None]]:
+        """The job's outputs and inputs, by the option that names them."""
+        avatar = None if self.avatar == "default" else self.avatar
+        return {"-o": self.output, "--labels": self.labels}, {"--timeline": self.timeline, "--avatar": avatar}
+
+    def check_files(self) -> None:
+        """Refuse, before anything renders, outputs that would overwrite an input, each other or a
+        special file, or that cannot be written (see :func:`check_files`)."""
+        outputs, inputs = self.files()
+        check_files(outputs, inputs, folders=frozenset({"-o"}) if self.kind == "sequence" else frozenset())
 
     @property
     def kind(self) -> OutputKind:
