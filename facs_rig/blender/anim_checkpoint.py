@@ -94,7 +94,7 @@ class Checkpoint:
         return getattr(self.scene, name) if name else self.scene
 
     def _id_state(self, id_data: bpy.types.ID) -> _IdState:
-        anim = id_data.animation_data
+        anim = id_data.animation_data  # type: ignore[attr-defined]  # stubs: per ID subclass
         action = anim.action if anim else None
         slot = anim.action_slot if anim and anim_compat.SLOTTED else None
         bag = anim_compat.container(id_data)
@@ -138,12 +138,12 @@ class Checkpoint:
             curve.write(bag, self.group)
         if bag is not None:
             anim_compat.drop_empty_group(bag, self.group)
-        anim = state.id_data.animation_data
+        anim = state.id_data.animation_data  # type: ignore[attr-defined]  # stubs: per ID subclass
         for driver in anim.drivers if anim else []:
             driver.mute = state.mutes.get((driver.data_path, driver.array_index), driver.mute)
 
     def _reassign(self, state: _IdState) -> None:
-        anim = state.id_data.animation_data
+        anim = state.id_data.animation_data  # type: ignore[attr-defined]  # stubs: per ID subclass
         if anim is None:
             return
         if not state.had_anim and not anim.drivers and not anim.nla_tracks:

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 import bpy
 import numpy as np
@@ -123,7 +124,8 @@ def create_default_avatar(
         avatar_materials.assign(mesh, asset)
         for ob in (mesh, rig):
             ob[AVATAR_PROP] = f"default_head:{variant}"
-        camera, lights = (None, ())
+        camera: bpy.types.Object | None = None
+        lights: tuple[bpy.types.Object, ...] = ()
         if studio:
             camera, lights = avatar_studio.add(context, rig, asset, collection)
     return Avatar(mesh=mesh, rig=rig, camera=camera, lights=lights, variant=variant)
@@ -184,7 +186,7 @@ def _build_rig(
     rig = bpy.data.objects.new(RIG_NAME, arm)
     collection.objects.link(rig)
     rig.show_in_front = True
-    j = {name: Vector(asset.joint(name)) for name in asset.joint_names}
+    j = {name: Vector(asset.joint(name).tolist()) for name in asset.joint_names}
     forward = Vector((0.0, -EYE_BONE_LENGTH, 0.0))
     layout = {  # bone: (head, tail, parent)
         "root": (Vector((0.0, 0.0, 0.0)), Vector((0.0, 0.08, 0.0)), None),
@@ -226,5 +228,5 @@ def _skin(mesh: bpy.types.Object, rig: bpy.types.Object, asset: AvatarAsset) -> 
         for i, value in enumerate(values):
             if value > 0:
                 group.add(np.flatnonzero(inverse == i).tolist(), float(value), "REPLACE")
-    mod = mesh.modifiers.new("Armature", "ARMATURE")
+    mod = cast(bpy.types.ArmatureModifier, mesh.modifiers.new("Armature", "ARMATURE"))
     mod.object = rig

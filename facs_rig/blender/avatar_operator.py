@@ -7,6 +7,7 @@ import bpy
 
 from ..core.errors import FacsError
 from . import avatar
+from .ops_common import OpStatus
 
 _VARIANTS = (
     ("mixed", "Mixed", "MakeHuman's expression units blended as for its default human"),
@@ -40,15 +41,16 @@ class FACS_OT_add_default_head(bpy.types.Operator):
     def poll(cls, context: bpy.types.Context) -> bool:
         return context.mode == "OBJECT"
 
-    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
+    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[OpStatus]:
         if not self.properties.is_property_set("studio"):
             self.studio = context.scene.camera is None
         return self.execute(context)
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         try:
             made = avatar.create_default_avatar(
-                context, variant=self.variant, location=context.scene.cursor.location, studio=self.studio
+                context, variant=self.variant, location=context.scene.cursor.location.to_tuple(),
+                studio=self.studio,
             )
         except FacsError as exc:
             self.report({"ERROR"}, str(exc))

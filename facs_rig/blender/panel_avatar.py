@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 import bpy
 import numpy as np
@@ -51,7 +52,8 @@ def _preview(shapes: tuple[str, ...], bones: tuple[str, ...], preset: str,
 
 def preview(obj: bpy.types.Object, preset: str, context: bpy.types.Context) -> Preview:
     armature = rig.find_armature(obj)
-    bones = tuple(b.name for b in armature.data.bones) if armature is not None else ()
+    data = cast(bpy.types.Armature, armature.data) if armature is not None else None
+    bones = tuple(b.name for b in data.bones) if data is not None else ()
     return _preview(tuple(rig.shape_key_names(obj)), bones, preset, tuple(rig.user_preset_dirs(context)))
 
 
