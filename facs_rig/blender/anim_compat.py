@@ -19,6 +19,8 @@ from ..core.keys import HANDLE_FREE, Keys
 SLOTTED = bpy.app.version >= (4, 4, 0)
 ACTION_MARK = "facs_rig"
 """Custom property on actions facs_rig created for IDs that had none: only those does it delete."""
+GROUP = "facs_rig"
+"""F-curve group of every curve facs_rig writes; any other curve is the user's."""
 
 Container = Any
 """``bpy.types.Action`` on 4.2, ``bpy.types.ActionChannelbag`` on 4.4+."""
@@ -99,6 +101,15 @@ def release(id_data: bpy.types.ID) -> None:
     anim.action = None
     if action.users == 0:
         bpy.data.actions.remove(action)
+
+
+def user_curves(id_data: bpy.types.ID | None, paths: set[tuple[str, int]]) -> list[bpy.types.FCurve]:
+    """The user's F-curves (outside :data:`GROUP`) on any of ``paths`` (data path, index; index -1
+    for any index) in what ``id_data`` plays: a driver facs_rig adds there would silence them."""
+    bag = container(id_data) if id_data is not None else None
+    return [fc for fc in (bag.fcurves if bag is not None else [])
+            if (fc.group is None or fc.group.name != GROUP)
+            and ((fc.data_path, fc.array_index) in paths or (fc.data_path, -1) in paths)]
 
 
 def group(bag: Container, name: str) -> bpy.types.ActionGroup:

@@ -41,7 +41,7 @@ from .anim_checkpoint import Checkpoint
 
 Mode = Literal["LIVE", "BAKE"]
 MODES: tuple[str, ...] = ("LIVE", "BAKE")
-GROUP = "facs_rig"
+GROUP = anim_compat.GROUP
 """F-curve group of every curve facs_rig writes."""
 STATE = "_facs_rig_anim"
 """Custom property on the rig object: what was applied (JSON). The leading underscore hides it in
@@ -136,8 +136,9 @@ def _armature(obj: bpy.types.Object) -> bpy.types.Object | None:
 
 
 def _animated_ids(obj: bpy.types.Object) -> dict[str, bpy.types.ID]:
-    """The IDs facs_rig may animate for this rig by role: the object, its shape keys, its armature.
-    Roles, not names, are recorded, so renaming any of them between bake and clear is harmless."""
+    """The IDs facs_rig may animate for this rig by role: the object, its shape keys, its armature,
+    the shape keys of the avatar's other meshes the rig drives (``key0``, ``key1``, ...). Roles, not
+    names, are recorded, so renaming any of them between bake and clear is harmless."""
     ids: dict[str, bpy.types.ID] = {"object": obj}
     key = obj.data.shape_keys if obj.type == "MESH" else None
     if key is not None:
@@ -145,7 +146,17 @@ def _animated_ids(obj: bpy.types.Object) -> dict[str, bpy.types.ID]:
     arm = _armature(obj)
     if arm is not None:
         ids["armature"] = arm
+    for i, (other, _record) in enumerate(_followers(obj)):
+        ids[f"key{i}"] = other
     return ids
+
+
+def _followers(obj: bpy.types.Object) -> list[tuple[bpy.types.Key, dict]]:
+    """The shape keys of the avatar's other meshes the rig drives, with their part of its record."""
+    info = rig.rig_info(obj) or {}
+    pairs = zip(info.get("mesh_objects", []), info.get("meshes", []), strict=True)
+    return [(m.data.shape_keys, r) for m, r in pairs
+            if m is not None and m.type == "MESH" and m.data.shape_keys is not None]
 
 
 def _containers(obj: bpy.types.Object) -> list[tuple[bpy.types.ID, anim_compat.Container]]:
@@ -164,12 +175,8 @@ def _ours(bag: anim_compat.Container) -> list[bpy.types.FCurve]:
 
 def _check_free(writes: Sequence[tuple[bpy.types.ID, str, int]]) -> None:
     """Refuse to write where the user already animates: a user curve on a path facs_rig needs."""
-    taken = []
-    for id_data, data_path, index in writes:
-        bag = anim_compat.container(id_data)
-        fc = bag.fcurves.find(data_path, index=index) if bag is not None else None
-        if fc is not None and (fc.group is None or fc.group.name != GROUP):
-            taken.append(f"{id_data.name}: {data_path}[{index}]")
+    taken = [f"{id_data.name}: {data_path}[{index}]" for id_data, data_path, index in writes
+             if anim_compat.user_curves(id_data, {(data_path, index)})]
     if taken:
         more = f" and {len(taken) - 3} more" if len(taken) > 3 else ""
         raise KeyframerError(
@@ -195,18 +202,22 @@ def bake_targets(obj: bpy.types.Object, plan: CurvePlan) -> list[BakedChannel]:
     shape_paths = set(info["shape_drivers"])
     bone_paths = {(path, index) for path, index in info["bone_drivers"]}
     key = obj.data.shape_keys
+    followers = _followers(obj)
     baked = []
     for target_key, target in resolved.targets.items():
-        name = bpy.utils.escape_identifier(target.name)
+        values = np.broadcast_to(targets[target_key], plan.frames.shape)
         if target.kind == "shape":
-            owner, path, index = key, f'key_blocks["{name}"].value', 0
-            driven = path in shape_paths
-        else:
-            owner, path, index = armature, f'pose.bones["{name}"].rotation_euler', target.index
-            driven = (path, index) in bone_paths
-        if driven and owner is not None:
-            values = np.broadcast_to(targets[target_key], plan.frames.shape)
-            baked.append(BakedChannel(owner, path, index, values))
+            path = rig.shape_path(target.name)
+            if path in shape_paths:
+                baked.append(BakedChannel(key, path, 0, values))
+            for other, record in followers:  # the same key on the teeth, the eyes, ...
+                there = rig.shape_path(record["targets"].get(target.name, ""))
+                if there in record["shape_drivers"]:
+                    baked.append(BakedChannel(other, there, 0, values))
+        elif armature is not None:
+            path = f'pose.bones["{bpy.utils.escape_identifier(target.name)}"].rotation_euler'
+            if (path, target.index) in bone_paths:
+                baked.append(BakedChannel(armature, path, target.index, values))
     return baked
 
 

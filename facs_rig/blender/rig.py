@@ -21,9 +21,11 @@ import numpy as np
 from ..core.catalogue import get_au
 from ..core.errors import FacsError
 from ..core.mapping.drivers import DriverSpec, driver_specs
+from ..core.mapping.matching import NameIndex
 from ..core.mapping.presets import load_preset
 from ..core.mapping.resolve import Coverage, ResolvedMapping, resolve, resolve_auto
 from ..core.model import parse_control_name
+from . import anim_compat
 from .addon import preferences
 
 META = "facs_rig"
@@ -32,6 +34,8 @@ armature whose bones the rig drives (a pointer survives renaming)."""
 META_VERSION = 1
 ROTATION_PATHS = ("rotation_euler", "rotation_quaternion", "rotation_axis_angle")
 SIDE_WORDS = {"L": "subject's left", "R": "subject's right", "T": "top lip", "B": "bottom lip"}
+HAS_DRIVER = "it already has a driver"
+HAS_KEYS = "it has keyframes facs_rig did not make (a driver would silence them)"
 
 
 @dataclass
@@ -41,17 +45,23 @@ class RigReport:
     drivers: int
     coverage: Coverage
     skipped: list[str] = field(default_factory=list)
-    """Targets left alone because they already carry a driver facs_rig did not make."""
+    """Targets left alone because someone else's driver or keyframes already move them."""
     candidates: list[Coverage] = field(default_factory=list)
     """With ``preset="auto"``: every preset's coverage, best first."""
+    reasons: dict[str, str] = field(default_factory=dict)
+    """Skipped target → why (:data:`HAS_DRIVER` or :data:`HAS_KEYS`)."""
+    meshes: list[str] = field(default_factory=list)
+    """The avatar's other meshes whose shape keys follow the same controls (teeth, eyes, ...)."""
 
     @property
     def warnings(self) -> list[str]:
-        return [f"skipped {s}: it already has a driver" for s in self.skipped] + self.coverage.warnings
+        skipped = [f"skipped {s}: {self.reasons.get(s, HAS_DRIVER)}" for s in self.skipped]
+        return skipped + self.coverage.warnings
 
     def summary(self) -> str:
+        also = f" (and on {', '.join(self.meshes)})" if self.meshes else ""
         return (
-            f"FACS rig ({self.preset}): {len(self.controls)} controls, {self.drivers} drivers, "
+            f"FACS rig ({self.preset}): {len(self.controls)} controls, {self.drivers} drivers{also}, "
             f"{len(self.coverage.missing)} preset targets not found, {len(self.skipped)} skipped"
         )
 
@@ -73,6 +83,29 @@ def find_armature(obj: bpy.types.Object) -> bpy.types.Object | None:
     if arm is None and obj.parent is not None and obj.parent.type == "ARMATURE":
         arm = obj.parent
     return arm
+
+
+def _root(obj: bpy.types.Object) -> bpy.types.Object:
+    while obj.parent is not None:
+        obj = obj.parent
+    return obj
+
+
+def face_meshes(obj: bpy.types.Object, armature: bpy.types.Object | None) -> list[bpy.types.Object]:
+    """The avatar's other meshes with shape keys: deformed by ``armature`` or in ``obj``'s parent
+    hierarchy (teeth, tongue, eyes, lashes, brows, beard). A Ready Player Me avatar carries the same
+    ARKit keys on ``Wolf3D_Head``, ``Wolf3D_Teeth``, ``EyeLeft`` and ``EyeRight``; driving only the
+    head would leave the teeth behind when the jaw opens. Meshes rigged as faces themselves, and
+    meshes sharing ``obj``'s shape keys, are not included."""
+    root = _root(obj)
+    key = obj.data.shape_keys
+    found = []
+    for other in bpy.data.objects:
+        if other == obj or other.type != "MESH" or other.data.shape_keys in (None, key) or META in other:
+            continue
+        if (armature is not None and find_armature(other) == armature) or _root(other) == root:
+            found.append(other)
+    return sorted(found, key=lambda o: o.name)
 
 
 def bone_frames(arm: bpy.types.Object | None) -> dict[str, np.ndarray]:
@@ -122,6 +155,8 @@ def rig_info(obj: bpy.types.Object) -> dict[str, Any] | None:
         return None
     info = json.loads(group["json"])
     info["armature_object"] = group.get("armature")
+    meshes = group.get("meshes") or {}
+    info["mesh_objects"] = [meshes.get(str(i)) for i in range(len(info.get("meshes", [])))]
     return info
 
 
@@ -166,8 +201,7 @@ def _driver_paths(resolved: ResolvedMapping) -> dict[str, tuple[str, str, int]]:
     out = {}
     for key, target in resolved.targets.items():
         if target.kind == "shape":
-            name = bpy.utils.escape_identifier(target.name)
-            out[key] = ("key", f'key_blocks["{name}"].value', -1)
+            out[key] = ("key", shape_path(target.name), -1)
         else:
             name = bpy.utils.escape_identifier(target.name)
             out[key] = ("arm", f'pose.bones["{name}"].rotation_euler', target.index)
@@ -183,12 +217,25 @@ def _has_driver(id_data: bpy.types.ID | None, path: str, index: int) -> bool:
     return any(fc.data_path == path and fc.array_index == index for fc in anim.drivers)
 
 
-def _bone_has_driver(arm: bpy.types.Object, bone: str) -> bool:
+def _taken(id_data: bpy.types.ID | None, path: str, index: int) -> str | None:
+    """Why facs_rig may not drive this channel (someone else's driver or keyframes move it), or None."""
+    if _has_driver(id_data, path, index):
+        return HAS_DRIVER
+    if anim_compat.user_curves(id_data, {(path, index)}):
+        return HAS_KEYS
+    return None
+
+
+def _bone_taken(arm: bpy.types.Object, bone: str) -> str | None:
+    """Why facs_rig may not turn this bone: a driver or keyframes on any of its rotations."""
     prefix = f'pose.bones["{bpy.utils.escape_identifier(bone)}"].'
+    rotations = {prefix + p for p in ROTATION_PATHS}
     anim = arm.animation_data
-    return anim is not None and any(
-        fc.data_path in {prefix + p for p in ROTATION_PATHS} for fc in anim.drivers
-    )
+    if anim is not None and any(fc.data_path in rotations for fc in anim.drivers):
+        return HAS_DRIVER
+    if anim_compat.user_curves(arm, {(p, -1) for p in rotations}):
+        return HAS_KEYS
+    return None
 
 
 def _add_driver(
@@ -233,22 +280,56 @@ def _restore_bone(pose_bone: bpy.types.PoseBone, saved: dict[str, Any]) -> None:
 
 def _usable(
     resolved: ResolvedMapping, owners: dict[str, Any], paths: dict[str, tuple[str, str, int]]
-) -> tuple[list[DriverSpec], list[str]]:
-    """Driver specs to create, and the targets skipped because a driver someone else made is there."""
+) -> tuple[list[DriverSpec], dict[str, str]]:
+    """Driver specs to create, and the targets skipped (→ why) because someone else's driver or
+    keyframes already move them: a facs_rig driver would silently override those."""
     arm = owners["arm"]
-    busy_bones = {
-        t.name for t in resolved.targets.values() if t.kind == "bone" and _bone_has_driver(arm, t.name)
-    }
-    specs, skipped = [], []
+    busy_bones = {t.name: _bone_taken(arm, t.name) for t in resolved.targets.values() if t.kind == "bone"}
+    specs, skipped = [], {}
     for spec in driver_specs(resolved):
         owner, path, index = paths[spec.key]
         target = resolved.targets[spec.key]
-        busy = target.name in busy_bones if target.kind == "bone" else _has_driver(owners[owner], path, index)
-        if busy:
-            skipped.append(f"{target.kind} {target.name!r}")
+        why = busy_bones[target.name] if target.kind == "bone" else _taken(owners[owner], path, index)
+        if why:
+            skipped[f"{target.kind} {target.name!r}"] = why
         else:
             specs.append(spec)
-    return specs, sorted(set(skipped))
+    return specs, dict(sorted(skipped.items()))
+
+
+def shape_path(name: str) -> str:
+    return f'key_blocks["{bpy.utils.escape_identifier(name)}"].value'
+
+
+def _drive_meshes(
+    obj: bpy.types.Object,
+    resolved: ResolvedMapping,
+    specs: Sequence[DriverSpec],
+    meshes: Sequence[bpy.types.Object],
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The face's shape-key drivers again on each other mesh that has a key of the same name, with
+    the same expression on the same controls; returns each mesh's record and what was skipped."""
+    records, skipped = [], {}
+    for mesh in meshes:
+        key = mesh.data.shape_keys
+        index = NameIndex([kb.name for kb in key.key_blocks if kb != key.reference_key])
+        record: dict[str, Any] = {"targets": {}, "shape_drivers": [], "shape_values": {},
+                                  "created_anim": key.animation_data is None}
+        for spec in specs:
+            target = resolved.targets[spec.key]
+            name = index.find(target.name) if target.kind == "shape" else None
+            if name is None:
+                continue
+            path = shape_path(name)
+            if why := _taken(key, path, -1):
+                skipped[f"shape {name!r} on {mesh.name!r}"] = why
+                continue
+            record["targets"][target.name] = name
+            record["shape_values"][name] = key.key_blocks[name].value
+            record["shape_drivers"].append(path)
+            _add_driver(key, path, -1, spec, obj)
+        records.append(record)
+    return records, skipped
 
 
 def _create_controls(obj: bpy.types.Object, controls: Sequence[str], ours: set[str]) -> list[str]:
@@ -274,8 +355,9 @@ def build_rig(
     user_dirs: Sequence[str] = (),
 ) -> RigReport:
     """Rig ``obj`` with ``preset`` (a name, a JSON path or ``"auto"``), driving the bones of
-    ``armature`` (default: the armature deforming ``obj``). Rebuilding replaces the previous rig
-    and keeps its controls' values and animation. Raises :class:`FacsError` with nothing changed."""
+    ``armature`` (default: the armature deforming ``obj``) and the same shape keys on the avatar's
+    other meshes (:func:`face_meshes`). Rebuilding replaces the previous rig and keeps its controls'
+    values and animation. Raises :class:`FacsError` with nothing changed."""
     _validate(obj, armature)
     old = rig_info(obj)
     if armature is None:
@@ -303,6 +385,7 @@ def build_rig(
         "bones": {},
         "created_anim": [n for n in driven if owners[n] is not None and owners[n].animation_data is None],
         "skipped": skipped,
+        "meshes": [],
     }
     for spec in specs:
         owner_name, path, index = paths[spec.key]
@@ -317,12 +400,22 @@ def build_rig(
                 pose_bone.rotation_mode = resolved.bone_orders[target.name]
             record["bone_drivers"].append([path, index])
         _add_driver(owners[owner_name], path, index, spec, obj)
+    meshes = face_meshes(obj, armature)
+    record["meshes"], also_skipped = _drive_meshes(obj, resolved, specs, meshes)
+    skipped |= also_skipped
+    followers = [(m, r) for m, r in zip(meshes, record["meshes"], strict=True) if r["shape_drivers"]]
+    record["meshes"] = [r for _, r in followers]
+    record["skipped"] = skipped
 
     obj[META] = {"json": json.dumps(record)}
     if record["bones"]:
         obj[META]["armature"] = armature
+    if followers:
+        obj[META]["meshes"] = {str(i): m for i, (m, _) in enumerate(followers)}
     obj.update_tag()
-    return RigReport(resolved.preset, resolved.controls, len(specs), resolved.coverage, skipped, candidates)
+    drivers = len(specs) + sum(len(r["shape_drivers"]) for r in record["meshes"])
+    return RigReport(resolved.preset, resolved.controls, drivers, resolved.coverage, list(skipped),
+                     candidates, reasons=skipped, meshes=[m.name for m, _ in followers])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -344,14 +437,24 @@ def _clear_if_empty(id_data: bpy.types.ID | None) -> None:
         id_data.animation_data_clear()
 
 
+def _unbuild_shapes(key: bpy.types.Key | None, record: dict[str, Any]) -> None:
+    """Remove a record's shape-key drivers and put back the values they overrode."""
+    _remove_drivers(key, [(path, 0) for path in record["shape_drivers"]])
+    if key is not None:
+        for name, value in record["shape_values"].items():
+            if name in key.key_blocks:
+                key.key_blocks[name].value = value
+
+
 def _unbuild(obj: bpy.types.Object, info: dict[str, Any], keep: set[str]) -> None:
     key = obj.data.shape_keys
     arm = info.get("armature_object")
-    _remove_drivers(key, [(path, 0) for path in info["shape_drivers"]])
-    if key is not None:
-        for name, value in info["shape_values"].items():
-            if name in key.key_blocks:
-                key.key_blocks[name].value = value
+    _unbuild_shapes(key, info)
+    for mesh, record in zip(info["mesh_objects"], info.get("meshes", []), strict=True):
+        other = mesh.data.shape_keys if mesh is not None and mesh.type == "MESH" else None
+        _unbuild_shapes(other, record)
+        if record["created_anim"]:
+            _clear_if_empty(other)
     _remove_drivers(arm, [(path, index) for path, index in info["bone_drivers"]])
     if arm is not None:
         for name, saved in info["bones"].items():

@@ -12,6 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+
+from ...paths import PRESETS
+from ..errors import FacsError
+from ..jsondoc import Checker, DocumentError, FileError, read_document
 
 _SEPARATORS = re.compile(r"[^0-9A-Za-z]+")
 _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
@@ -19,6 +24,8 @@ _SIDE_WORDS = {"left": "l", "right": "r", "l": "l", "r": "r"}
 _NAMESPACE = re.compile(r"^.*[.:|](?=.*[A-Za-z]{3})")
 _NUMBERED = re.compile(r"^[A-Za-z]\d+[_\-. ]+")
 _SEPARATOR_CHARS = "_-. :|"
+BONE_TABLE = PRESETS / "bones.json"
+"""Groups of names rigs give one bone (``LeftEye``, ``CC_Base_L_Eye``, ``J_Adj_L_FaceEye``, ...)."""
 
 
 def name_key(name: str) -> str:
@@ -95,3 +102,36 @@ class NameIndex:
         if len(hits) > 1:
             self.ambiguous.append(f"{wanted!r} matches {', '.join(map(repr, hits))}: using {hits[0]!r}")
         return hits[0]
+
+
+@cache
+def bone_aliases() -> dict[str, tuple[str, ...]]:
+    """:func:`name_key` of every name in :data:`BONE_TABLE` → all names of its group, in order.
+
+    Data, not code, so a new rig family is one more name in a JSON file."""
+    def error(path: str, message: str) -> FacsError:
+        return FacsError(f"{BONE_TABLE}: {path}: {message}")
+
+    try:
+        data = read_document(BONE_TABLE, what="bone name table")
+    except (FileError, DocumentError) as exc:
+        raise FacsError(f"{BONE_TABLE}: {exc}") from exc
+    ck = Checker(raise_as=error)
+    ck.expect(ck.obj(data, "").get("facs_rig_bones") == 1, "facs_rig_bones", "expected 1")
+    aliases: dict[str, tuple[str, ...]] = {}
+    for role, names in ck.obj(data.get("bones"), "bones").items():
+        group = tuple(ck.array(names, f"bones.{role}", empty=False))
+        ck.expect(all(isinstance(n, str) and n for n in group), f"bones.{role}", "expected names")
+        for name in group:
+            ck.expect(name_key(name) not in aliases, f"bones.{role}", f"{name!r} is in two groups")
+            aliases[name_key(name)] = group
+    return aliases
+
+
+def find_bone(index: NameIndex, wanted: str) -> str | None:
+    """``wanted`` among an armature's bones, else the first other name of its group in the bone
+    table that is there: ``LeftEye`` finds ``J_Adj_L_FaceEye`` on a VRoid rig."""
+    for name in (wanted, *bone_aliases().get(name_key(wanted), ())):
+        if (found := index.find(name)) is not None:
+            return found
+    return None

@@ -17,7 +17,7 @@ import numpy as np
 from ..catalogue import control_sort_key
 from ..combinations import exclusion_factors
 from ..errors import FacsError
-from .matching import NameIndex
+from .matching import NameIndex, find_bone
 from .presets import AXES, CombineMode, Curve, MappingPreset, TargetSpec, load_preset, preset_names
 
 BONE_EPSILON = 1e-6
@@ -124,8 +124,7 @@ class _Binder:
         self.targets: dict[str, ResolvedTarget] = {}
 
     def find(self, spec: TargetSpec) -> str | None:
-        index = self.shapes if spec.kind == "shape" else self.bones
-        found = index.find(spec.name)
+        found = self.shapes.find(spec.name) if spec.kind == "shape" else find_bone(self.bones, spec.name)
         wanted = f"{spec.kind}:{spec.name}"
         if found is not None:
             self.coverage.matched[wanted] = found
