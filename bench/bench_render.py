@@ -32,7 +32,8 @@ def demo_fps(out: Path, frames: tuple[int, int] | None) -> None:
     start = time.perf_counter()
     result = run_render_job(job, show_progress=False)
     seconds = time.perf_counter() - start  # with building the head, rig and animation (about 0.2 s)
-    first, last = result["frames"]
+    assert result.frames is not None
+    first, last = result.frames
     count = last - first + 1
     print(f"demo, default head, Workbench 512x512, frames {first}-{last} to MP4: "
           f"{count} frames in {seconds:.1f} s = {count / seconds:.2f} frames/s")
@@ -47,10 +48,10 @@ def batch_speedup(out: Path, jobs: int) -> None:
         batch = [replace(job, output=f"{job.output}_w{workers}") for job in specs]
         results = run_jobs(batch, workers=workers)
         times[workers] = time.perf_counter() - start
-        failed = [r for r in results if r.get("status") != "ok"]
+        failed = [r for r in results if not r.ok]
         if failed:
-            raise SystemExit(f"batch job failed: {failed[0].get('error')}")
-        frames = sum(r["frames"][1] - r["frames"][0] + 1 for r in results)
+            raise SystemExit(f"batch job failed: {failed[0].error}")
+        frames = sum(r.frames[1] - r.frames[0] + 1 for r in results if r.frames)
         rate = frames / times[workers]
         print(f"batch of {jobs} jobs ({frames} frames, 256x256), {workers} worker process"
               f"{'es' if workers > 1 else ''}: {times[workers]:.1f} s = {rate:.2f} frames/s")

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..core.files import atomic_write_text
 from ..render.job import RenderJob
+from ..render.result import JobResult
 
 COLUMNS = (
     "output", "labels", "avatar", "avatar_file", "timeline", "timeline_file", "settings", "facs",
@@ -24,11 +25,15 @@ COLUMNS = (
 )
 
 
-def manifest_row(job: RenderJob, result: Mapping[str, Any], names: Mapping[str, str] | None = None) -> dict:
-    """One manifest row from a job and what its worker reported (see ``worker.run_job``)."""
+def manifest_row(
+    job: RenderJob, result: JobResult | None, names: Mapping[str, str] | None = None
+) -> dict[str, str | int | float]:
+    """One manifest row from a job and what its worker reported (see ``worker.run_job``); None
+    while the job is pending."""
     names = names or {}
-    frames = result.get("frames")
-    resolution = result.get("resolution") or job.resolution
+    done = result or JobResult(job.name, job.output)
+    frames = done.frames
+    resolution = done.resolution or job.resolution
     return {
         "output": job.output,
         "labels": job.labels or "",
@@ -37,17 +42,17 @@ def manifest_row(job: RenderJob, result: Mapping[str, Any], names: Mapping[str, 
         "timeline": names.get("timeline", ""),
         "timeline_file": job.timeline or "",
         "settings": names.get("settings", ""),
-        "facs": result.get("facs", ""),
+        "facs": done.facs,
         "frames": f"{frames[0]}-{frames[1]}" if frames else "",
         "frame_count": frames[1] - frames[0] + 1 if frames else "",
-        "fps": result.get("fps", ""),
-        "duration": result.get("duration", ""),
-        "engine": result.get("engine") or job.engine or "",
+        "fps": "" if done.fps is None else done.fps,
+        "duration": "" if done.duration is None else done.duration,
+        "engine": done.engine or job.engine or "",
         "resolution": f"{resolution[0]}x{resolution[1]}" if resolution else "",
         "samples": job.samples or "",
-        "status": result.get("status", "pending"),
-        "seconds": result.get("seconds", ""),
-        "error": result.get("error", ""),
+        "status": "pending" if result is None else result.status,
+        "seconds": "" if done.seconds is None else done.seconds,
+        "error": done.error,
     }
 
 

@@ -17,12 +17,12 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
-from typing import Any
 
 from ..render.job import RenderJob
-from .worker import failed_result, run_job
+from ..render.result import JobResult
+from .worker import run_job
 
-ResultCallback = Callable[[int, dict[str, Any]], None]
+ResultCallback = Callable[[int, JobResult], None]
 
 
 def _blender_paths() -> list[str]:
@@ -44,12 +44,20 @@ def _start_worker(paths: list[str], threads: int) -> None:
     os.environ.setdefault("LP_NUM_THREADS", str(threads))
 
 
-def record(results: list[dict[str, Any]], index: int, result: dict[str, Any],
+def record(results: list[JobResult | None], index: int, result: JobResult,
            on_result: ResultCallback | None) -> None:
     """Store a finished job's result in job order and tell the caller (both runners do this)."""
     results[index] = result
     if on_result:
         on_result(index, result)
+
+
+def finished(results: list[JobResult | None]) -> list[JobResult]:
+    """The results once every job has reported (a runner returns only then)."""
+    done = [result for result in results if result is not None]
+    if len(done) != len(results):
+        raise RuntimeError(f"{len(results) - len(done)} jobs never reported")  # a runner bug, not bad input
+    return done
 
 
 def default_workers() -> int:
@@ -58,15 +66,15 @@ def default_workers() -> int:
 
 def run_jobs(
     jobs: Sequence[RenderJob], *, workers: int | None = None, on_result: ResultCallback | None = None
-) -> list[dict[str, Any]]:
+) -> list[JobResult]:
     """Render ``jobs`` in ``workers`` processes (default: one per core); results in job order.
 
     ``on_result(index, result)`` is called in this process as each job finishes, for progress and
     for writing the manifest as the batch goes.
     """
-    results: list[dict[str, Any]] = [{} for _ in jobs]
+    results: list[JobResult | None] = [None] * len(jobs)
     if not jobs:
-        return results
+        return []
     count = min(workers or default_workers(), len(jobs))
     threads = max(1, default_workers() // count)
     context = multiprocessing.get_context("spawn")
@@ -79,6 +87,6 @@ def run_jobs(
             try:
                 result = future.result()
             except BrokenProcessPool as exc:  # a worker died (crash in Blender, out of memory)
-                result = failed_result(jobs[index], f"worker process died: {exc}")
+                result = JobResult.failed(jobs[index], f"worker process died: {exc}")
             record(results, index, result, on_result)
-    return results
+    return finished(results)

@@ -17,8 +17,9 @@ from typing import Any
 
 from ..paths import ROOT
 from ..render.job import JobError, RenderJob
-from .pool import ResultCallback, record
-from .worker import failed_result, run_job
+from ..render.result import JobResult
+from .pool import ResultCallback, finished, record
+from .worker import run_job
 
 REACH_SECONDS = 5.0
 """How long a cluster's address may take to accept a connection. Ray itself retries an address
@@ -47,7 +48,7 @@ def run_jobs_on_ray(
     *,
     on_result: ResultCallback | None = None,
     num_cpus: int | None = None,
-) -> list[dict[str, Any]]:
+) -> list[JobResult]:
     """Render ``jobs`` as Ray tasks on the cluster at ``address`` (``auto``, ``ray://host:10001``
     or ``local``); results in job order, ``on_result`` called as each finishes."""
     try:
@@ -70,16 +71,16 @@ def run_jobs_on_ray(
     try:
         task = ray.remote(num_cpus=1, max_retries=0)(run_job)
         pending = {task.remote(job.to_dict()): i for i, job in enumerate(jobs)}
-        results: list[dict[str, Any]] = [{} for _ in jobs]
+        results: list[JobResult | None] = [None] * len(jobs)
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)
             index = pending.pop(done[0])
             try:
                 result = ray.get(done[0])
             except ray.exceptions.RayError as exc:
-                result = failed_result(jobs[index], f"Ray task failed: {str(exc).splitlines()[0]}")
+                result = JobResult.failed(jobs[index], f"Ray task failed: {str(exc).splitlines()[0]}")
             record(results, index, result, on_result)
-        return results
+        return finished(results)
     finally:
         if started:
             ray.shutdown()

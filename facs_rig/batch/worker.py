@@ -15,9 +15,10 @@ from typing import Any
 
 from ..core.errors import FacsError
 from ..render.job import RenderJob
+from ..render.result import JobResult
 
 
-def run_job(job_data: dict[str, Any]) -> dict[str, Any]:
+def run_job(job_data: dict[str, Any]) -> JobResult:
     """Render one job given as a dict (picklable across processes and to Ray workers)."""
     start = time.perf_counter()
     job = RenderJob.from_dict(job_data)
@@ -27,20 +28,7 @@ def run_job(job_data: dict[str, Any]) -> dict[str, Any]:
         try:
             return run_render_job(job, quiet=True, show_progress=False)
         except FacsError as exc:
-            return failed_result(job, str(exc), start)
+            return JobResult.failed(job, str(exc), start)
     except Exception as exc:  # a worker reports every failure instead of dying
-        return failed_result(job, f"{type(exc).__name__}: {exc}", start, traceback.format_exc())
+        return JobResult.failed(job, f"{type(exc).__name__}: {exc}", start, traceback.format_exc())
 
-
-def failed_result(job: RenderJob, message: str, start: float | None = None, details: str = ""
-                  ) -> dict[str, Any]:
-    """The result of a job that failed: in the worker (``start`` known) or, when the worker itself
-    died, in the process that dispatched it."""
-    return {
-        "name": job.name,
-        "status": "failed",
-        "output": job.output,
-        "error": message,
-        "details": details,
-        "seconds": "" if start is None else round(time.perf_counter() - start, 2),
-    }

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import bpy
 import numpy as np
@@ -17,6 +16,7 @@ from ..core.describe import timeline_code
 from ..core.model import Timeline
 from ..core.timeline import load as load_timeline
 from ..render.job import DEFAULT_ENGINE, DEFAULT_RESOLUTION, JobError, RenderJob
+from ..render.result import JobResult
 from .keyframer import apply_timeline, scene_fps
 from .render import controlled_objects, frames_to_render, render_scene, sample_controls
 from .render_settings import engine_name, output_size
@@ -100,7 +100,7 @@ def peak_frame(scene: bpy.types.Scene, face: bpy.types.Object) -> int:
     return frames[int(np.argmax(total))]
 
 
-def run_render_job(job: RenderJob, *, quiet: bool = True, show_progress: bool = True) -> dict[str, Any]:
+def run_render_job(job: RenderJob, *, quiet: bool = True, show_progress: bool = True) -> JobResult:
     """Prepare and render ``job``; returns what the manifest records (raises on failure)."""
     start = time.perf_counter()
     prepared = prepare(job)
@@ -120,18 +120,17 @@ def run_render_job(job: RenderJob, *, quiet: bool = True, show_progress: bool = 
     if prepared.timeline is not None:
         times = (np.arange(rendered[0], rendered[-1] + 1) - scene.frame_start) / fps
         facs = timeline_code(prepared.timeline, times)
-    return {
-        "name": job.name,
-        "status": "ok",
-        "output": job.output,
-        "files": len(result.files),
-        "frames": [rendered[0], rendered[-1]],
-        "fps": round(fps, 3),
-        "duration": round(len(rendered) / fps, 3),
-        "facs": facs,
-        "engine": engine or engine_name(scene.render.engine),
-        "resolution": list(job.resolution or output_size(scene)),
-        "seconds": round(time.perf_counter() - start, 2),
-        "labels": str(result.labels) if result.labels else "",
-        "warnings": prepared.warnings,
-    }
+    return JobResult(
+        name=job.name,
+        output=job.output,
+        files=len(result.files),
+        frames=(rendered[0], rendered[-1]),
+        fps=round(fps, 3),
+        duration=round(len(rendered) / fps, 3),
+        facs=facs,
+        engine=engine or engine_name(scene.render.engine),
+        resolution=job.resolution or output_size(scene),
+        seconds=round(time.perf_counter() - start, 2),
+        labels=str(result.labels) if result.labels else "",
+        warnings=tuple(prepared.warnings),
+    )

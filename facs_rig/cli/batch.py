@@ -16,6 +16,7 @@ import time
 from ..batch.manifest import manifest_row, write_manifest
 from ..batch.ray_runner import check_reachable
 from ..batch.spec import load_spec
+from ..render.result import JobResult
 from .common import CliError
 
 HELP = "render many timelines × avatars × settings in parallel, with a manifest"
@@ -44,17 +45,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"{len(spec.jobs)} jobs, manifest {spec.manifest}")
         return 0
 
-    rows = [manifest_row(job, {}, spec.meta.get(job.name)) for job in spec.jobs]
+    rows = [manifest_row(job, None, spec.meta.get(job.name)) for job in spec.jobs]
     start = time.perf_counter()
     done = 0
 
-    def finished(index: int, result: dict) -> None:
+    def finished(index: int, result: JobResult) -> None:
         nonlocal done
         done += 1
         job = spec.jobs[index]
         rows[index] = manifest_row(job, result, spec.meta.get(job.name))
         write_manifest(spec.manifest, rows)
-        status = "ok" if result.get("status") == "ok" else f"FAILED: {result.get('error', '')}"
+        status = "ok" if result.ok else f"FAILED: {result.error}"
         elapsed = time.perf_counter() - start
         print(f"[{done}/{len(spec.jobs)} {elapsed:.1f} s] {job.name}: {status}", file=sys.stderr)
 
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         from ..batch.pool import run_jobs
 
         results = run_jobs(spec.jobs, workers=args.workers, on_result=finished)
-    failed = sum(1 for r in results if r.get("status") != "ok")
+    failed = sum(1 for r in results if not r.ok)
     print(f"{len(results) - failed} of {len(results)} renders written in "
           f"{time.perf_counter() - start:.1f} s; manifest {spec.manifest}")
     return 1 if failed else 0

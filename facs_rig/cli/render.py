@@ -68,12 +68,13 @@ def run(args: argparse.Namespace) -> int:
         result = run_render_job(job, quiet=not args.verbose)
     except (OSError, RuntimeError) as exc:  # the disk or Blender refused to write
         raise CliError(f"{job.output}: cannot write: {str(exc).strip().splitlines()[-1]}") from None
-    for warning in result["warnings"]:
+    for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    first, last = result["frames"]
+    assert result.frames is not None and result.resolution is not None  # a rendered job has both
+    first, last = result.frames
     frames = f"frame {first}" if first == last else f"frames {first}-{last}"
-    print(f"wrote {result['output']} ({frames}, {result['engine']}, "
-          f"{result['resolution'][0]}x{result['resolution'][1]}, {result['seconds']} s)")
-    if result["labels"]:
-        print(f"wrote {result['labels']} (AU labels)")
+    print(f"wrote {result.output} ({frames}, {result.engine}, "
+          f"{result.resolution[0]}x{result.resolution[1]}, {result.seconds} s)")
+    if result.labels:
+        print(f"wrote {result.labels} (AU labels)")
     return 0

@@ -30,10 +30,10 @@ def test_jobs_run_as_ray_tasks(tmp_path: Path) -> None:
     seen: list[int] = []
     results = ray_runner.run_jobs_on_ray(jobs, "local", num_cpus=2, on_result=lambda i, _r: seen.append(i))
     assert sorted(seen) == [0, 1, 2]
-    assert [r["name"] for r in results] == ["a", "b", "c"]
-    assert results[0]["status"] == "ok" and results[0]["frames"] == [1, 2]
+    assert [r.name for r in results] == ["a", "b", "c"]
+    assert results[0].status == "ok" and results[0].frames == (1, 2)
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["frame_0001.png", "frame_0002.png"]
-    assert results[1]["status"] == "ok" and results[1]["engine"] == "cycles"
+    assert results[1].status == "ok" and results[1].engine == "cycles"
     assert (tmp_path / "b.png").is_file()
-    assert results[1]["frames"] == [3, 3]  # a still of a timeline shows its peak (0.2 s at 10 fps)
-    assert results[2]["status"] == "failed" and "missing.blend: no such avatar file" in results[2]["error"]
+    assert results[1].frames == (3, 3)  # a still of a timeline shows its peak (0.2 s at 10 fps)
+    assert results[2].status == "failed" and "missing.blend: no such avatar file" in results[2].error

@@ -20,6 +20,7 @@ from facs_rig.paths import PRESETS
 from facs_rig.render.job import (
     RenderJob,
 )
+from facs_rig.render.result import JobResult
 
 TIMELINE = {"format": "facs-timeline", "version": 1, "events": [
     {"au": 12, "side": "R", "intensity": "B", "onset": 0.0, "apex": 0.2, "offset": 0.5},
@@ -110,9 +111,10 @@ def test_example_spec_is_valid() -> None:
 @pytest.mark.parametrize("suffix", [".csv", ".json"])
 def test_manifest_round_trip(tmp_path: Path, suffix: str) -> None:
     job = RenderJob(output="/o/a.mp4", timeline="/t/a.json", engine="cycles", samples=4, resolution=(64, 64))
-    ok = manifest_row(job, {"status": "ok", "frames": [1, 12], "fps": 30.0, "duration": 0.4, "facs": "6C+12D",
-                            "seconds": 1.5}, {"avatar": "default", "timeline": "a", "settings": "cy"})
-    failed = manifest_row(RenderJob(output="/o/b.png"), {"status": "failed", "error": "no camera"})
+    done = JobResult("", job.output, "ok", frames=(1, 12), fps=30.0, duration=0.4, facs="6C+12D", seconds=1.5)
+    ok = manifest_row(job, done, {"avatar": "default", "timeline": "a", "settings": "cy"})
+    failed = manifest_row(RenderJob(output="/o/b.png"),
+                          JobResult("", "/o/b.png", "failed", error="no camera"))
     path = write_manifest(tmp_path / f"manifest{suffix}", [ok, failed])
     rows = read_manifest(path)
     assert [row["output"] for row in rows] == ["/o/a.mp4", "/o/b.png"]
