@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -49,7 +49,7 @@ class Curves:
     def get(self, control: str) -> np.ndarray:
         """The curve of a control; zeros for a control the timeline never touches."""
         try:
-            return self.values[self.controls.index(control)]
+            return np.asarray(self.values[self.controls.index(control)])
         except ValueError:
             return np.zeros(self.values.shape[1])
 
@@ -61,14 +61,18 @@ def ease_value(t: np.ndarray | float, ease: str = "smooth") -> np.ndarray:
     """The ease curve at phase fraction ``t`` (clipped to 0..1)."""
     u = np.clip(np.asarray(t, dtype=float), 0.0, 1.0)
     if ease == "smooth":
-        return u * u * (3.0 - 2.0 * u)
+        return np.asarray(u * u * (3.0 - 2.0 * u))
     if ease == "linear":
         return u
     raise FacsError(f"unknown ease {ease!r}; use {' or '.join(EASES)}")
 
 
-def _shape(t: np.ndarray, onset: np.ndarray, apex: np.ndarray, apex_end: np.ndarray, offset: np.ndarray, *,
-           intensity: np.ndarray, linear: np.ndarray) -> np.ndarray:
+_Param = np.ndarray | np.floating[Any]
+"""An event parameter of :func:`_shape`: one per event, or one event's as a scalar."""
+
+
+def _shape(t: np.ndarray, onset: _Param, apex: _Param, apex_end: _Param, offset: _Param, *,
+           intensity: _Param, linear: np.ndarray | np.bool_) -> np.ndarray:
     """Envelope values for matching arrays of sample times and event parameters."""
     rise_len = apex - onset
     fall_len = offset - apex_end

@@ -74,9 +74,9 @@ class Keys:
 
     def as_float32(self) -> Keys:
         """The keys as Blender stores them (single precision), to check what will really play."""
-        f32 = [np.asarray(a, np.float32).astype(np.float64) for a in (self.co, self.handle_left,
-                                                                      self.handle_right)]
-        return Keys(*f32, self.interpolation, self.kind)
+        co, left, right = (np.asarray(a, np.float32).astype(np.float64) for a in (self.co, self.handle_left,
+                                                                                  self.handle_right))
+        return Keys(co, left, right, self.interpolation, self.kind)
 
 
 def _handles(x: np.ndarray, y: np.ndarray, linear: np.ndarray,
@@ -106,7 +106,8 @@ def keyable(x: np.ndarray) -> np.ndarray:
     """Which events (rows of onset, apex, apex_end, offset in frames) keys can reproduce: those that
     rise and fall over some time. A step (zero-length rise or fall) cannot be an F-curve segment."""
     x = np.atleast_2d(x)
-    return (x[:, 1] - x[:, 0] >= SAME_TIME) & (x[:, 3] - x[:, 2] >= SAME_TIME) & (x[:, 2] >= x[:, 1])
+    return np.asarray((x[:, 1] - x[:, 0] >= SAME_TIME) & (x[:, 3] - x[:, 2] >= SAME_TIME)
+                      & (x[:, 2] >= x[:, 1]))
 
 
 def events_keys(x: np.ndarray, intensity: np.ndarray, linear: np.ndarray) -> tuple[Keys, np.ndarray]:
@@ -213,7 +214,7 @@ def _bezier_y(x: np.ndarray, p0: np.ndarray, p1: np.ndarray, p2: np.ndarray, p3:
 
 def _bernstein(s: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
     u = 1.0 - s
-    return u * u * u * a + 3.0 * u * u * s * b + 3.0 * u * s * s * c + s * s * s * d
+    return np.asarray(u * u * u * a + 3.0 * u * u * s * b + 3.0 * u * s * s * c + s * s * s * d)
 
 
 def evaluate_keys(keys: Keys, x: np.ndarray) -> np.ndarray:

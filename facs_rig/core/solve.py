@@ -93,7 +93,7 @@ def _blocks(H: np.ndarray) -> list[np.ndarray]:
     """
     coupled = np.abs(H) > 0
     label = np.full(H.shape[0], -1)
-    blocks = []
+    blocks: list[np.ndarray] = []
     for seed in range(H.shape[0]):
         if label[seed] >= 0:
             continue
@@ -174,7 +174,7 @@ def _projected_gradient(
     for _ in range(steps):
         X_next = np.clip(Y - step * (Y @ H - C), lo, hi)
         if np.max(np.abs(X_next - X), initial=0.0) < 1e-12:
-            return X_next
+            return np.asarray(X_next)
         t_next = (1.0 + np.sqrt(1.0 + 4.0 * t * t)) / 2.0
         restart = np.sum((Y - X_next) * (X_next - X), axis=1) > 0
         Y = X_next + ((t - 1.0) / t_next) * (X_next - X)

@@ -73,7 +73,7 @@ class AvatarAsset:
         return tuple(sorted(found, key=lambda v: (v != default, v)))
 
     def joint(self, name: str) -> np.ndarray:
-        return self.joint_positions[self.joint_names.index(name)]
+        return np.asarray(self.joint_positions[self.joint_names.index(name)])
 
     def key_rows(self, key_set: str) -> list[int]:
         return [i for i, s in enumerate(self.key_sets) if s == key_set]
@@ -98,7 +98,7 @@ class AvatarAsset:
         starts = np.append(self.face_starts, len(self.loop_vertices))
         faces = self.material_faces(name)
         loops = np.concatenate([np.arange(starts[f], starts[f + 1]) for f in faces])
-        return np.unique(self.loop_vertices[loops])
+        return np.asarray(np.unique(self.loop_vertices[loops]))
 
 
 _STR_FIELDS = ("material_names", "key_names", "key_sets", "bone_names", "joint_names")
