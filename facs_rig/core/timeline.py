@@ -298,6 +298,17 @@ def code_events(*, code: str = "", expression: str = "", intensity: str | float,
     return events, [p.message for p in problems]
 
 
+def pose_values(events: Sequence[Event]) -> dict[str, float]:
+    """Control values of events at their apex; where two events share a control the larger wins.
+    What *Set Pose* writes and what ``verify`` renders, so both pose a code the same way."""
+    values: dict[str, float] = {}
+    for event in events:
+        for channel in channels_for_side(event.au, event.side):
+            name = control_name(event.au, channel)
+            values[name] = max(values.get(name, 0.0), event.intensity)
+    return values
+
+
 def _channel(event: Event) -> str:
     return "" if event.side == "both" else event.side
 
@@ -407,7 +418,7 @@ def _track(ck: Checker, path: str, raw: Any, ctx: _Context) -> Track | None:
     if ctx.to_seconds is None:
         return None
     seconds = times * ctx.to_seconds
-    if ctx.past_last_frame(join(path, f"times[{len(seconds) - 1}]"), float(seconds[-1]), ck):
+    if ctx.past_last_frame(join(join(path, "times"), len(seconds) - 1), float(seconds[-1]), ck):
         return None
     return Track(number, side, seconds, values, source=path)
 
