@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 
@@ -107,7 +107,8 @@ def exclusions() -> tuple[Exclusion, ...]:
         resolve = "winner" if winner else row["resolve"]
         if resolve not in ("winner", "warn", "net"):
             raise FacsError(f"{where}: resolve must be 'warn' or 'net', got {resolve!r}")
-        out.append(Exclusion(row["row"], a, b, resolve, row["why"], row.get("channels", "any"), winner))
+        out.append(Exclusion(row["row"], a, b, cast(Resolve, resolve), row["why"], row.get("channels", "any"),
+                             winner))
     return tuple(out)
 
 

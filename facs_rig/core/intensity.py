@@ -117,8 +117,8 @@ def scale_from_spec(spec: str | Mapping[str, Any] | IntensityScale | None = None
         if keys != set(LETTERS):
             missing = [k for k in LETTERS if k not in keys]
             extra = sorted(str(k) for k in keys - set(LETTERS))
-            detail = "; ".join(filter(None, [missing and f"missing {', '.join(missing)}",
-                                             extra and f"unexpected {', '.join(extra)}"]))
+            detail = "; ".join(filter(None, [f"missing {', '.join(missing)}" if missing else None,
+                                             f"unexpected {', '.join(extra)}" if extra else None]))
             raise FacsError(f"an intensity table needs exactly the letters A..E ({detail})")
         values = []
         for letter in LETTERS:

@@ -180,8 +180,8 @@ def kind(value: Any) -> str:
     """How a JSON value is named in messages ("a string", "an array")."""
     if isinstance(value, bool):
         return "a boolean"
-    names = {dict: "an object", list: "an array", str: "a string", type(None): "null", int: "a number",
-             float: "a number"}
+    names: dict[type, str] = {dict: "an object", list: "an array", str: "a string", type(None): "null",
+                              int: "a number", float: "a number"}
     return next((name for t, name in names.items() if isinstance(value, t)), type(value).__name__)
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import takewhile
+from typing import cast
 
 import numpy as np
 
 from .catalogue import channels_for_side, get_au
 from .evaluate import evaluate
 from .keys import DIGITS, GENERATED, LINEAR, SAME_TIME, ZERO, Keys, evaluate_keys, to_frames
-from .model import Event, Timeline, Track, control_name, parse_control_name
+from .model import Event, Side, Timeline, Track, control_name, parse_control_name
 
 
 @dataclass(frozen=True)
@@ -133,15 +134,18 @@ def timeline_from_keys(curves: Mapping[str, Keys], fps: float, start_frame: floa
     for control, indexes in picked.items():
         au, channel = parse_control_name(control)
         for i in sorted(indexes):
-            e = stored.events[i]  # type: ignore[union-attr]
-            f = to_frames([e.onset, e.apex, e.apex_end, e.offset], fps, start_frame)
-            found[au].append((KeyedEvent(*map(float, f), e.intensity, e.ease), channel))
+            assert stored is not None  # only a stored timeline picks events
+            e = stored.events[i]
+            f = to_frames(np.array([e.onset, e.apex, e.apex_end, e.offset]), fps, start_frame)
+            onset, apex, apex_end, offset = map(float, f)
+            found[au].append((KeyedEvent(onset, apex, apex_end, offset, e.intensity, e.ease), channel))
     tracks = []
     for control, parts in samples.items():
         au, channel = parse_control_name(control)
         times = np.concatenate([_seconds(p[0], fps, start_frame) for p in parts])
         values = np.concatenate([p[1] for p in parts])
-        tracks.append(Track(au, channel or "both", times, np.round(values, DIGITS), source=control))
+        side = cast(Side, channel or "both")
+        tracks.append(Track(au, side, times, np.round(values, DIGITS), source=control))
     events = [ev for au, entries in found.items() for ev in _merge_channels(au, entries, fps, start_frame)]
     events.sort(key=lambda e: (e.onset, e.au, e.side))
     return Timeline(events=events, tracks=_merge_tracks(tracks), fps=fps,
@@ -153,7 +157,7 @@ def _seconds(frames: np.ndarray, fps: float, start_frame: float) -> np.ndarray:
     where rounding moved them in: a track is 0 outside its samples, so it must still cover the
     frames it was sampled at when it is applied again."""
     exact = (frames - start_frame) / fps
-    times = np.round(exact, DIGITS)
+    times: np.ndarray = np.round(exact, DIGITS)
     step = 10.0**-DIGITS
     if times[0] > exact[0]:
         times[0] -= step
@@ -204,7 +208,8 @@ def _merge_channels(au: int, entries: list[tuple[KeyedEvent, str]], fps: float,
     for ev, channel in sorted(entries, key=lambda item: item[0].onset):
         timing = np.array([ev.onset, ev.apex, ev.apex_end, ev.offset])
         earliest = ev.onset - 0.01
-        near = takewhile(lambda g, earliest=earliest: g[0].onset >= earliest, reversed(groups))
+        near = takewhile(lambda g, earliest=earliest: g[0].onset >= earliest,  # type: ignore[misc]
+                         reversed(groups))  # (mypy cannot type a lambda's default argument)
         match = next((g for g in near if channel not in g[1] and _same_event(g[0], ev, timing)), None)
         if match is None:
             groups.append((ev, {channel}))
