@@ -27,8 +27,10 @@ RESOLUTION = "256x256"
 
 
 def render(timeline: Path, out: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "facs_rig", "render", "--timeline", str(timeline), "-o", str(out),
-                    "--resolution", RESOLUTION], cwd=ROOT, check=True, capture_output=True)
+    command = [sys.executable, "-m", "facs_rig", "render", "--timeline", str(timeline), "-o", str(out),
+               "--resolution", RESOLUTION]
+    done = subprocess.run(command, check=False, cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
     return out
 
 
@@ -54,7 +56,7 @@ def write_video(path: Path, frames: Sequence[np.ndarray], times_ms: Sequence[int
     with av.open(str(path), "w") as out:
         stream = out.add_stream("libx264", rate=30)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.time_base = Fraction(1, 1000)
+        stream.codec_context.time_base = stream.time_base = Fraction(1, 1000)  # else libx264 snaps to 1/rate
         if rotation:
             stream.set_display_rotation(rotation)
         for rgb, ms in zip(frames, times_ms, strict=True):
