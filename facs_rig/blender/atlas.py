@@ -17,6 +17,7 @@ from pathlib import Path
 import bpy
 import numpy as np
 
+from ..core.files import check_outputs
 from ..core.intensity import IntensityScale
 from ..render.atlas import (
     DEFAULT_LEVELS,
@@ -273,6 +274,7 @@ def render_atlas(
     output = Path(output)
     if output.suffix.lower() != ".png":
         raise JobError(f"{output}: the atlas is a PNG image; give a path ending in .png")
+    check_outputs({"the atlas": output})
     if obj is None:
         faces = controlled_objects(scene)
         if not faces:

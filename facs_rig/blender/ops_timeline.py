@@ -11,6 +11,7 @@ from typing import Any
 import bpy
 
 from ..core.errors import FacsError, TimelineError
+from ..core.files import check_outputs
 from ..core.model import Timeline
 from ..core.timeline import dump, load
 from ..core.timing import time_span
@@ -99,6 +100,7 @@ class FACS_OT_export_timeline(bpy.types.Operator):
         path = Path(bpy.path.abspath(self.filepath))
 
         def write(_progress: object) -> Timeline:
+            check_outputs({"the timeline": path})  # never replace a link or a device by a file
             timeline = keyframer.export_timeline(context.active_object, scene=context.scene, name=path.stem)
             dump(timeline, path)
             return timeline

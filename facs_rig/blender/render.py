@@ -21,7 +21,7 @@ import numpy as np
 
 from ..core import interrupt
 from ..core.catalogue import control_sort_key
-from ..core.files import merged_on_success, replaced_on_success
+from ..core.files import check_outputs, merged_on_success, replaced_on_success
 from ..core.model import is_control_name
 from ..io.openface_labels import write_labels
 from ..render.job import Engine, JobError, output_kind
@@ -141,6 +141,8 @@ def render_scene(
     """
     output = Path(output)
     kind = output_kind(output)
+    check_outputs({"the output": output, "the labels": labels},
+                  folders=frozenset({"the output"}) if kind == "sequence" else frozenset())
     frame_list = frames_to_render(scene, kind, frames)
     if scene.camera is None:
         raise JobError(f"scene {scene.name!r} has no camera to render from")

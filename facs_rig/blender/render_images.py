@@ -13,6 +13,8 @@ from pathlib import Path
 import bpy
 import numpy as np
 
+from ..core.files import replaced_on_success
+
 
 def read_png(path: str | Path) -> np.ndarray:
     image = bpy.data.images.load(str(path), check_existing=False)
@@ -26,7 +28,8 @@ def read_png(path: str | Path) -> np.ndarray:
 
 
 def write_png(path: str | Path, pixels: np.ndarray) -> Path:
-    """Write an ``(h, w, 3|4)`` array as an 8-bit RGB PNG (alpha is dropped: sheets are opaque)."""
+    """Write an ``(h, w, 3|4)`` array as an 8-bit RGB PNG (alpha is dropped: sheets are opaque),
+    through a temporary file beside ``path``, so a failed save leaves the previous image."""
     path = Path(path)
     height, width = pixels.shape[:2]
     rgba = np.ones((height, width, 4), dtype=np.float32)
@@ -34,10 +37,10 @@ def write_png(path: str | Path, pixels: np.ndarray) -> Path:
     image = bpy.data.images.new(f"facs_rig_{path.stem}", width, height, alpha=False)
     try:
         image.pixels.foreach_set(rgba[::-1].ravel())  # type: ignore[attr-defined]  # as above
-        image.filepath_raw = str(path)
         image.file_format = "PNG"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        image.save()
+        with replaced_on_success(path) as (tmp,):
+            image.filepath_raw = str(tmp)
+            image.save()
     finally:
         bpy.data.images.remove(image)
     return path
