@@ -21,26 +21,15 @@ from typing import cast
 
 import bpy
 
-from ..core.catalogue import channels_for_side
 from ..core.errors import FacsError
 from ..core.intensity import LETTERS
-from ..core.model import Event, Timeline, Track, control_name
-from ..core.timeline import code_events
+from ..core.model import Timeline, Track
+from ..core.timeline import code_events, pose_values
 from ..core.timing import check_frames, time_span
 from . import keyframer
 from .ops_common import OpStatus, attempt, finish, poll_face_controls
 from .preferences import event_timing, intensity_scale
 from .props import face, face_controls
-
-
-def pose_values(events: list[Event]) -> dict[str, float]:
-    """Control values of events at their apex; where two events share a control the larger wins."""
-    values: dict[str, float] = {}
-    for event in events:
-        for channel in channels_for_side(event.au, event.side):
-            name = control_name(event.au, channel)
-            values[name] = max(values.get(name, 0.0), event.intensity)
-    return values
 
 
 def _what(expression: str, code: str, letter: str) -> str:

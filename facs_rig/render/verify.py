@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from ..core.catalogue import get_au
-from ..core.codes import parse_code
+from ..core.codes import format_code, parse_code
 from ..core.errors import FacsError
 from ..core.expressions import expression_info, expression_names
 from ..core.intensity import LETTERS, IntensityScale
-from ..core.model import control_name, parse_control_name
+from ..core.model import parse_control_name
+from ..core.timeline import code_events, pose_values
 
 ATLAS_SET = ("1+2", "4", "5", "6+12", "9", "10", "12", "14", "15", "17", "18", "20", "22", "23", "24",
              "25+26", "27", "28", "43", "R12")
@@ -32,6 +33,14 @@ is 0.10: a reading below this is a trace a coder would not score)."""
 SIDE_MARGIN = 0.10
 """A one-sided code's side must read at least this much above the same AU on the other side."""
 TOP_CONFUSIONS = 3
+UNREAD: dict[int, str] = {6: "cheekSquint", 9: "noseSneer"}
+"""AUs the reader cannot measure, with the score it would need: MediaPipe's model returns these
+scores at about 1e-6 on every render of the default head (at E and with 6+12, too) and on the
+smiling astronaut photo, so they carry no information. Such an AU is reported but left out of the
+verdict; a code made only of them is ``not measured``."""
+IMPLIED: dict[int, tuple[int, ...]] = {27: (25,)}
+"""AUs a code cannot be shown without, which are therefore not confusions: the mouth cannot be
+stretched open (27) with the lips together, so a 27 always shows 25 (FACS writes it 25+27)."""
 MAX_YAW = 60
 """Larger turns hide half the face, which is a test of the detector rather than of the avatar."""
 FORMAT = "facs_rig_verify"
@@ -106,30 +115,23 @@ class Subject:
 
 
 def subject(code: str, level: str, scale: IntensityScale, controls: Sequence[str]) -> Subject:
-    """The pose of a code (``1+2``, ``R12``) or an expression name at ``level``; letters written in
-    the code win (``5B`` in surprise stays slight), as in timelines and the panel. Controls the rig
-    lacks are an error: an unchanged face would read as a miss of the rig, not of the shape."""
+    """The pose of a code (``1+2``, ``R12``) or an expression name at ``level``, exactly as *Set
+    Pose* and timelines pose it: letters written in the code win (``5B`` in surprise stays slight).
+    Controls the rig lacks are an error: an unchanged face would read as a miss of the rig, not of
+    the shape."""
     if level not in LETTERS:
         raise FacsError(f"level {level!r}: use intensity letters A to E")
-    is_expression = not re.fullmatch(r"[A-Za-z]?\d.*", code.strip())
-    parsed = expression_info(code).code if is_expression else parse_code(code)
-    values: dict[str, float] = {}
-    sides = set()
-    for item in parsed:
-        unit = get_au(item.au)
-        for channel, letter in item.letters:
-            channels = unit.channels if channel == "" else (channel,)
-            if channel in ("L", "R"):
-                sides.add(channel)
-            elif unit.sides and unit.sides != ("T", "B"):
-                sides.add("both")
-            for ch in channels:
-                values[control_name(item.au, ch)] = scale.to_value(letter or level)
+    text = code.strip()
+    is_expression = not re.fullmatch(r"[A-Za-z]?\d.*", text)
+    what = {"expression": text} if is_expression else {"code": text}
+    events, _warnings = code_events(**what, intensity=level, scale=scale)
+    values = pose_values(events)
     missing = [name for name in values if name not in controls]
     if missing:
-        raise FacsError(f"{code}: the rig has no control {', '.join(missing)}")
-    side = sides.pop() if len(sides) == 1 and sides != {"both"} else ""
-    name = code.strip() if is_expression else str(parsed)
+        raise FacsError(f"{text}: the rig has no control {', '.join(missing)}")
+    sides = {e.side for e in events if get_au(e.au).sides == ("L", "R")}
+    side = sides.pop() if len(sides) == 1 and sides <= {"L", "R"} else ""
+    name = expression_info(text).name if is_expression else format_code(parse_code(text))
     return Subject(name, level, tuple(values.items()), side)
 
 
@@ -160,6 +162,8 @@ class Score:
     """For a one-sided code: the coded side's reading minus the other side's, averaged over its AUs."""
     verdict: str = "missed"
     why: str = ""
+    unread: tuple[int, ...] = ()
+    """Intended AUs in :data:`UNREAD`: shown, not judged."""
 
     @property
     def side_right(self) -> bool | None:
@@ -167,13 +171,17 @@ class Score:
 
 
 def score(posed: Subject, read: Mapping[str, float] | None, neutral: Mapping[str, float] | None) -> Score:
-    """The verdict rule. A code is **recognised** when every intended AU reads at least
-    :data:`MIN_READ`, the weakest of them reads above every unintended AU, and a one-sided code reads
-    at least :data:`SIDE_MARGIN` stronger on its own side. No face found is ``no face``."""
+    """The verdict rule. A code is **recognised** when every intended AU the reader can measure
+    reads at least :data:`MIN_READ`, the weakest of them reads above every unintended AU (AUs the
+    code implies, :data:`IMPLIED`, are not unintended), and a one-sided code reads at least
+    :data:`SIDE_MARGIN` stronger on its own side. No face found is ``no face``; a code of
+    unmeasurable AUs alone (:data:`UNREAD`) is ``not measured``."""
     intended = posed.intended
+    unread = tuple(au for au in intended if au in UNREAD)
     if read is None or neutral is None:
         return Score(dict.fromkeys(intended, 0.0), [], None, "no face",
-                     "the reader found no face" + ("" if read is None else " in the neutral render"))
+                     "the reader found no face" + ("" if read is None else " in the neutral render"), unread)
+    implied = {a for au in intended for a in IMPLIED.get(au, ())}
     delta = au_read(read, neutral)
     by_au: dict[int, float] = {}
     for (au, channel), value in delta.items():
@@ -181,15 +189,20 @@ def score(posed: Subject, read: Mapping[str, float] | None, neutral: Mapping[str
             continue  # the other side of a one-sided AU is judged by the side margin, not as a confusion
         by_au[au] = max(by_au.get(au, -1.0), value)
     got = {au: max(by_au.get(au, 0.0), 0.0) for au in intended}
-    others = sorted(((au, v) for au, v in by_au.items() if au not in intended and v > 0),
-                    key=lambda kv: (-kv[1], kv[0]))
-    result = Score(got, others[:TOP_CONFUSIONS])
+    others = sorted(((au, v) for au, v in by_au.items()
+                     if au not in intended and au not in implied and v > 0), key=lambda kv: (-kv[1], kv[0]))
+    result = Score(got, others[:TOP_CONFUSIONS], unread=unread)
     if posed.side:
         other = "L" if posed.side == "R" else "R"
         margins = [delta.get((au, posed.side), 0.0) - delta.get((au, other), 0.0)
                    for au, channels in intended.items() if other in get_au(au).channels]
         result.side_margin = sum(margins) / len(margins) if margins else None
-    weakest = min(got.items(), key=lambda kv: kv[1])
+    judged = {au: v for au, v in got.items() if au not in unread}
+    if not judged:
+        result.verdict = "not measured"
+        result.why = "the reader has no " + ", ".join(f"{UNREAD[au]} score (AU{au})" for au in unread)
+        return result
+    weakest = min(judged.items(), key=lambda kv: kv[1])
     if weakest[1] < MIN_READ:
         result.why = f"AU{weakest[0]} reads {weakest[1]:.2f} < {MIN_READ}"
     elif others and others[0][1] >= weakest[1]:

@@ -33,6 +33,7 @@ EXPECT: dict[str, tuple[tuple[str, ...], str]] = {
     "AU17": (("mouth", "low"), "+z"), "AU18": (("mouth",), "-y"), "AU19": (("mouth", "low"), "-y"),
     "AU20": (("mouth",), "out"), "AU21": (("low",), "-z"), "AU22": (("mouth",), "-y"),
     "AU23": (("mouth",), "+z"), "AU24": (("mouth",), "+z"), "AU25": (("mouth", "low"), "-z"),
+    "AU23_T": (("mouth",), "-z"), "AU24_T": (("mouth",), "+y"),  # the upper lip narrows down / presses back
     "AU26": (("low", "mouth"), "-z"), "AU27": (("low", "mouth"), "-z"),
     "AU28_T": (("mouth",), "+y"), "AU28_B": (("mouth",), "+z"),  # upper lip rolls in (back), lower rolls up
     "AU29": (("low", "mouth"), "-y"), "AU30": (("low", "mouth"), "out"), "AU32": (("mouth",), "+z"),
