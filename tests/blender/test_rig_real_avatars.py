@@ -117,7 +117,7 @@ def test_every_mesh_of_the_avatar_follows_the_face(addon: ModuleType, arkit: lis
     assert report.preset == "arkit52"
     assert report.meshes == ["EyeLeft", "EyeRight", "Wolf3D_Teeth"]
     assert f"(and on {', '.join(report.meshes)})" in report.summary()
-    n_shapes = len(rig.rig_info(head)["shape_drivers"])
+    n_shapes = len(head.data.shape_keys.animation_data.drivers)
     for name in report.meshes:
         drivers = parts[name].data.shape_keys.animation_data.drivers
         assert len(drivers) == n_shapes
@@ -259,7 +259,7 @@ def test_head_and_eye_bones_are_found_by_common_names(
     })
     obj.parent = arm
     report = addon.blender.rig.build_rig(obj, preset)
-    driven = {path.split('"')[1] for path, _ in addon.blender.rig.rig_info(obj)["bone_drivers"]}
+    driven = {d.data_path.split('"')[1] for d in arm.animation_data.drivers}
     assert {head, left, right} <= driven, report.coverage.missing
     assert "Root" not in driven
     # AU 61 (eyes turn to the subject's left) turns both eyes, the left one toward +X
@@ -286,10 +286,9 @@ def test_user_keyframes_keep_playing(addon: ModuleType, arkit: list[str]) -> Non
     report = rig.build_rig(head)
     assert {"shape 'jawOpen'", "bone 'Head'"} <= set(report.skipped)
     assert any(w.startswith("skipped shape 'jawOpen': it has keyframes") for w in report.warnings)
-    info = rig.rig_info(head)
-    assert "keyframes" in info["skipped"]["shape 'jawOpen'"]
-    assert 'key_blocks["jawOpen"].value' not in info["shape_drivers"]
-    assert not [p for p, _ in info["bone_drivers"] if '"Head"' in p]
+    assert "keyframes" in report.reasons["shape 'jawOpen'"]
+    assert not [d for d in head.data.shape_keys.animation_data.drivers if '"jawOpen"' in d.data_path]
+    assert not [d for d in arm.animation_data.drivers if '"Head"' in d.data_path]
     assert arm.pose.bones["Head"].rotation_mode == "QUATERNION"
     timeline = addon.core.timeline.from_dict({
         "format": "facs-timeline", "version": 1, "name": "jaw", "fps": 24,
@@ -303,3 +302,84 @@ def test_user_keyframes_keep_playing(addon: ModuleType, arkit: list[str]) -> Non
     teeth = parts["Wolf3D_Teeth"].data.shape_keys
     assert not [d for d in teeth.animation_data.drivers if "jawOpen" in d.data_path]
     assert [d for d in teeth.animation_data.drivers if "mouthClose" in d.data_path]
+
+
+# ----------------------------------------------------------------------------------------------
+# VRoid / VRM
+
+VROID = ["Fcl_ALL_Neutral", "Fcl_ALL_Joy", "Fcl_BRW_Angry", "Fcl_BRW_Sorrow", "Fcl_BRW_Surprised",
+         "Fcl_EYE_Natural", "Fcl_EYE_Close", "Fcl_EYE_Close_L", "Fcl_EYE_Close_R", "Fcl_EYE_Joy",
+         "Fcl_EYE_Joy_L", "Fcl_EYE_Joy_R", "Fcl_EYE_Angry", "Fcl_EYE_Spread", "Fcl_EYE_Surprised",
+         "Fcl_MTH_A", "Fcl_MTH_I",
+         "Fcl_MTH_U", "Fcl_MTH_E", "Fcl_MTH_O", "Fcl_MTH_Up", "Fcl_MTH_Down", "Fcl_MTH_Small",
+         "Fcl_MTH_Surprised", "Fcl_MTH_Fun", "Fcl_HA_Hide"]
+VRM_EXPRESSIONS = ["aa", "ih", "ou", "ee", "oh", "blink", "blinkLeft", "blinkRight", "happy", "angry", "sad",
+                   "relaxed", "surprised", "lookUp", "lookDown", "lookLeft", "lookRight"]
+
+
+def _vroid(shapes: list[str]) -> tuple[bpy.types.Object, bpy.types.Object]:
+    face = make_mesh(shapes, "Face")
+    eye = Vector((0, -0.03, 0))
+    arm = _bone_armature({
+        "J_Bip_C_Neck": (Vector((0, 0, 1.4)), Vector((0, 0, 1.5))),
+        "J_Bip_C_Head": (Vector((0, 0, 1.5)), Vector((0, 0, 1.6))),
+        "J_Adj_L_FaceEye": (Vector((EYE_LEFT_X, -0.05, 1.55)), Vector((EYE_LEFT_X, -0.05, 1.55)) + eye),
+        "J_Adj_R_FaceEye": (Vector((-EYE_LEFT_X, -0.05, 1.55)), Vector((-EYE_LEFT_X, -0.05, 1.55)) + eye),
+    })
+    face.parent = arm
+    face.modifiers.new("Armature", "ARMATURE").object = arm
+    return face, arm
+
+
+def test_a_vroid_face_gets_the_vrm_preset(addon: ModuleType) -> None:
+    face, arm = _vroid(VROID)
+    report = addon.blender.rig.build_rig(face)
+    assert report.preset == "vrm"
+    assert report.coverage.warnings == []
+    key = face.data.shape_keys.key_blocks
+    for control in ("AU45_L", "AU12_L", "AU12_R", "AU26", "AU01_L", "AU02_L", "AU61"):
+        face[control] = 1.0
+    face.update_tag()
+    bpy.context.view_layer.update()
+    assert key["Fcl_EYE_Close_L"].value == pytest.approx(1.0)  # the subject's left eye only
+    assert key["Fcl_EYE_Close_R"].value == 0.0
+    assert key["Fcl_MTH_Up"].value == pytest.approx(1.0)       # half from each side
+    assert key["Fcl_MTH_A"].value == pytest.approx(0.7)
+    assert key["Fcl_BRW_Surprised"].value == pytest.approx(0.5)
+    assert key["Fcl_BRW_Sorrow"].value == pytest.approx(0.0)   # 1+2 is the surprised brow, not both
+    assert key["Fcl_ALL_Joy"].value == 0.0                     # whole-face emotions stay the user's
+    pose = arm.evaluated_get(bpy.context.evaluated_depsgraph_get()).pose
+    gaze = pose.bones["J_Adj_L_FaceEye"].matrix.to_3x3() @ Vector((0, 1, 0))
+    assert gaze.x > 0.1
+
+
+@pytest.mark.parametrize(("shapes", "expected"), [
+    (VROID, "vrm"),
+    (VRM_EXPRESSIONS, "vrm"),
+    ([*VROID, "jawOpen", "eyeBlinkLeft", "eyeBlinkRight", "mouthSmileLeft"], "vrm"),  # a few ARKit names
+    ([*VRM_EXPRESSIONS, "jawOpen", "eyeBlinkLeft", "eyeBlinkRight"], "vrm"),
+])
+def test_auto_picks_the_richer_of_vrm_and_arkit(addon: ModuleType, shapes: list[str], expected: str) -> None:
+    face, _ = _vroid(shapes)
+    report = addon.blender.rig.build_rig(face)
+    assert report.preset == expected
+    scores = {c.preset: c for c in report.candidates}
+    assert len(scores["vrm"].controls) > len(scores["arkit52"].controls)
+
+
+def test_a_vroid_face_with_perfect_sync_keys_gets_arkit(addon: ModuleType, arkit: list[str]) -> None:
+    face, _ = _vroid(VROID + arkit)  # VRoid plus the 52 ARKit keys ("perfect sync"): ARKit says more
+    report = addon.blender.rig.build_rig(face)
+    assert report.preset == "arkit52"
+    scores = {c.preset: c for c in report.candidates}
+    assert len(scores["arkit52"].controls) > len(scores["vrm"].controls)
+
+
+def test_vrm_expression_names_alone_drive_blinks_and_visemes(addon: ModuleType) -> None:
+    face, _ = _vroid(VRM_EXPRESSIONS)
+    report = addon.blender.rig.build_rig(face, "vrm")
+    moved = report.coverage.controls
+    assert moved["AU45_L"] == ["shape:blinkLeft"] and moved["AU45_R"] == ["shape:blinkRight"]
+    assert moved["AU26"] == ["shape:aa"] and moved["AU22_T"] == ["shape:oh"]
+    assert moved["AU12_L"] == ["shape:happy"]
+    assert "relaxed" in report.coverage.unused_shapes
