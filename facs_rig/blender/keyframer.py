@@ -132,7 +132,7 @@ def _state(obj: bpy.types.Object) -> dict:
 
 def _armature(obj: bpy.types.Object) -> bpy.types.Object | None:
     info = rig.rig_info(obj)
-    return (info or {}).get("armature_object") or rig.find_armature(obj)
+    return (info.armature if info else None) or rig.find_armature(obj)
 
 
 def _animated_ids(obj: bpy.types.Object) -> dict[str, bpy.types.ID]:
@@ -151,10 +151,10 @@ def _animated_ids(obj: bpy.types.Object) -> dict[str, bpy.types.ID]:
     return ids
 
 
-def _followers(obj: bpy.types.Object) -> list[tuple[bpy.types.Key, dict]]:
+def _followers(obj: bpy.types.Object) -> list[tuple[bpy.types.Key, rig.MeshRecord]]:
     """The shape keys of the avatar's other meshes the rig drives, with their part of its record."""
-    info = rig.rig_info(obj) or {}
-    pairs = zip(info.get("mesh_objects", []), info.get("meshes", []), strict=True)
+    info = rig.rig_info(obj)
+    pairs = zip(info.mesh_objects, info.meshes, strict=True) if info else ()
     return [(m.data.shape_keys, r) for m, r in pairs
             if m is not None and m.type == "MESH" and m.data.shape_keys is not None]
 
@@ -199,8 +199,8 @@ def bake_targets(obj: bpy.types.Object, plan: CurvePlan) -> list[BakedChannel]:
     values: dict[str, np.ndarray | float] = {c: float(obj[c]) for c in rig_controls(obj)}
     values |= dict(zip(plan.controls, plan.reference, strict=True))
     targets = evaluate_targets(resolved, values)
-    shape_paths = set(info["shape_drivers"])
-    bone_paths = {(path, index) for path, index in info["bone_drivers"]}
+    shape_paths = set(info.shape_drivers)
+    bone_paths = set(info.bone_drivers)
     key = obj.data.shape_keys
     followers = _followers(obj)
     baked = []
@@ -211,8 +211,8 @@ def bake_targets(obj: bpy.types.Object, plan: CurvePlan) -> list[BakedChannel]:
             if path in shape_paths:
                 baked.append(BakedChannel(key, path, 0, values))
             for other, record in followers:  # the same key on the teeth, the eyes, ...
-                there = rig.shape_path(record["targets"].get(target.name, ""))
-                if there in record["shape_drivers"]:
+                there = rig.shape_path(record.targets.get(target.name, ""))
+                if there in record.shape_drivers:
                     baked.append(BakedChannel(other, there, 0, values))
         elif armature is not None:
             path = f'pose.bones["{bpy.utils.escape_identifier(target.name)}"].rotation_euler'

@@ -26,7 +26,7 @@ def status(obj: bpy.types.Object | None) -> tuple[str, Icon]:
         return f"{obj.name} is not a mesh", "ERROR"
     controls = face_controls(obj)
     if rig.is_rigged(obj):
-        preset = (rig.rig_info(obj) or {}).get("preset", "?")
+        preset = (rig.rig_info(obj) or rig.RigRecord(preset="?")).preset
         return f"{obj.name}: rigged ({preset}), {len(controls)} AU controls", "CHECKMARK"
     if controls:
         return f"{obj.name}: {len(controls)} AU controls, no drivers", "INFO"

@@ -142,8 +142,8 @@ class FACS_PT_avatar(FacsSection, bpy.types.Panel):
             build.preset = state.preset
         row.operator("facs.remove_rig", text="Remove", icon="X")
         if rigged:
-            info = rig.rig_info(obj) or {}
-            draw_coverage(col, info.get("controls", []), f"Rig: preset {info.get('preset', '?')}")
+            info = rig.rig_info(obj) or rig.RigRecord(preset="?")
+            draw_coverage(col, info.controls, f"Rig: preset {info.preset}")
             return
         if not rig.shape_key_names(obj) and rig.find_armature(obj) is None:
             wrapped(col, f"{obj.name} has no shape keys and no armature: there is nothing to drive",

@@ -10,8 +10,8 @@ expressions evaluate in any Blender, with auto-run off.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -148,16 +148,86 @@ def user_preset_dirs(context: bpy.types.Context | None = None) -> list[str]:
 # The record
 
 
-def rig_info(obj: bpy.types.Object) -> dict[str, Any] | None:
+@dataclass
+class ShapeRecord:
+    """The drivers the rig put on one shape-key block, and the values they overrode."""
+
+    shape_drivers: list[str] = field(default_factory=list)
+    shape_values: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class MeshRecord(ShapeRecord):
+    """Another mesh of the avatar that follows the face (teeth, eyes, ...)."""
+
+    targets: dict[str, str] = field(default_factory=dict)
+    """The face's shape-key name → this mesh's key of that name."""
+    created_anim: bool = False
+    """Whether the rig gave the mesh's shape keys their animation data (removed with the rig)."""
+
+
+@dataclass
+class RigRecord(ShapeRecord):
+    """Everything a rig created and overrode, so removing it puts the mesh back exactly. Stored as
+    JSON in the object's ``facs_rig`` property (the keys are the field names, as in every .blend
+    rigged so far); the armature and the follower meshes are ID pointers beside it, which survive
+    renaming."""
+
+    version: int = META_VERSION
+    preset: str = ""
+    preset_path: str = ""
+    controls: list[str] = field(default_factory=list)
+    created_controls: list[str] = field(default_factory=list)
+    """The controls the rig added (the user's own properties of those names stay)."""
+    bone_drivers: list[tuple[str, int]] = field(default_factory=list)
+    bones: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Bone name → its rotation mode and rotations before the rig (see ``_save_bone``)."""
+    created_anim: list[str] = field(default_factory=list)
+    """Owners (``key``, ``arm``) whose animation data the rig created."""
+    skipped: dict[str, str] = field(default_factory=dict)
+    meshes: list[MeshRecord] = field(default_factory=list)
+    armature: bpy.types.Object | None = None
+    mesh_objects: list[bpy.types.Object | None] = field(default_factory=list)
+    """The follower meshes, in ``meshes`` order (None where one was deleted)."""
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        del data["armature"], data["mesh_objects"]
+        return json.dumps(data)
+
+    @classmethod
+    def from_json(cls, text: str, armature: bpy.types.Object | None,
+                  mesh_objects: Mapping[str, bpy.types.Object]) -> RigRecord:
+        """The record as stored; ``mesh_objects`` maps each follower's index (``"0"``, ...) to
+        its mesh. Records from before follower meshes (no ``meshes``, ``skipped`` a list) load
+        too."""
+        data = json.loads(text)
+        meshes = data.get("meshes", [])
+        skipped = data.get("skipped", {})
+        return cls(
+            version=data.get("version", META_VERSION),
+            preset=data["preset"],
+            preset_path=data.get("preset_path", ""),
+            controls=data["controls"],
+            created_controls=data["created_controls"],
+            shape_drivers=data["shape_drivers"],
+            shape_values=data["shape_values"],
+            bone_drivers=[(path, index) for path, index in data["bone_drivers"]],
+            bones=data["bones"],
+            created_anim=data["created_anim"],
+            skipped=skipped if isinstance(skipped, dict) else dict.fromkeys(skipped, HAS_DRIVER),
+            meshes=[MeshRecord(**mesh) for mesh in meshes],
+            armature=armature,
+            mesh_objects=[mesh_objects.get(str(i)) for i in range(len(meshes))],
+        )
+
+
+def rig_info(obj: bpy.types.Object) -> RigRecord | None:
     """The rig's record on ``obj`` (preset, controls, drivers, what it replaced), or None."""
     group = obj.get(META)
     if group is None or not hasattr(group, "get") or not isinstance(group.get("json"), str):
         return None
-    info = json.loads(group["json"])
-    info["armature_object"] = group.get("armature")
-    meshes = group.get("meshes") or {}
-    info["mesh_objects"] = [meshes.get(str(i)) for i in range(len(info.get("meshes", [])))]
-    return info
+    return RigRecord.from_json(group["json"], group.get("armature"), group.get("meshes") or {})
 
 
 def rig_mapping(obj: bpy.types.Object, user_dirs: Sequence[str] = ()) -> ResolvedMapping:
@@ -167,9 +237,9 @@ def rig_mapping(obj: bpy.types.Object, user_dirs: Sequence[str] = ()) -> Resolve
     info = rig_info(obj)
     if info is None:
         raise FacsError(f"{obj.name!r} has no FACS rig")
-    path = info.get("preset_path", "")
-    source = path if path and Path(path).is_file() else info["preset"]
-    return resolve_for(obj, source, info["armature_object"], user_dirs)[0]
+    path = info.preset_path
+    source = path if path and Path(path).is_file() else info.preset
+    return resolve_for(obj, source, info.armature, user_dirs)[0]
 
 
 def is_rigged(obj: bpy.types.Object | None) -> bool:
@@ -306,15 +376,15 @@ def _drive_meshes(
     resolved: ResolvedMapping,
     specs: Sequence[DriverSpec],
     meshes: Sequence[bpy.types.Object],
-) -> tuple[list[dict[str, Any]], dict[str, str]]:
+) -> tuple[list[MeshRecord], dict[str, str]]:
     """The face's shape-key drivers again on each other mesh that has a key of the same name, with
     the same expression on the same controls; returns each mesh's record and what was skipped."""
-    records, skipped = [], {}
+    records: list[MeshRecord] = []
+    skipped: dict[str, str] = {}
     for mesh in meshes:
         key = mesh.data.shape_keys
         index = NameIndex([kb.name for kb in key.key_blocks if kb != key.reference_key])
-        record: dict[str, Any] = {"targets": {}, "shape_drivers": [], "shape_values": {},
-                                  "created_anim": key.animation_data is None}
+        record = MeshRecord(created_anim=key.animation_data is None)
         for spec in specs:
             target = resolved.targets[spec.key]
             name = index.find(target.name) if target.kind == "shape" else None
@@ -324,9 +394,9 @@ def _drive_meshes(
             if why := _taken(key, path, -1):
                 skipped[f"shape {name!r} on {mesh.name!r}"] = why
                 continue
-            record["targets"][target.name] = name
-            record["shape_values"][name] = key.key_blocks[name].value
-            record["shape_drivers"].append(path)
+            record.targets[target.name] = name
+            record.shape_values[name] = key.key_blocks[name].value
+            record.shape_drivers.append(path)
             _add_driver(key, path, -1, spec, obj)
         records.append(record)
     return records, skipped
@@ -361,9 +431,9 @@ def build_rig(
     _validate(obj, armature)
     old = rig_info(obj)
     if armature is None:
-        armature = (old or {}).get("armature_object") or find_armature(obj)
+        armature = (old.armature if old else None) or find_armature(obj)
     resolved, candidates = resolve_for(obj, preset, armature, user_dirs)
-    ours = set(old["created_controls"]) if old else set()
+    ours = set(old.created_controls) if old else set()
     _check_controls(obj, resolved.controls, ours)
     if old is not None:
         _unbuild(obj, old, keep=set(resolved.controls))
@@ -373,47 +443,40 @@ def build_rig(
     paths = _driver_paths(resolved)
     specs, skipped = _usable(resolved, owners, paths)
     driven = {paths[spec.key][0] for spec in specs}
-    record: dict[str, Any] = {
-        "version": META_VERSION,
-        "preset": resolved.preset,
-        "preset_path": resolved.preset_path,
-        "controls": resolved.controls,
-        "created_controls": _create_controls(obj, resolved.controls, ours),
-        "shape_drivers": [],
-        "shape_values": {},
-        "bone_drivers": [],
-        "bones": {},
-        "created_anim": [n for n in driven if owners[n] is not None and owners[n].animation_data is None],
-        "skipped": skipped,
-        "meshes": [],
-    }
+    record = RigRecord(
+        preset=resolved.preset,
+        preset_path=resolved.preset_path,
+        controls=resolved.controls,
+        created_controls=_create_controls(obj, resolved.controls, ours),
+        created_anim=[n for n in driven if owners[n] is not None and owners[n].animation_data is None],
+    )
     for spec in specs:
         owner_name, path, index = paths[spec.key]
         target = resolved.targets[spec.key]
         if target.kind == "shape":
-            record["shape_values"][target.name] = key.key_blocks[target.name].value
-            record["shape_drivers"].append(path)
+            record.shape_values[target.name] = key.key_blocks[target.name].value
+            record.shape_drivers.append(path)
         else:
-            if target.name not in record["bones"]:
+            if target.name not in record.bones:
                 pose_bone = armature.pose.bones[target.name]
-                record["bones"][target.name] = _save_bone(pose_bone)
+                record.bones[target.name] = _save_bone(pose_bone)
                 pose_bone.rotation_mode = resolved.bone_orders[target.name]
-            record["bone_drivers"].append([path, index])
+            record.bone_drivers.append((path, index))
         _add_driver(owners[owner_name], path, index, spec, obj)
     meshes = face_meshes(obj, armature)
-    record["meshes"], also_skipped = _drive_meshes(obj, resolved, specs, meshes)
+    mesh_records, also_skipped = _drive_meshes(obj, resolved, specs, meshes)
     skipped |= also_skipped
-    followers = [(m, r) for m, r in zip(meshes, record["meshes"], strict=True) if r["shape_drivers"]]
-    record["meshes"] = [r for _, r in followers]
-    record["skipped"] = skipped
+    followers = [(m, r) for m, r in zip(meshes, mesh_records, strict=True) if r.shape_drivers]
+    record.meshes = [r for _, r in followers]
+    record.skipped = skipped
 
-    obj[META] = {"json": json.dumps(record)}
-    if record["bones"]:
+    obj[META] = {"json": record.to_json()}
+    if record.bones:
         obj[META]["armature"] = armature
     if followers:
         obj[META]["meshes"] = {str(i): m for i, (m, _) in enumerate(followers)}
     obj.update_tag()
-    drivers = len(specs) + sum(len(r["shape_drivers"]) for r in record["meshes"])
+    drivers = len(specs) + sum(len(r.shape_drivers) for r in record.meshes)
     return RigReport(resolved.preset, resolved.controls, drivers, resolved.coverage, list(skipped),
                      candidates, reasons=skipped, meshes=[m.name for m, _ in followers])
 
@@ -437,33 +500,33 @@ def _clear_if_empty(id_data: bpy.types.ID | None) -> None:
         id_data.animation_data_clear()
 
 
-def _unbuild_shapes(key: bpy.types.Key | None, record: dict[str, Any]) -> None:
+def _unbuild_shapes(key: bpy.types.Key | None, record: ShapeRecord) -> None:
     """Remove a record's shape-key drivers and put back the values they overrode."""
-    _remove_drivers(key, [(path, 0) for path in record["shape_drivers"]])
+    _remove_drivers(key, [(path, 0) for path in record.shape_drivers])
     if key is not None:
-        for name, value in record["shape_values"].items():
+        for name, value in record.shape_values.items():
             if name in key.key_blocks:
                 key.key_blocks[name].value = value
 
 
-def _unbuild(obj: bpy.types.Object, info: dict[str, Any], keep: set[str]) -> None:
+def _unbuild(obj: bpy.types.Object, info: RigRecord, keep: set[str]) -> None:
     key = obj.data.shape_keys
-    arm = info.get("armature_object")
+    arm = info.armature
     _unbuild_shapes(key, info)
-    for mesh, record in zip(info["mesh_objects"], info.get("meshes", []), strict=True):
+    for mesh, record in zip(info.mesh_objects, info.meshes, strict=True):
         other = mesh.data.shape_keys if mesh is not None and mesh.type == "MESH" else None
         _unbuild_shapes(other, record)
-        if record["created_anim"]:
+        if record.created_anim:
             _clear_if_empty(other)
-    _remove_drivers(arm, [(path, index) for path, index in info["bone_drivers"]])
+    _remove_drivers(arm, info.bone_drivers)
     if arm is not None:
-        for name, saved in info["bones"].items():
+        for name, saved in info.bones.items():
             if name in arm.pose.bones:
                 _restore_bone(arm.pose.bones[name], saved)
     owners = {"key": key, "arm": arm}
-    for owner_name in info["created_anim"]:
+    for owner_name in info.created_anim:
         _clear_if_empty(owners.get(owner_name))
-    for control in info["created_controls"]:
+    for control in info.created_controls:
         if control not in keep and control in obj:
             del obj[control]
     del obj[META]

@@ -105,7 +105,7 @@ def test_live_and_baked_curves_equal_the_core_at_every_frame(
     resolved = addon.blender.rig.rig_mapping(mesh)
     targets = addon.core.mapping.evaluate.evaluate_targets(resolved, ref.as_dict())
     baked = {**_ours(addon, mesh.data.shape_keys), **_ours(addon, rig)}
-    assert len(baked) == len(info["shape_drivers"]) + len(info["bone_drivers"])
+    assert len(baked) == len(info.shape_drivers) + len(info.bone_drivers)
     for key, target in resolved.targets.items():
         name = bpy.utils.escape_identifier(target.name)
         path = (f'key_blocks["{name}"].value', 0) if target.kind == "shape" else (

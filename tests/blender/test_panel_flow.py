@@ -30,7 +30,7 @@ def test_from_empty_scene_to_exported_animation(addon: ModuleType, tmp_path: Pat
 
     avatar = _panel(addon, "FACS_PT_avatar")
     assert click(avatar.operator("facs.build_rig", "Build Rig")) == {"FINISHED"}
-    assert blender.rig.rig_info(head)["preset"] == blender.panel_avatar.detected_preset(head, bpy.context)
+    assert blender.rig.rig_info(head).preset == blender.panel_avatar.detected_preset(head, bpy.context)
     assert _panel(addon, "FACS_PT_avatar").operator("facs.build_rig").text == "Rebuild Rig"
 
     controls = _panel(addon, "FACS_PT_controls")

@@ -233,7 +233,7 @@ def test_rebuild_is_idempotent_and_remove_restores(addon: ModuleType) -> None:
     assert arm.pose.bones["Spine"].rotation_mode == "QUATERNION"
     assert arm.pose.bones["Head"].rotation_mode != "QUATERNION"
     info = rig.rig_info(obj)
-    assert info["preset"] == "arkit52" and "AU26" not in info["created_controls"]
+    assert info.preset == "arkit52" and "AU26" not in info.created_controls
     obj["AU12_L"] = 0.7
     built = snapshot(obj, arm)
 
@@ -299,7 +299,7 @@ def test_operators(addon: ModuleType) -> None:
         bpy.ops.facs.build_rig(preset="auto", armature="Nope")
     assert panel_snapshot(addon) == before
     assert bpy.ops.facs.build_rig(preset="auto") == {"FINISHED"}
-    assert rig.rig_info(obj)["preset"] == "mblab"
+    assert rig.rig_info(obj).preset == "mblab"
     assert bpy.ops.facs.remove_rig() == {"FINISHED"}
     assert rig.rig_info(obj) is None and "AU12_L" not in obj
     assert panel_snapshot(addon) == before
@@ -398,6 +398,6 @@ def test_user_preset_from_a_file_and_the_preferences_folder(addon: ModuleType, t
     try:
         bpy.context.view_layer.objects.active = obj
         assert bpy.ops.facs.build_rig(preset="mine") == {"FINISHED"}
-        assert rig.rig_info(obj)["preset"] == "mine"
+        assert rig.rig_info(obj).preset == "mine"
     finally:
         prefs.user_presets_dir = ""
