@@ -12,7 +12,7 @@ import sys
 
 from ..core.catalogue import channels_for_side
 from ..core.errors import TimelineError
-from ..core.model import Timeline, control_name
+from ..core.model import Event, Timeline, Track, control_name
 from ..core.timeline import load, time_span
 
 HELP = "check facs-timeline JSON files and list every problem"
@@ -37,7 +37,8 @@ def summary(timeline: Timeline) -> str:
     ``12 events (20 per AU and side), 9 AUs (14 controls), 0–12 s (12 s), 1 track``."""
     start, end = time_span(timeline)
     aus = {e.au for e in timeline.events} | {t.au for t in timeline.tracks}
-    controls = {control_name(e.au, ch) for e in (*timeline.events, *timeline.tracks)
+    moves: list[Event | Track] = [*timeline.events, *timeline.tracks]
+    controls = {control_name(e.au, ch) for e in moves
                 for ch in channels_for_side(e.au, e.side)}
     sources = {e.source for e in timeline.events}
     parts = [f"{_count(len(sources), 'event')} ({len(timeline.events)} per AU and side)",

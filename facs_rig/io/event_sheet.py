@@ -16,11 +16,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from ..core.codes import parse_code
 from ..core.errors import FacsError
 from ..core.intensity import IntensityScale, scale_from_spec
-from ..core.model import Event
+from ..core.model import Event, Side
 from ..core.timing import MAX_FRAME
 from .capture import Capture
 from .errors import ReadError
@@ -95,7 +96,7 @@ def read(path: str | Path, *, fps: float | None = None, clip: str | None = None,
         for row in members:
             capture.events += _events(
                 table, row, names["code"], scale=scale, capture=capture,
-                to_seconds=lambda frame, first=first, start=start: start + (frame - first) / rate)
+                to_seconds=lambda frame, first=first, start=start: start + (frame - first) / rate)  # type: ignore[misc]
         start += (max(r.offset for r in members) - first) / rate + CLIP_GAP
     if len(clips) > 1:
         capture.warnings.append(f"{len(clips)} clips laid one after another ({CLIP_GAP:g} s apart); "
@@ -112,6 +113,8 @@ def _rows(table: Table, names: dict[str, str | None], clip: str | None, capture:
     subjects = table.strings(subject_col) if subject_col else [""] * len(table)
     labels = [f"{s}/{c}" if s and c else s or c for s, c in zip(subjects, clips, strict=True)]
     cells = {what: table.strings(name) if name else [""] * len(table) for what, name in names.items()}
+    onset_name, offset_name = names["onset"], names["offset"]
+    assert onset_name is not None and offset_name is not None  # read() refuses sheets without them
     rows = []
     for i, label in enumerate(labels):
         if clip is not None and clip not in (label, clips[i]):
@@ -121,10 +124,11 @@ def _rows(table: Table, names: dict[str, str | None], clip: str | None, capture:
         apex = _frame(table, i, names["apex"], cells["apex"][i]) if names["apex"] else None
         line = table.line_numbers[i]
         if onset is None:
-            raise table.error(i, "missing onset frame", table.index(names["onset"]))
+            raise table.error(i, "missing onset frame", table.index(onset_name))
         if apex is None and offset is None:
-            raise table.error(i, "missing apex and offset frames", table.index(names["offset"]))
+            raise table.error(i, "missing apex and offset frames", table.index(offset_name))
         if apex is None:
+            assert offset is not None
             apex = onset + APEX_FRACTION * (offset - onset)
             capture.warnings.append(f"line {line}: no apex frame, estimated at frame {apex:g} "
                                     "(midway between onset and offset)")
@@ -134,7 +138,7 @@ def _rows(table: Table, names: dict[str, str | None], clip: str | None, capture:
                                     "(as long after the apex as the onset was before)")
         if not onset <= apex <= offset or onset == offset:
             raise table.error(i, f"frames must run onset <= apex <= offset with onset < offset, got "
-                              f"{onset:g}, {apex:g}, {offset:g}", table.index(names["onset"]))
+                              f"{onset:g}, {apex:g}, {offset:g}", table.index(onset_name))
         rows.append(_Row(line, label, onset, apex, offset, cells["code"][i]))
     return rows
 
@@ -163,14 +167,14 @@ def _events(table: Table, row: _Row, code_column: str | None, *, scale: Intensit
         parsed = parse_code(code)
     except FacsError as exc:
         raise ReadError(table.path, str(exc), line=row.line, column=column, column_name=code_column) from None
-    times = {"onset": to_seconds(row.onset), "apex": to_seconds(row.apex), "apex_end": to_seconds(row.apex),
-             "offset": to_seconds(row.offset)}
+    onset, apex, offset = to_seconds(row.onset), to_seconds(row.apex), to_seconds(row.offset)
     source = f"{table.path.name} line {row.line}"
     events = []
     for item in parsed.items:
         for channel, letter in item.letters:
-            events.append(Event(item.au, scale.to_value(letter or DEFAULT_LETTER), side=channel or "both",
-                                source=source, **times))
+            events.append(Event(item.au, scale.to_value(letter or DEFAULT_LETTER),
+                                side=cast(Side, channel or "both"), source=source,
+                                onset=onset, apex=apex, apex_end=apex, offset=offset))
     return events
 
 

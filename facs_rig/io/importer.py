@@ -146,7 +146,7 @@ def build(capture: Capture, *, events: bool = False, preset: str = DEFAULT_PRESE
         report.duration = float(times[-1] - times[0])
         for (au, side), (curve, source) in sorted(values.items(),
                                                   key=lambda kv: (kv[0][0], SIDE_ORDER.index(kv[0][1]))):
-            track = Track(au, side, times, np.where(gaps, np.nan, curve), source=source)  # type: ignore[arg-type]
+            track = Track(au, side, times, np.where(gaps, np.nan, curve), source=source)
             timeline.tracks.append(track)
     elif timeline.events:
         report.duration = max(e.offset for e in timeline.events) - min(e.onset for e in timeline.events)

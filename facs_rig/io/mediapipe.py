@@ -239,9 +239,12 @@ def _scalar(token: Token) -> Any:
 class _Located(str):
     """A bare word where a number was likely meant, keeping its position for the error message."""
 
+    line: int
+    col: int
+
     def __new__(cls, value: str, line: int, col: int) -> _Located:
         obj = super().__new__(cls, value)
-        obj.line, obj.col = line, col  # type: ignore[attr-defined]
+        obj.line, obj.col = line, col
         return obj
 
 

@@ -50,8 +50,8 @@ def label_table(
     header = [*META_COLUMNS, *columns]
     rows: list[list[str | int]] = []
     for i, frame in enumerate(frames):
-        values = [f"{OPENFACE_MAX * float(np.clip(col[i], 0.0, 1.0)):.4f}" for col in columns.values()]
-        rows.append([frame, 0, f"{(frame - start) / fps:.4f}", "1.00", 1, *values])
+        cells = [f"{OPENFACE_MAX * float(np.clip(col[i], 0.0, 1.0)):.4f}" for col in columns.values()]
+        rows.append([frame, 0, f"{(frame - start) / fps:.4f}", "1.00", 1, *cells])
     return header, rows
 
 
