@@ -418,7 +418,7 @@ def _track(ck: Checker, path: str, raw: Any, ctx: _Context) -> Track | None:
     if ctx.to_seconds is None:
         return None
     seconds = times * ctx.to_seconds
-    if ctx.past_last_frame(join(path, f"times[{len(seconds) - 1}]"), float(seconds[-1]), ck):
+    if ctx.past_last_frame(join(join(path, "times"), len(seconds) - 1), float(seconds[-1]), ck):
         return None
     return Track(number, side, seconds, values, source=path)
 
