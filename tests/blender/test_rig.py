@@ -247,6 +247,24 @@ def test_rebuild_is_idempotent_and_remove_restores(addon: ModuleType) -> None:
     assert rig.remove_rig(obj) is False
 
 
+def test_a_record_written_before_follower_meshes_still_removes(addon: ModuleType) -> None:
+    """.blend files rigged before the record had ``meshes`` (and kept ``skipped`` as a list) must
+    still come apart exactly."""
+    rig = addon.blender.rig
+    obj = make_mesh(_primary(addon, "arkit52", "shape"))
+    before = snapshot(obj, None)
+    rig.build_rig(obj, "arkit52")
+    stored = json.loads(obj["facs_rig"]["json"])
+    del stored["meshes"]
+    stored["skipped"] = ["shape 'x'"]
+    obj["facs_rig"]["json"] = json.dumps(stored)
+    info = rig.rig_info(obj)
+    assert info.meshes == [] and info.skipped == {"shape 'x'": rig.HAS_DRIVER}
+    assert info.shape_drivers == stored["shape_drivers"] and info.preset == "arkit52"
+    assert rig.remove_rig(obj) is True
+    assert snapshot(obj, None) == before
+
+
 def test_bad_input_changes_nothing(addon: ModuleType, tmp_path: Path) -> None:
     rig, FacsError = addon.blender.rig, addon.core.errors.FacsError
     obj = make_mesh(_primary(addon, "arkit52", "shape"))
