@@ -11,7 +11,7 @@ import numpy as np
 
 from .capture import Capture
 from .errors import ReadError
-from .jsondata import array, load_json, member, number
+from .jsondata import array, frame_rate, load_json, member, number
 
 
 def looks_like(data: Any) -> bool:
@@ -22,9 +22,7 @@ def read(path: str | Path, *, data: Any = None) -> Capture:
     path = Path(path)
     data = load_json(path) if data is None else data
     capture = Capture("audio2face", path)
-    fps = number(path, member(path, data, "exportFps"), "exportFps")
-    if fps <= 0:
-        raise ReadError(path, f"exportFps must be positive, got {fps:g}", json_path="exportFps")
+    fps = frame_rate(path, member(path, data, "exportFps"), "exportFps")
     names = array(path, member(path, data, "facsNames"), "facsNames")
     for i, name in enumerate(names):
         if not isinstance(name, str) or not name:

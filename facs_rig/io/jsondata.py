@@ -11,9 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..core.errors import FacsError
 from ..core.files import FileError
 from ..core.jsondoc import Checker, DocumentError, parse_json, read_document
 from ..core.jsondoc import number as json_number
+from ..core.timing import scene_rate
 from .errors import ReadError
 
 
@@ -35,6 +37,17 @@ def _checker(path: Path) -> Checker:
 def number(path: Path, value: Any, where: str) -> float:
     """A finite float from a JSON number or a numeric string (some dumps quote their scores)."""
     return _checker(path).need(where, json_number, value, numeric_strings=True)
+
+
+def frame_rate(path: Path, value: Any, where: str) -> float:
+    """A frame rate Blender can play (:func:`..core.timing.scene_rate`), so the timeline made from
+    the file is one ``validate`` and ``animate`` accept."""
+    rate = _checker(path).need(where, json_number, value, positive=True)
+    try:
+        scene_rate(rate)
+    except FacsError as exc:
+        raise ReadError(path, str(exc), json_path=where) from None
+    return rate
 
 
 def array(path: Path, value: Any, where: str) -> list[Any]:
