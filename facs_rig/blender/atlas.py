@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 import bpy
 import numpy as np
@@ -72,7 +73,7 @@ def moving_region(scene: bpy.types.Scene, obj: bpy.types.Object) -> tuple[float,
     key = getattr(obj.data, "shape_keys", None)
     if key is None or scene.camera is None or len(key.key_blocks) < 2:
         return None
-    count = len(obj.data.vertices)
+    count = len(cast(bpy.types.Mesh, obj.data).vertices)
     basis = np.empty(count * 3, dtype=np.float32)
     key.reference_key.data.foreach_get("co", basis)
     moved = np.zeros(count, dtype=bool)
@@ -118,7 +119,7 @@ def _cropped(scene: bpy.types.Scene, border: tuple[float, float, float, float] |
 
 
 def _label_font() -> bpy.types.VectorFont | None:
-    path = Path(bpy.utils.system_resource("DATAFILES", path="fonts")) / LABEL_FONT
+    path = Path(bpy.utils.system_resource("DATAFILES", path="fonts")) / LABEL_FONT  # type: ignore[attr-defined]
     return bpy.data.fonts.load(str(path), check_existing=True) if path.exists() else None
 
 
@@ -133,16 +134,17 @@ def render_text(items: Sequence[tuple[str, int, int, float]], workdir: Path) -> 
     font = _label_font()
     objects: list[bpy.types.Object] = []
     try:
-        camera = bpy.data.objects.new("facs_rig_atlas_camera", bpy.data.cameras.new("facs_rig_atlas_camera"))
+        lens = bpy.data.cameras.new("facs_rig_atlas_camera")
+        camera = bpy.data.objects.new("facs_rig_atlas_camera", lens)
         objects.append(camera)
-        camera.data.type = "ORTHO"
-        camera.data.ortho_scale = max(width, height)
-        camera.data.clip_end = 100.0
+        lens.type = "ORTHO"
+        lens.ortho_scale = max(width, height)
+        lens.clip_end = 100.0
         camera.location = (width / 2, -height / 2, 10.0)
         scene.collection.objects.link(camera)
         scene.camera = camera
         for text, _w, _h, size in items:
-            curve = bpy.data.curves.new("facs_rig_label", "FONT")
+            curve = cast(bpy.types.TextCurve, bpy.data.curves.new("facs_rig_label", "FONT"))
             if font:
                 curve.font = font
             curve.body = text
@@ -156,14 +158,14 @@ def render_text(items: Sequence[tuple[str, int, int, float]], workdir: Path) -> 
         view_layer.update()
         for obj, (_text, w, h, size), (x, y) in zip(objects[1:], items, places, strict=True):
             _fit(obj, (w, h), view_layer)
-            obj.location = (x + w / 2, -(y + min(size, obj.data.size) * 0.35), 0.0)
+            obj.location = (x + w / 2, -(y + min(size, cast(bpy.types.TextCurve, obj.data).size) * 0.35), 0.0)
         scene.render.film_transparent = True
         shading = scene.display.shading
         shading.light = "FLAT"
         shading.color_type = "SINGLE"
         shading.single_color = (0.0, 0.0, 0.0)
         scene.display.render_aa = "16"
-        scene.view_settings.view_transform = "Standard"
+        scene.view_settings.view_transform = "Standard"  # type: ignore[assignment]  # stubs: "NONE" only
         out = workdir / "labels.png"
         render_scene(scene, out, resolution=(width, height), engine="workbench", quiet=False,
                      progress=Progress(1))
@@ -173,7 +175,8 @@ def render_text(items: Sequence[tuple[str, int, int, float]], workdir: Path) -> 
         for obj in objects:
             data = obj.data
             bpy.data.objects.remove(obj)
-            (bpy.data.cameras if isinstance(data, bpy.types.Camera) else bpy.data.curves).remove(data)
+            (bpy.data.cameras if isinstance(data, bpy.types.Camera) else bpy.data.curves).remove(
+                data)  # type: ignore[arg-type]  # a camera or a text curve
         bpy.data.scenes.remove(scene)
         for block in list(bpy.data.fonts):  # the label font, and Bfont if text curves made it
             if block.as_pointer() not in fonts_before and block.users == 0:
@@ -183,7 +186,7 @@ def render_text(items: Sequence[tuple[str, int, int, float]], workdir: Path) -> 
 def _fit(obj: bpy.types.Object, box: tuple[int, int], view_layer: bpy.types.ViewLayer) -> None:
     """Make a label fit its box: shrink it to one line if that costs less than a quarter of its
     size, else wrap it to the box width; then shrink what is still too tall."""
-    curve = obj.data
+    curve = cast(bpy.types.TextCurve, obj.data)
     max_width, max_height = box[0] * 0.94, box[1] * 0.9
     width = obj.dimensions.x
     if width > max_width:
