@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import bpy
 import numpy as np
@@ -71,7 +71,7 @@ class RigReport:
 
 
 def shape_key_names(obj: bpy.types.Object) -> list[str]:
-    keys = obj.data.shape_keys
+    keys = cast(bpy.types.Mesh, obj.data).shape_keys
     if keys is None:
         return []
     return [kb.name for kb in keys.key_blocks if kb != keys.reference_key]
@@ -98,10 +98,11 @@ def face_meshes(obj: bpy.types.Object, armature: bpy.types.Object | None) -> lis
     head would leave the teeth behind when the jaw opens. Meshes rigged as faces themselves, and
     meshes sharing ``obj``'s shape keys, are not included."""
     root = _root(obj)
-    key = obj.data.shape_keys
+    key = cast(bpy.types.Mesh, obj.data).shape_keys
     found = []
     for other in bpy.data.objects:
-        if other == obj or other.type != "MESH" or other.data.shape_keys in (None, key) or META in other:
+        if (other == obj or other.type != "MESH" or cast(bpy.types.Mesh, other.data).shape_keys in (None, key)
+                or META in other):  # type: ignore[operator]  # stubs: no bpy_struct.__contains__
             continue
         if (armature is not None and find_armature(other) == armature) or _root(other) == root:
             found.append(other)
@@ -115,7 +116,7 @@ def bone_frames(arm: bpy.types.Object | None) -> dict[str, np.ndarray]:
         return {}
     world = np.array(arm.matrix_world.to_3x3().normalized())
     frames = {}
-    for bone in arm.data.bones:
+    for bone in cast(bpy.types.Armature, arm.data).bones:
         rest = world @ np.array(bone.matrix_local.to_3x3().normalized())
         frames[bone.name] = rest.T
     return frames
@@ -262,7 +263,7 @@ def _validate(obj: Any, armature: Any) -> None:
 
 def _check_controls(obj: bpy.types.Object, controls: Sequence[str], ours: set[str]) -> None:
     for control in controls:
-        if control in obj and control not in ours and not isinstance(obj[control], int | float):
+        if control in obj and control not in ours and not isinstance(obj[control], int | float):  # type: ignore[operator]  # stubs: no bpy_struct.__contains__
             raise FacsError(f"{obj.name!r} has a property {control!r} that is not a number")
 
 
@@ -279,7 +280,7 @@ def _driver_paths(resolved: ResolvedMapping) -> dict[str, tuple[str, str, int]]:
 
 
 def _has_driver(id_data: bpy.types.ID | None, path: str, index: int) -> bool:
-    anim = id_data.animation_data if id_data is not None else None
+    anim = id_data.animation_data if id_data is not None else None  # type: ignore[attr-defined]  # stubs: per ID subclass
     if anim is None:
         return False
     if index < 0:
@@ -311,7 +312,8 @@ def _bone_taken(arm: bpy.types.Object, bone: str) -> str | None:
 def _add_driver(
     id_data: bpy.types.ID, path: str, index: int, spec: DriverSpec, obj: bpy.types.Object
 ) -> None:
-    fcurve = id_data.driver_add(path, index) if index >= 0 else id_data.driver_add(path)
+    added = id_data.driver_add(path, index) if index >= 0 else id_data.driver_add(path)
+    fcurve = cast(bpy.types.FCurve, added)  # one F-curve: a single index, or a path without array
     for modifier in list(fcurve.modifiers):  # driver_add's default Generator is an identity
         fcurve.modifiers.remove(modifier)
     driver = fcurve.driver
@@ -335,8 +337,8 @@ def _control_description(control: str) -> str:
 def _save_bone(pose_bone: bpy.types.PoseBone) -> dict[str, Any]:
     return {
         "mode": pose_bone.rotation_mode,
-        "euler": list(pose_bone.rotation_euler),
-        "quaternion": list(pose_bone.rotation_quaternion),
+        "euler": list(pose_bone.rotation_euler[:]),
+        "quaternion": list(pose_bone.rotation_quaternion[:]),
         "axis_angle": list(pose_bone.rotation_axis_angle),
     }
 
@@ -382,7 +384,7 @@ def _drive_meshes(
     records: list[MeshRecord] = []
     skipped: dict[str, str] = {}
     for mesh in meshes:
-        key = mesh.data.shape_keys
+        key = cast(bpy.types.Mesh, mesh.data).shape_keys
         index = NameIndex([kb.name for kb in key.key_blocks if kb != key.reference_key])
         record = MeshRecord(created_anim=key.animation_data is None)
         for spec in specs:
@@ -406,11 +408,11 @@ def _create_controls(obj: bpy.types.Object, controls: Sequence[str], ours: set[s
     """Add the controls ``obj`` lacks (0..1 custom properties); returns those facs_rig owns."""
     created = []
     for control in controls:
-        if control in obj and control not in ours:
+        if control in obj and control not in ours:  # type: ignore[operator]  # stubs: no bpy_struct.__contains__
             continue  # the user's own property of that name: read it, never touch it
-        if control not in obj:
+        if control not in obj:  # type: ignore[operator]
             obj[control] = 0.0
-        obj.id_properties_ui(control).update(
+        obj.id_properties_ui(control).update(  # type: ignore[func-returns-value,attr-defined]  # stubs: None
             min=0.0, max=1.0, soft_min=0.0, soft_max=1.0, default=0.0,
             description=_control_description(control),
         )
@@ -438,7 +440,7 @@ def build_rig(
     if old is not None:
         _unbuild(obj, old, keep=set(resolved.controls))
 
-    key = obj.data.shape_keys
+    key = cast(bpy.types.Mesh, obj.data).shape_keys
     owners = {"key": key, "arm": armature}
     paths = _driver_paths(resolved)
     specs, skipped = _usable(resolved, owners, paths)
@@ -448,7 +450,8 @@ def build_rig(
         preset_path=resolved.preset_path,
         controls=resolved.controls,
         created_controls=_create_controls(obj, resolved.controls, ours),
-        created_anim=[n for n in driven if owners[n] is not None and owners[n].animation_data is None],
+        created_anim=[n for n in driven if owners[n] is not None
+                      and owners[n].animation_data is None],  # type: ignore[attr-defined]  # stubs: per ID subclass
     )
     for spec in specs:
         owner_name, path, index = paths[spec.key]
@@ -460,7 +463,7 @@ def build_rig(
             if target.name not in record.bones:
                 pose_bone = armature.pose.bones[target.name]
                 record.bones[target.name] = _save_bone(pose_bone)
-                pose_bone.rotation_mode = resolved.bone_orders[target.name]
+                pose_bone.rotation_mode = resolved.bone_orders[target.name]  # type: ignore[assignment]
             record.bone_drivers.append((path, index))
         _add_driver(owners[owner_name], path, index, spec, obj)
     meshes = face_meshes(obj, armature)
@@ -486,7 +489,7 @@ def build_rig(
 
 
 def _remove_drivers(id_data: bpy.types.ID | None, entries: Sequence[tuple[str, int]]) -> None:
-    anim = id_data.animation_data if id_data is not None else None
+    anim = id_data.animation_data if id_data is not None else None  # type: ignore[attr-defined]  # stubs: per ID subclass
     if anim is None:
         return
     wanted = {(path, index) for path, index in entries}
@@ -495,7 +498,7 @@ def _remove_drivers(id_data: bpy.types.ID | None, entries: Sequence[tuple[str, i
 
 
 def _clear_if_empty(id_data: bpy.types.ID | None) -> None:
-    anim = id_data.animation_data if id_data is not None else None
+    anim = id_data.animation_data if id_data is not None else None  # type: ignore[attr-defined]  # stubs: per ID subclass
     if anim is not None and anim.action is None and not anim.drivers and not anim.nla_tracks:
         id_data.animation_data_clear()
 
@@ -510,11 +513,12 @@ def _unbuild_shapes(key: bpy.types.Key | None, record: ShapeRecord) -> None:
 
 
 def _unbuild(obj: bpy.types.Object, info: RigRecord, keep: set[str]) -> None:
-    key = obj.data.shape_keys
+    key = cast(bpy.types.Mesh, obj.data).shape_keys
     arm = info.armature
     _unbuild_shapes(key, info)
     for mesh, record in zip(info.mesh_objects, info.meshes, strict=True):
-        other = mesh.data.shape_keys if mesh is not None and mesh.type == "MESH" else None
+        data = cast(bpy.types.Mesh, mesh.data) if mesh is not None and mesh.type == "MESH" else None
+        other = data.shape_keys if data is not None else None
         _unbuild_shapes(other, record)
         if record.created_anim:
             _clear_if_empty(other)
@@ -527,7 +531,7 @@ def _unbuild(obj: bpy.types.Object, info: RigRecord, keep: set[str]) -> None:
     for owner_name in info.created_anim:
         _clear_if_empty(owners.get(owner_name))
     for control in info.created_controls:
-        if control not in keep and control in obj:
+        if control not in keep and control in obj:  # type: ignore[operator]
             del obj[control]
     del obj[META]
 
