@@ -13,6 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..core.errors import FacsError
 from ..core.files import check_outputs, replaced_on_success
 from ..core.model import Timeline
 from ..core.timeline import MAX_BYTES, dumps, loads
@@ -21,7 +22,7 @@ from ..io import FORMAT_IDS, read_any
 from ..io.formats import is_media
 from ..io.importer import ImportResult
 from ..io.parts import split_timeline
-from ..reader import parse_face, read_timeline
+from ..reader import FaceChoice, parse_face, read_timeline
 from ..render.progress import Progress
 from .common import CliError
 
@@ -46,7 +47,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                                        "Subject/Filename)")
     parser.add_argument("--preset", default="arkit52",
                         help="mapping whose inverse turns blendshapes into AUs (default arkit52)")
-    parser.add_argument("--face", type=parse_face, default="largest", metavar="largest|N",
+    parser.add_argument("--face", type=_face, default="largest", metavar="largest|N",
                         help="videos and images: the face to follow, the largest or the N-th from the left "
                              "(default largest)")
     parser.add_argument("--blendshapes", action="store_true",
@@ -95,6 +96,13 @@ def _part_path(target: Path, index: int, count: int) -> Path:
 
 def _duration(timeline: Timeline) -> str:
     return f"{time_span(timeline)[1]:.0f} s"
+
+
+def _face(text: str) -> FaceChoice:
+    try:
+        return parse_face(text)
+    except FacsError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _read_media(source: Path, args: argparse.Namespace) -> ImportResult:
