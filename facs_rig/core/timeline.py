@@ -46,6 +46,7 @@ from .timing import (
     DEFAULT_FPS,
     DEFAULT_START_FRAME,
     MAX_FRAME,
+    frame_text,
     last_frame,
     sample_times,
     scene_rate,
@@ -113,8 +114,8 @@ class _Context:
         frame = last_frame(seconds, self.fps, self.start_frame)
         if frame <= MAX_FRAME:
             return False
-        ck.error(path, f"{_fmt(seconds)} s is frame {_fmt(frame)} at {_fmt(self.fps)} fps, past Blender's "
-                       f"last frame {MAX_FRAME}")
+        ck.error(path, f"{_fmt(seconds)} s is frame {frame_text(frame)} at {_fmt(self.fps)} fps, past "
+                       f"Blender's last frame {MAX_FRAME}")
         return True
 
 

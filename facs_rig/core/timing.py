@@ -50,15 +50,21 @@ def last_frame(seconds: float, fps: float, start_frame: float = DEFAULT_START_FR
     return float(np.ceil(frame)) if np.isfinite(frame) else math.inf
 
 
+def frame_text(frame: float) -> str:
+    """A frame number as people write it: whole, in full (1048585, not 1.04858e+06)."""
+    return f"{frame:.0f}" if abs(frame) < 1e15 else f"{frame:g}"
+
+
 def check_frames(first: float, last: float, fps: float, start_frame: float = DEFAULT_START_FRAME) -> None:
-    """Refuse a time span (seconds) whose frames leave Blender's range 0..:data:`MAX_FRAME`."""
+    """Refuse a time span (seconds) whose frames leave Blender's ±:data:`MAX_FRAME` (keys before the
+    scene start are fine, down to Blender's first frame)."""
     end = last_frame(last, fps, start_frame)
     if end > MAX_FRAME:
-        raise FacsError(f"it ends at {last:g} s, frame {end:g} at {fps:g} fps from frame {start_frame:g}, "
-                        f"past Blender's last frame {MAX_FRAME}")
+        raise FacsError(f"it ends at {last:g} s, frame {frame_text(end)} at {fps:g} fps from frame "
+                        f"{start_frame:g}, past Blender's last frame {MAX_FRAME}")
     begin = last_frame(first, fps, start_frame) - 1
     if begin < -MAX_FRAME:
-        raise FacsError(f"it starts at frame {begin:g}, before Blender's first frame {-MAX_FRAME}")
+        raise FacsError(f"it starts at frame {frame_text(begin)}, before Blender's first frame {-MAX_FRAME}")
 
 
 def time_span(timeline: Timeline) -> tuple[float, float]:
