@@ -11,7 +11,7 @@ AVATAR_ASSET := facs_rig/assets/default_head.npz
 # The face reader's model, taken from a pinned PyPI wheel (see tools/build_reader_model.py).
 READER_MODEL := facs_rig/assets/face_landmarker.task
 
-.PHONY: all demo test test-compat lint build assets bench clean
+.PHONY: all demo test test-compat lint build assets bench verify-report clean
 
 all: test
 
@@ -52,6 +52,12 @@ test-compat: $(VENV_COMPAT)/.ready $(AVATAR_ASSET) $(READER_MODEL)
 
 build: $(VENV)/.ready $(AVATAR_ASSET) $(READER_MODEL)
 	$(PY) tools/build_extension.py --output-dir dist
+
+# The closed loop on the default head: render each AU code and emotion prototype, read it back with
+# the built-in reader, score it (docs/verify.md). Writes docs/verify/default_head.{json,md,png}.
+verify-report: $(VENV)/.ready $(AVATAR_ASSET) $(READER_MODEL)
+	$(PY) -m facs_rig verify --avatar default --views front,left30,right30 --levels E --tile 160 \
+		-o docs/verify/default_head
 
 bench: $(VENV)/.ready $(AVATAR_ASSET) $(READER_MODEL)
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

@@ -23,10 +23,20 @@ from ..core.files import replaced_on_success
 from ..core.model import control_name
 from ..io.blendshapes import solve_shapes
 from ..reader import BLENDSHAPE_NAMES, Landmarker
-from ..render.atlas import Plate, crop_border, crop_pixels, fit_tile
+from ..render.atlas import DEFAULT_TILE, Plate, crop_border, crop_pixels, resize
 from ..render.job import Engine
 from ..render.progress import Progress
-from ..render.verify import Report, Subject, Trial, View, report_json, report_markdown, score, tile_label
+from ..render.verify import (
+    Report,
+    Subject,
+    Trial,
+    View,
+    report_json,
+    report_markdown,
+    score,
+    summary,
+    tile_label,
+)
 from .atlas import compose_sheet, moving_region, render_plates
 from .render import quiet_blender
 from .render_settings import restored_settings, set_resolution
@@ -93,12 +103,13 @@ def run_verify(
     resolution: tuple[int, int] = (384, 384),
     engine: Engine = "workbench",
     samples: int | None = None,
+    tile: int = DEFAULT_TILE,
     quiet: bool = True,
     progress: Progress | None = None,
 ) -> tuple[Report, list[list[Cell]]]:
     """Render, read and score every subject in every view (each view's neutral face first). Returns
     the report and the contact sheet's rows (the face part of each render, with its label): one row
-    per code and view, the neutral face then each level."""
+    per code and view, the neutral face then each level, each face ``tile`` pixels wide."""
     levels = tuple(dict.fromkeys(s.level for s in posed))
     report = Report(avatar, preset, engine, resolution, scale, levels, tuple(views))
     neutral = Plate("Neutral")
@@ -120,7 +131,8 @@ def run_verify(
             faces = {plate: crop_pixels(image, border) for plate, image in pixels.items()}
             if tile_size is None:
                 first = faces[neutral]
-                tile_size = (first.shape[1], first.shape[0])
+                tile_size = (tile, max(8, round(tile * first.shape[0] / first.shape[1])))
+            faces = {plate: resize(image, tile_size) for plate, image in faces.items()}
             order = [neutral, *plates.values()]
             reads, residuals = read_aus([pixels[p] for p in order])
             found = dict(zip(order, zip(reads, residuals, strict=True), strict=True))
@@ -130,9 +142,8 @@ def run_verify(
                 read, residual = found[plates[s]]
                 trial = Trial(s, view.name, score(s, read, found[neutral][0]), residual)
                 report.trials.append(trial)
-                cells = by_code.setdefault(
-                    s.code, [(fit_tile(faces[neutral], tile_size), f"Neutral {view.name}\n\n")])
-                cells.append((fit_tile(faces[plates[s]], tile_size), tile_label(trial)))
+                cells = by_code.setdefault(s.code, [(faces[neutral], f"Neutral {view.name}\n\n")])
+                cells.append((faces[plates[s]], tile_label(trial)))
             rows += by_code.values()
     return report, rows
 
@@ -153,8 +164,7 @@ def write_outputs(report: Report, rows: Sequence[Sequence[Cell]], targets: Mappi
                 markdown = report_markdown(report, sheet=sheet.name if sheet else None)
                 temp.write_text(markdown, encoding="utf-8")
             else:
-                recognised, total = report.count()
-                heading = (f"verify — {report.avatar} — {recognised} of {total} recognised "
+                heading = (f"verify — {report.avatar} — {summary(report.tally())} "
                            f"(read minus neutral; OK = recognised)")
                 compose_sheet(temp, rows, heading, Path(tmp), label_lines=3)
     return paths

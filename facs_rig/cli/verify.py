@@ -21,7 +21,16 @@ from ..core.expressions import expression_info
 from ..core.files import check_outputs
 from ..core.intensity import SCALES, scale_from_spec
 from ..render.job import ENGINES, JobError, check_writable, parse_resolution
-from ..render.verify import ATLAS_SET, DEFAULT_VIEWS, output_targets, parse_views, prototypes, subjects
+from ..render.verify import (
+    ATLAS_SET,
+    DEFAULT_VIEWS,
+    output_targets,
+    parse_views,
+    prototypes,
+    sections,
+    subjects,
+    summary,
+)
 from .atlas import _levels
 from .common import CliError, add_avatar_options, require_bpy
 
@@ -88,11 +97,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="render engine (default workbench)")
     parser.add_argument("--resolution", type=_resolution, default=(384, 384), metavar="WxH",
                         help="render size the reader reads (default 384x384)")
+    parser.add_argument("--tile", type=int, default=256, metavar="PX",
+                        help="width of a face on the contact sheet (default 256; the reader reads the "
+                             "full render)")
     parser.add_argument("--samples", type=int, metavar="N", help="render samples")
     parser.add_argument("-v", "--verbose", action="store_true", help="show Blender's own render output")
 
 
 def run(args: argparse.Namespace) -> int:
+    if not 32 <= args.tile <= 2048:
+        raise CliError(f"--tile {args.tile}: use 32 to 2048 pixels")
     targets = output_targets(args.output)
     inputs = {"--avatar": None if args.avatar == "default" else args.avatar,
               "--preset": args.preset if Path(args.preset).suffix.lower() == ".json" else None}
@@ -113,16 +127,17 @@ def run(args: argparse.Namespace) -> int:
         controls = control_names(face)
         codes = [str(au) for au in rig_aus(controls)] if args.aus == ("all",) else list(args.aus)
         posed = subjects(codes, expressions, args.levels, scale_from_spec(args.scale), controls)
-        info = rig_info(face) or {}
-        preset = str(info.get("preset", args.preset))
+        record = rig_info(face)
+        preset = record.preset if record else args.preset
         report, rows = run_verify(prepared.scene, face, posed, args.views, avatar=args.avatar, preset=preset,
                                   scale=args.scale, resolution=args.resolution, engine=args.engine,
-                                  samples=args.samples, quiet=not args.verbose)
+                                  samples=args.samples, tile=args.tile, quiet=not args.verbose)
         paths = write_outputs(report, rows, targets, quiet=not args.verbose)
     except (OSError, RuntimeError) as exc:  # the disk or Blender refused to write
         raise CliError(f"cannot write the report: {str(exc).strip().splitlines()[-1]}") from None
-    recognised, total = report.count()
-    print(f"{recognised} of {total} recognised", file=sys.stderr)
+    for view, level, kind in sections(report):
+        counts = report.tally(view=view, level=level, expression=kind)
+        print(f"{view} {level} {'expressions' if kind else 'codes'}: {summary(counts)}", file=sys.stderr)
     for path in paths:
         print(f"wrote {path}")
     return 0

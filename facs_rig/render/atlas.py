@@ -153,6 +153,21 @@ def crop_pixels(pixels: np.ndarray, border: tuple[float, float, float, float]) -
     return pixels[round((1 - y1) * height):round((1 - y0) * height), round(x0 * width):round(x1 * width)]
 
 
+def resize(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Bilinear resampling to ``(width, height)``: a sheet's faces are smaller than the renders the
+    reader reads, and Blender's own image scaling would need an image datablock per tile."""
+    width, height = size
+    h, w = pixels.shape[:2]
+    ys = np.clip((np.arange(height) + 0.5) * h / height - 0.5, 0, h - 1)
+    xs = np.clip((np.arange(width) + 0.5) * w / width - 0.5, 0, w - 1)
+    y0, x0 = np.floor(ys).astype(int), np.floor(xs).astype(int)
+    y1, x1 = np.minimum(y0 + 1, h - 1), np.minimum(x0 + 1, w - 1)
+    fy, fx = (ys - y0)[:, None, None], (xs - x0)[None, :, None]
+    top = pixels[y0][:, x0] * (1 - fx) + pixels[y0][:, x1] * fx
+    bottom = pixels[y1][:, x0] * (1 - fx) + pixels[y1][:, x1] * fx
+    return top * (1 - fy) + bottom * fy
+
+
 def fit_tile(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Cut or pad (repeating the edge) a render to exactly ``size``: a border's pixel rounding can
     make a crop one pixel larger or smaller than asked."""

@@ -43,6 +43,7 @@ IMPLIED: dict[int, tuple[int, ...]] = {27: (25,)}
 stretched open (27) with the lips together, so a 27 always shows 25 (FACS writes it 25+27)."""
 MAX_YAW = 60
 """Larger turns hide half the face, which is a test of the detector rather than of the avatar."""
+VERDICTS = ("recognised", "missed", "not measured", "no face")
 FORMAT = "facs_rig_verify"
 VERSION = 1
 
@@ -103,6 +104,7 @@ class Subject:
     values: tuple[tuple[str, float], ...]
     side: str = ""
     """``L`` or ``R`` when every sided AU of the code is on that one side, else ``""``."""
+    expression: bool = False
 
     @property
     def intended(self) -> dict[int, tuple[str, ...]]:
@@ -132,7 +134,7 @@ def subject(code: str, level: str, scale: IntensityScale, controls: Sequence[str
     sides = {e.side for e in events if get_au(e.au).sides == ("L", "R")}
     side = sides.pop() if len(sides) == 1 and sides <= {"L", "R"} else ""
     name = expression_info(text).name if is_expression else format_code(parse_code(text))
-    return Subject(name, level, tuple(values.items()), side)
+    return Subject(name, level, tuple(values.items()), side, is_expression)
 
 
 def subjects(codes: Sequence[str], expressions: Sequence[str], levels: Sequence[str],
@@ -200,7 +202,7 @@ def score(posed: Subject, read: Mapping[str, float] | None, neutral: Mapping[str
     judged = {au: v for au, v in got.items() if au not in unread}
     if not judged:
         result.verdict = "not measured"
-        result.why = "the reader has no " + ", ".join(f"{UNREAD[au]} score (AU{au})" for au in unread)
+        result.why = "the reader has no " + ", ".join(f"{UNREAD[au]} score for AU{au}" for au in unread)
         return result
     weakest = min(judged.items(), key=lambda kv: kv[1])
     if weakest[1] < MIN_READ:
@@ -236,12 +238,25 @@ class Report:
     neutral: dict[str, dict[str, float] | None] = field(default_factory=dict)
     """Per view, the AU values read on the neutral face (None: no face found)."""
 
-    def count(self, codes: Sequence[str] | None = None, view: str | None = None, level: str | None = None
-              ) -> tuple[int, int]:
-        """(recognised, trials) among the trials of ``codes``, ``view`` and ``level`` (None: all)."""
-        chosen = [t for t in self.trials if (codes is None or t.posed.code in codes)
-                  and (view is None or t.view == view) and (level is None or t.posed.level == level)]
-        return sum(t.score.verdict == "recognised" for t in chosen), len(chosen)
+    def tally(self, *, view: str | None = None, level: str | None = None,
+              expression: bool | None = None) -> dict[str, int]:
+        """How many trials got each verdict (and ``all``), among those of ``view``, ``level`` and kind
+        (codes or expressions); None selects all."""
+        counts = dict.fromkeys((*VERDICTS, "all"), 0)
+        for t in self.trials:
+            if (view is None or t.view == view) and (level is None or t.posed.level == level) \
+                    and (expression is None or t.posed.expression == expression):
+                counts[t.score.verdict] += 1
+                counts["all"] += 1
+        return counts
+
+
+def summary(counts: Mapping[str, int]) -> str:
+    """``15 of 19 recognised (1 not measured)``: codes the reader cannot measure are not counted."""
+    judged = counts["all"] - counts["not measured"]
+    text = f"{counts['recognised']} of {judged} recognised"
+    extra = [f"{counts[v]} {v}" for v in ("not measured", "no face") if counts[v]]
+    return text + (f" ({', '.join(extra)})" if extra else "")
 
 
 def _au_list(items: Sequence[tuple[int, float]]) -> str:
@@ -254,8 +269,8 @@ def tile_label(trial: Trial) -> str:
     head = f"{trial.posed.code} {trial.posed.level} {trial.view}"
     if s.verdict == "no face":
         return f"{head}\nNO FACE READ\n"
-    mark = "OK" if s.verdict == "recognised" else "MISSED"
-    read = " ".join(f"{au}:{v:.2f}" for au, v in s.intended.items())
+    mark = {"recognised": "OK", "missed": "MISSED"}.get(s.verdict, "UNREAD")
+    read = " ".join(f"{au}:{'-' if au in s.unread else f'{v:.2f}'}" for au, v in s.intended.items())
     if s.side_margin is not None:
         read += f" side{'+' if s.side_right else '-'}"
     others = " ".join(f"{au}:{v:.2f}" for au, v in s.confusions[:2])
@@ -271,6 +286,7 @@ def _trial_dict(trial: Trial) -> dict[str, Any]:
         "posed": dict(trial.posed.values),
         "side": trial.posed.side or None,
         "read": {f"AU{au}": round(v, 4) for au, v in s.intended.items()},
+        "not_measured": [f"AU{au}" for au in s.unread],
         "confusions": [[f"AU{au}", round(v, 4)] for au, v in s.confusions],
         "side_margin": None if s.side_margin is None else round(s.side_margin, 4),
         "side_right": s.side_right,
@@ -280,8 +296,14 @@ def _trial_dict(trial: Trial) -> dict[str, Any]:
     }
 
 
+def sections(report: Report) -> list[tuple[str, str, bool]]:
+    """(view, level, expressions?) of every table, in report order."""
+    kinds = sorted({t.posed.expression for t in report.trials})
+    return [(v.name, level, kind) for v in report.views for level in report.levels for kind in kinds
+            if report.tally(view=v.name, level=level, expression=kind)["all"]]
+
+
 def report_json(report: Report) -> str:
-    recognised, total = report.count()
     doc = {
         "format": FORMAT,
         "version": VERSION,
@@ -292,9 +314,11 @@ def report_json(report: Report) -> str:
         "scale": report.scale,
         "levels": list(report.levels),
         "views": {v.name: v.yaw for v in report.views},
-        "rule": {"min_read": MIN_READ, "side_margin": SIDE_MARGIN},
-        "recognised": recognised,
-        "trials_total": total,
+        "rule": {"min_read": MIN_READ, "side_margin": SIDE_MARGIN, "not_measured": UNREAD,
+                 "implied": {f"AU{au}": [f"AU{a}" for a in aus] for au, aus in IMPLIED.items()}},
+        "summary": [{"view": view, "level": level, "kind": "expressions" if kind else "codes",
+                     **report.tally(view=view, level=level, expression=kind)}
+                    for view, level, kind in sections(report)],
         "neutral": {view: None if aus is None else {k: round(v, 4) for k, v in aus.items() if v >= 0.005}
                     for view, aus in report.neutral.items()},
         "trials": [_trial_dict(t) for t in report.trials],
@@ -303,36 +327,38 @@ def report_json(report: Report) -> str:
 
 
 def report_markdown(report: Report, *, sheet: str | None = None) -> str:
-    """One table per view and level: code, the intended AUs read, the top confusions, the side of a
-    one-sided code, the verdict (and why a miss missed)."""
-    recognised, total = report.count()
+    """One table per view, level and kind (codes, expressions): the intended AUs read, the top
+    confusions, the side of a one-sided code, the verdict (and why a miss missed)."""
     lines = [
         f"# verify: {report.avatar}",
         "",
         f"Preset `{report.preset}`, {report.engine} {report.resolution[0]}×{report.resolution[1]}, "
-        f"scale `{report.scale}`. Each render is read by the built-in reader, solved for AUs, and the "
-        f"neutral face's reading in the same view is subtracted. **Recognised**: every intended AU reads "
-        f"≥ {MIN_READ}, the weakest reads above every unintended AU, and a one-sided code reads ≥ "
-        f"{SIDE_MARGIN} stronger on its own side (docs/verify.md).",
+        f"scale `{report.scale}`. Each render is read by the built-in reader and solved for AUs; the "
+        f"neutral face's reading in the same view is subtracted. **Recognised**: every intended AU the "
+        f"reader can measure reads ≥ {MIN_READ}, the weakest of them reads above every unintended AU, "
+        f"and a one-sided code reads ≥ {SIDE_MARGIN} stronger on its own side. Not measured: "
+        + ", ".join(f"AU{au} (no {shape} score)" for au, shape in UNREAD.items())
+        + ". Rule and method: [docs/verify.md](../verify.md).",
         "",
-        f"**{recognised} of {total} recognised.**",
     ]
+    lines += [f"- {view}, level {level}, {'expressions' if kind else 'codes'}: **"
+              f"{summary(report.tally(view=view, level=level, expression=kind))}**"
+              for view, level, kind in sections(report)]
     if sheet:
         lines += ["", f"Contact sheet: [{sheet}]({sheet})"]
-    for view in report.views:
-        for level in report.levels:
-            rows = [t for t in report.trials if t.view == view.name and t.posed.level == level]
-            if not rows:
-                continue
-            got, n = report.count(view=view.name, level=level)
-            lines += ["", f"## {view.name}, level {level}: {got} of {n} recognised", "",
-                      "| code | read (intended AUs) | top confusions | side | verdict |",
-                      "|---|---|---|---|---|"]
-            for t in rows:
-                s = t.score
-                side = "" if s.side_margin is None else \
-                    f"{t.posed.side} {'right' if s.side_right else 'wrong'} ({s.side_margin:+.2f})"
-                verdict = s.verdict + (f" ({s.why})" if s.why else "")
-                lines.append(f"| {t.posed.code} | {_au_list(list(s.intended.items()))} | "
-                             f"{_au_list(s.confusions)} | {side} | {verdict} |")
+    for view, level, kind in sections(report):
+        rows = [t for t in report.trials
+                if t.view == view and t.posed.level == level and t.posed.expression == kind]
+        lines += ["", f"## {view}, level {level}, {'expressions' if kind else 'codes'}: "
+                      f"{summary(report.tally(view=view, level=level, expression=kind))}", "",
+                  "| code | read (intended AUs) | top confusions | side | verdict |",
+                  "|---|---|---|---|---|"]
+        for t in rows:
+            s = t.score
+            side = "" if s.side_margin is None else \
+                f"{t.posed.side} {'right' if s.side_right else 'wrong'} ({s.side_margin:+.2f})"
+            read = ", ".join(f"AU{au} {'not measured' if au in s.unread else f'{v:.2f}'}"
+                             for au, v in s.intended.items())
+            verdict = s.verdict + (f" ({s.why})" if s.why else "")
+            lines.append(f"| {t.posed.code} | {read} | {_au_list(s.confusions)} | {side} | {verdict} |")
     return "\n".join(lines) + "\n"
