@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import bpy
 import numpy as np
@@ -17,11 +18,12 @@ from ..core.model import Timeline
 from ..core.timeline import load as load_timeline
 from ..render.job import DEFAULT_ENGINE, DEFAULT_RESOLUTION, JobError, RenderJob
 from ..render.result import JobResult
+from .avatar_studio import portrait_camera
 from .keyframer import apply_timeline, scene_fps
 from .render import controlled_objects, frames_to_render, render_scene, sample_controls
 from .render_settings import engine_name, output_size
 from .rig import build_rig, shape_key_names
-from .rig_files import OpenedAvatar, open_avatar
+from .rig_files import SCENE_FILES, OpenedAvatar, open_avatar
 
 
 @dataclass
@@ -32,12 +34,15 @@ class Prepared:
     warnings: list[str] = field(default_factory=list)
 
 
-def _open_avatar(avatar: str) -> OpenedAvatar:
+def _open_avatar(avatar: str, camera: str = "") -> OpenedAvatar:
     """The default avatar (with camera and lights, set up for Workbench) in an empty file, or an
-    avatar file as it is."""
+    avatar file as it is. A file without a camera gets one framed on its face, with the default
+    head's lights (:func:`.avatar_studio.portrait_camera`); ``camera`` names the one to use. Files
+    that carry no render settings (.glb, .fbx, .obj) render like the default head."""
     opened = open_avatar(avatar, studio=True)
-    if opened.source == "default":
-        scene = bpy.context.scene
+    scene = bpy.context.scene
+    portrait_camera(scene, opened.mesh, opened.armature, camera)
+    if opened.source == "default" or Path(opened.source).suffix.lower() not in SCENE_FILES:
         scene.render.engine = "BLENDER_WORKBENCH"  # type: ignore[assignment]  # stubs: EEVEE only
         scene.render.resolution_x, scene.render.resolution_y = DEFAULT_RESOLUTION
         scene.render.resolution_percentage = 100
@@ -62,10 +67,11 @@ def _faces(
     return candidates, warnings
 
 
-def open_rigged(avatar: str, preset: str = "auto", *, rig: bool = True) -> Prepared:
-    """Open the avatar (``default`` or a .blend) with its faces rigged. A rigged .blend stays as it
-    is unless a preset is named; ``rig=False`` takes a .blend entirely as it is."""
-    opened = _open_avatar(avatar)
+def open_rigged(avatar: str, preset: str = "auto", *, rig: bool = True, camera: str = "") -> Prepared:
+    """Open the avatar (``default`` or a file) with its faces rigged and a camera (``camera``, the
+    file's, or one framed on the face). A rigged .blend stays as it is unless a preset is named;
+    ``rig=False`` takes a .blend entirely as it is."""
+    opened = _open_avatar(avatar, camera)
     warnings: list[str] = []
     scene = bpy.context.scene
     faces: list[bpy.types.Object] = controlled_objects(scene)
@@ -78,7 +84,7 @@ def open_rigged(avatar: str, preset: str = "auto", *, rig: bool = True) -> Prepa
 def prepare(job: RenderJob) -> Prepared:
     """The scene of ``job``, animated and ready to render (nothing rendered yet)."""
     timeline = load_timeline(job.timeline) if job.timeline else None
-    prepared = open_rigged(job.avatar, job.preset, rig=timeline is not None)
+    prepared = open_rigged(job.avatar, job.preset, rig=timeline is not None, camera=job.camera)
     if timeline is not None:
         for obj in prepared.faces:
             prepared.warnings += apply_timeline(obj, timeline, scene=prepared.scene,

@@ -19,7 +19,7 @@ HELP = "render a labelled contact sheet of action units (PNG)"
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="ATLAS.png", help="PNG file to write")
-    add_avatar_options(parser)
+    add_avatar_options(parser, camera=True)
     parser.add_argument("--aus", type=_aus, metavar="1,2,4,...|all",
                         help="AUs to show (default: every face AU the rig has; 'all' adds head and eyes)")
     parser.add_argument("--levels", type=_levels, default=("A", "C", "E"), metavar="A,C,E",
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     from ..blender.render_job import open_rigged
 
     try:
-        prepared = open_rigged(args.avatar, args.preset)
+        prepared = open_rigged(args.avatar, args.preset, camera=args.camera)
         face = prepared.faces[0]
         aus = rig_aus(control_names(face), kinds=None) if args.aus == "all" else args.aus
         path = render_atlas(prepared.scene, args.output, obj=face, aus=aus, levels=args.levels,

@@ -30,10 +30,17 @@ AVATAR_HELP = "'default' for the built-in FACS Head, or a .blend/.glb/.gltf/.fbx
 PRESET_HELP = "mapping preset: a built-in name, a JSON file, or 'auto' for the one that fits best"
 
 
-def add_avatar_options(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
-    """``--avatar`` and ``--preset``, spelled and explained the same in every command."""
+def add_avatar_options(
+    parser: argparse.ArgumentParser, *, required: bool = False, camera: bool = False
+) -> None:
+    """``--avatar`` and ``--preset`` (and ``--camera`` for commands that render), spelled and
+    explained the same in every command."""
     if required:
         parser.add_argument("--avatar", required=True, metavar="default|FILE", help=AVATAR_HELP)
     else:
         parser.add_argument("--avatar", default="default", metavar="default|FILE", help=AVATAR_HELP)
     parser.add_argument("--preset", default="auto", metavar="auto|NAME|FILE", help=PRESET_HELP)
+    if camera:
+        parser.add_argument("--camera", default="", metavar="NAME",
+                            help="camera object in the avatar file to render from (default: the file's "
+                                 "camera, or a portrait camera framed on the face when it has none)")

@@ -23,7 +23,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="OUT",
                         help="OUT.mp4 (H.264 video), a folder (PNG sequence) or OUT.png (one frame)")
     parser.add_argument("--timeline", metavar="T.json", help="facs-timeline JSON file to perform")
-    add_avatar_options(parser)
+    add_avatar_options(parser, camera=True)
     parser.add_argument("--engine", choices=ENGINES,
                         help="render engine (default: workbench for the default avatar, else the .blend's)")
     parser.add_argument("--resolution", type=_parsed(parse_resolution), metavar="WxH",
@@ -51,7 +51,7 @@ def job_from_args(args: argparse.Namespace) -> RenderJob:
     job = RenderJob(
         output=args.output, avatar=args.avatar, timeline=args.timeline, preset=args.preset,
         engine=args.engine, resolution=args.resolution, frames=args.frames, samples=args.samples,
-        labels=args.labels,
+        labels=args.labels, camera=args.camera,
     )
     job.check_files()
     return job

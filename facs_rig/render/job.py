@@ -150,6 +150,9 @@ class RenderJob:
     """The job's name in a batch (used in messages and the manifest)."""
     threads: int | None = None
     """CPU threads for the render (None: all cores); worker pools share the cores out."""
+    camera: str = ""
+    """Camera object to render from; empty: the file's camera, or a portrait camera framed on the
+    face when it has none (see ``blender.avatar_studio.portrait_camera``)."""
 
     def __post_init__(self) -> None:
         output_kind(self.output)
