@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import bpy
 import numpy as np
@@ -28,7 +28,7 @@ Container = Any
 
 def container(id_data: bpy.types.ID) -> Container | None:
     """The F-curves that animate ``id_data`` now, or None if it has no action (or no slot)."""
-    anim = id_data.animation_data
+    anim = id_data.animation_data  # type: ignore[attr-defined]  # stubs: per ID subclass
     action = anim.action if anim else None
     if action is None:
         return None
@@ -58,7 +58,7 @@ class ActionMaker:
         self.made: list[bpy.types.Action] = []
 
     def ensure(self, id_data: bpy.types.ID) -> Container:
-        anim = id_data.animation_data or id_data.animation_data_create()
+        anim = id_data.animation_data or id_data.animation_data_create()  # type: ignore[attr-defined]  # stubs: per ID subclass
         action = anim.action
         if action is None:
             action = self._dedicated(id_data)
@@ -73,7 +73,8 @@ class ActionMaker:
         if anim.action_slot is None:
             anim.action_slot = action.slots.new(id_type=id_data.id_type, name=id_data.name)
         layer = action.layers[0] if action.layers else action.layers.new("Layer")
-        strip = layer.strips[0] if layer.strips else layer.strips.new(type="KEYFRAME")
+        strip = cast("bpy.types.ActionKeyframeStrip",  # Blender 4.4+ (slotted actions)
+                     layer.strips[0] if layer.strips else layer.strips.new(type="KEYFRAME"))
         return strip.channelbag(anim.action_slot, ensure=True)
 
     def _name_for(self, id_data: bpy.types.ID, index: int) -> str:
@@ -91,7 +92,7 @@ class ActionMaker:
 def release(id_data: bpy.types.ID) -> None:
     """Unassign facs_rig's dedicated action from an ID it no longer animates, and delete it once
     nothing uses it. Actions facs_rig did not make, or that hold anyone else's curves, stay."""
-    anim = id_data.animation_data
+    anim = id_data.animation_data  # type: ignore[attr-defined]  # stubs: per ID subclass
     action = anim.action if anim else None
     if action is None or not action.get(ACTION_MARK):
         return

@@ -23,7 +23,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, cast
 
 import bpy
 import numpy as np
@@ -140,7 +140,7 @@ def _animated_ids(obj: bpy.types.Object) -> dict[str, bpy.types.ID]:
     the shape keys of the avatar's other meshes the rig drives (``key0``, ``key1``, ...). Roles, not
     names, are recorded, so renaming any of them between bake and clear is harmless."""
     ids: dict[str, bpy.types.ID] = {"object": obj}
-    key = obj.data.shape_keys if obj.type == "MESH" else None
+    key = cast(bpy.types.Mesh, obj.data).shape_keys if obj.type == "MESH" else None
     if key is not None:
         ids["key"] = key
     arm = _armature(obj)
@@ -155,8 +155,8 @@ def _followers(obj: bpy.types.Object) -> list[tuple[bpy.types.Key, rig.MeshRecor
     """The shape keys of the avatar's other meshes the rig drives, with their part of its record."""
     info = rig.rig_info(obj)
     pairs = zip(info.mesh_objects, info.meshes, strict=True) if info else ()
-    return [(m.data.shape_keys, r) for m, r in pairs
-            if m is not None and m.type == "MESH" and m.data.shape_keys is not None]
+    return [(cast(bpy.types.Mesh, m.data).shape_keys, r) for m, r in pairs
+            if m is not None and m.type == "MESH" and cast(bpy.types.Mesh, m.data).shape_keys is not None]
 
 
 def _containers(obj: bpy.types.Object) -> list[tuple[bpy.types.ID, anim_compat.Container]]:
@@ -201,23 +201,23 @@ def bake_targets(obj: bpy.types.Object, plan: CurvePlan) -> list[BakedChannel]:
     targets = evaluate_targets(resolved, values)
     shape_paths = set(info.shape_drivers)
     bone_paths = set(info.bone_drivers)
-    key = obj.data.shape_keys
+    key = cast(bpy.types.Mesh, obj.data).shape_keys
     followers = _followers(obj)
     baked = []
     for target_key, target in resolved.targets.items():
-        values = np.broadcast_to(targets[target_key], plan.frames.shape)
+        curve = np.broadcast_to(targets[target_key], plan.frames.shape)
         if target.kind == "shape":
             path = rig.shape_path(target.name)
             if path in shape_paths:
-                baked.append(BakedChannel(key, path, 0, values))
+                baked.append(BakedChannel(key, path, 0, curve))
             for other, record in followers:  # the same key on the teeth, the eyes, ...
                 there = rig.shape_path(record.targets.get(target.name, ""))
                 if there in record.shape_drivers:
-                    baked.append(BakedChannel(other, there, 0, values))
+                    baked.append(BakedChannel(other, there, 0, curve))
         elif armature is not None:
             path = f'pose.bones["{bpy.utils.escape_identifier(target.name)}"].rotation_euler'
             if (path, target.index) in bone_paths:
-                baked.append(BakedChannel(armature, path, target.index, values))
+                baked.append(BakedChannel(armature, path, target.index, curve))
     return baked
 
 
@@ -235,7 +235,7 @@ def _remove_ours(obj: bpy.types.Object) -> tuple[int, set[str]]:
     ids = _animated_ids(obj)
     for role, data_path, index in _state(obj).get("muted", []):
         id_data = ids.get(role)
-        drivers = id_data.animation_data.drivers if id_data and id_data.animation_data else None
+        drivers = id_data.animation_data.drivers if id_data and id_data.animation_data else None  # type: ignore[attr-defined]  # stubs: per ID subclass
         driver = drivers.find(data_path, index=index) if drivers else None
         if driver is not None:
             driver.mute = False
@@ -247,7 +247,7 @@ def _mute_drivers(obj: bpy.types.Object, baked: Sequence[BakedChannel]) -> list[
     roles = {i.as_pointer(): role for role, i in _animated_ids(obj).items()}
     muted = []
     for b in baked:
-        anim = b.id_data.animation_data
+        anim = b.id_data.animation_data  # type: ignore[attr-defined]  # stubs: per ID subclass
         driver = anim.drivers.find(b.data_path, index=b.index) if anim else None
         if driver is None or driver.mute or not _reads_controls(driver, obj):
             continue
@@ -300,7 +300,8 @@ def apply_timeline(
                 + [(b.id_data, b.data_path, b.index) for b in baked])
     end = start + time_span(timeline)[1] * fps
     frame_start, frame_end = int(np.floor(start)), int(np.ceil(end))
-    state = {"mode": mode, "fps": fps, "start_frame": start, "muted": [], "timeline": to_dict(timeline)}
+    state: dict[str, Any] = {"mode": mode, "fps": fps, "start_frame": start, "muted": [],
+                             "timeline": to_dict(timeline)}
     json.dumps(state)  # whatever the timeline holds must be storable before anything changes
     checkpoint = Checkpoint(list(_animated_ids(obj).values()), _ours, group=GROUP, obj=obj, props=[STATE],
                             scene=scene)
@@ -375,11 +376,11 @@ def clear_animation(obj: bpy.types.Object) -> int:
     drivers bake muted and set the controls it animated back to 0. Returns the curves removed."""
     removed, controls = _remove_ours(obj)
     for control in controls:
-        if control in obj:
+        if control in obj:  # type: ignore[operator]  # stubs: no bpy_struct.__contains__
             obj[control] = 0.0
     for id_data in _animated_ids(obj).values():
         anim_compat.release(id_data)
-    if STATE in obj:
+    if STATE in obj:  # type: ignore[operator]
         del obj[STATE]
     return removed
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import bpy
 
@@ -45,8 +46,9 @@ def face_mesh(objects: list[bpy.types.Object], name: str = "") -> bpy.types.Obje
         return next((ob for ob in meshes if ob.name == name), None)
 
     def rank(ob: bpy.types.Object) -> tuple[int, int]:
-        keys = ob.data.shape_keys
-        return (len(keys.key_blocks) if keys else 0, len(ob.data.vertices))
+        mesh = cast(bpy.types.Mesh, ob.data)
+        keys = mesh.shape_keys
+        return (len(keys.key_blocks) if keys else 0, len(mesh.vertices))
 
     return max(meshes, key=rank, default=None)
 
