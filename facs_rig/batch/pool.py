@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
+from types import FrameType
 
 from ..render.job import RenderJob
 from ..render.result import JobResult
@@ -42,6 +44,12 @@ def _start_worker(paths: list[str], threads: int) -> None:
     Workbench renders with here) its share of the cores, as ``RenderJob.threads`` does for Cycles."""
     sys.path[:] = [p for p in sys.path if p not in paths]
     os.environ.setdefault("LP_NUM_THREADS", str(threads))
+    signal.signal(signal.SIGINT, _between_jobs)
+
+
+def _between_jobs(_signum: int, _frame: FrameType | None) -> None:
+    """Ctrl-C reaches the whole process group. A worker waiting for its next job leaves it to the
+    batch, which cancels what is queued; a job in progress stops (``worker.run_job``)."""
 
 
 def record(results: list[JobResult | None], index: int, result: JobResult,
@@ -82,11 +90,15 @@ def run_jobs(
                              initargs=(_blender_paths(), threads)) as pool:
         futures = {pool.submit(run_job, replace(job, threads=job.threads or threads).to_dict()): i
                    for i, job in enumerate(jobs)}
-        for future in as_completed(futures):
-            index = futures[future]
-            try:
-                result = future.result()
-            except BrokenProcessPool as exc:  # a worker died (crash in Blender, out of memory)
-                result = JobResult.failed(jobs[index], f"worker process died: {exc}")
-            record(results, index, result, on_result)
+        try:
+            for future in as_completed(futures):
+                index = futures[future]
+                try:
+                    result = future.result()
+                except BrokenProcessPool as exc:  # a worker died (crash in Blender, out of memory)
+                    result = JobResult.failed(jobs[index], f"worker process died: {exc}")
+                record(results, index, result, on_result)
+        except KeyboardInterrupt:  # queued jobs never start; running ones stop or finish whole
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     return finished(results)

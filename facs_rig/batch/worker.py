@@ -14,6 +14,7 @@ import traceback
 from typing import Any
 
 from ..core.errors import FacsError
+from ..core.interrupt import stop_on_signals
 from ..render.job import RenderJob
 from ..render.result import JobResult
 
@@ -26,7 +27,8 @@ def run_job(job_data: dict[str, Any]) -> JobResult:
         from ..blender.render_job import run_render_job
 
         try:
-            return run_render_job(job, quiet=True, show_progress=False)
+            with stop_on_signals(""):  # Ctrl-C reaches every worker: stop at the next frame, cleanly
+                return run_render_job(job, quiet=True, show_progress=False)
         except FacsError as exc:
             return JobResult.failed(job, str(exc), start)
     except Exception as exc:  # a worker reports every failure instead of dying

@@ -17,6 +17,7 @@ import contextlib
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from types import FrameType
 
@@ -52,8 +53,12 @@ def _handle(signum: int, _frame: FrameType | None) -> None:
 @contextlib.contextmanager
 def stop_on_signals(message: str) -> Iterator[None]:
     """Turn SIGINT and SIGTERM into :class:`Interrupted` for the block (a signal the parent process
-    ignores, like SIGINT for a ``command &`` in a script, stays ignored). ``message`` is printed
-    when a render has to end the process itself."""
+    ignores, like SIGINT for a ``command &`` in a script, stays ignored). ``message`` (if any) is
+    printed when a render has to end the process itself. Outside the main thread, where Python
+    cannot handle signals, the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     previous = {sig: signal.getsignal(sig) for sig in SIGNALS}
     for sig, handler in previous.items():
         if handler is not signal.SIG_IGN:
@@ -91,7 +96,7 @@ def stop_point(cleanup: Callable[[], None] | None = None) -> None:
     remove_unfinished()
     if cleanup is not None:
         cleanup()
-    if _State.stderr is not None:
+    if _State.stderr is not None and _State.message:
         os.write(_State.stderr, f"{_State.message}\n".encode())
     sys.stdout.flush()
     os._exit(128 + signum)

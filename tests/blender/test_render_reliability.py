@@ -256,3 +256,28 @@ def test_export_never_replaces_a_link_or_a_device(addon: ModuleType, tmp_path: P
     assert _snapshot(tmp_path) == before
     assert bpy.ops.facs.export_timeline(filepath=str(tmp_path / "new.json")) == {"FINISHED"}
     assert json.loads((tmp_path / "new.json").read_text())["format"] == "facs-timeline"
+
+
+def test_ctrl_c_stops_a_batch_and_keeps_finished_renders(tmp_path: Path) -> None:
+    _write(tmp_path / "long.json", LONG)
+    spec = _write(tmp_path / "spec.json", {"output_dir": "out", "name": "{index}", "timelines": ["long.json"],
+                                           "settings": [{"name": str(i), "resolution": "16x16"}
+                                                        for i in range(4)]})
+    proc = subprocess.Popen([sys.executable, "-m", "facs_rig", "batch", str(spec), "-j", "1"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if line.startswith("[1/4"):
+            time.sleep(1.0)  # the second job is rendering
+            os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
+            break
+    start = time.monotonic()
+    _out, err = proc.communicate(timeout=120)
+    assert time.monotonic() - start < 30
+    assert proc.returncode == 130, "".join(seen) + err
+    assert "facs_rig batch: interrupted" in err and "Traceback" not in err
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["0.mp4", "manifest.csv"]  # no temporary file left
+    assert (out / "0.mp4").stat().st_size > 0
