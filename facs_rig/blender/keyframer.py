@@ -159,6 +159,24 @@ def _followers(obj: bpy.types.Object) -> list[tuple[bpy.types.Key, rig.MeshRecor
             if m is not None and m.type == "MESH" and cast(bpy.types.Mesh, m.data).shape_keys is not None]
 
 
+def _overridden(obj: bpy.types.Object) -> list[str]:
+    """The user's keyframes on channels the rig drives, keyed after the rig was built: a driver
+    overrides its property's F-curve, so they do not play. Building the rig skips such channels;
+    applying in live mode says so rather than let them go silent."""
+    info = rig.rig_info(obj)
+    if info is None:
+        return []
+    drivers: list[tuple[bpy.types.ID | None, set[tuple[str, int]]]] = [
+        (cast(bpy.types.Mesh, obj.data).shape_keys, {(p, -1) for p in info.shape_drivers}),
+        (_armature(obj), set(info.bone_drivers)),
+    ]
+    drivers += [(key, {(p, -1) for p in record.shape_drivers}) for key, record in _followers(obj)]
+    return [f"{id_data.name}: {fc.data_path} has keyframes of yours that facs_rig's driver overrides; "
+            "rebuild the rig to let them play (it then leaves that channel alone)"
+            for id_data, paths in drivers for fc in anim_compat.user_curves(id_data, paths)
+            if id_data is not None]
+
+
 def _containers(obj: bpy.types.Object) -> list[tuple[bpy.types.ID, anim_compat.Container]]:
     found = [(i, anim_compat.container(i)) for i in _animated_ids(obj).values()]
     return [(i, bag) for i, bag in found if bag is not None]
@@ -294,6 +312,7 @@ def apply_timeline(
     missing = [c for c in plan.controls if c not in present]
     if missing:
         warnings.append(f"the rig has no control for {', '.join(missing)}: not animated")
+    warnings += _overridden(obj) if mode == "LIVE" else []
     baked = bake_targets(obj, plan) if mode == "BAKE" else []
     report(0.4)
     _check_free([(obj, control_path(c), 0) for c in controls]

@@ -383,3 +383,28 @@ def test_vrm_expression_names_alone_drive_blinks_and_visemes(addon: ModuleType) 
     assert moved["AU26"] == ["shape:aa"] and moved["AU22_T"] == ["shape:oh"]
     assert moved["AU12_L"] == ["shape:happy"]
     assert "relaxed" in report.coverage.unused_shapes
+
+
+def test_keys_added_after_the_rig_are_reported_not_silenced(addon: ModuleType, arkit: list[str]) -> None:
+    parts = _avatar(arkit)
+    head = parts["Wolf3D_Head"]
+    rig, kf = addon.blender.rig, addon.blender.keyframer
+    rig.build_rig(head)
+    teeth = parts["Wolf3D_Teeth"].data.shape_keys.key_blocks["tongueOut"]
+    for block in (head.data.shape_keys.key_blocks["jawOpen"], teeth):  # keyed by hand after rigging
+        block.value = 0.8
+        block.keyframe_insert("value", frame=1)
+    timeline = addon.core.timeline.from_dict({
+        "format": "facs-timeline", "version": 1, "name": "jaw", "fps": 24,
+        "events": [{"au": 26, "intensity": 1.0, "onset": 0, "apex": 0.5, "offset": 1.0}]})
+    warnings = kf.apply_timeline(head, timeline).warnings
+    overridden = [w for w in warnings if "overrides" in w]
+    assert len(overridden) == 2
+    assert any('key_blocks["jawOpen"]' in w for w in overridden)
+    assert any('key_blocks["tongueOut"]' in w for w in overridden)
+    report = rig.build_rig(head)  # rebuilding hands both channels back to the user
+    assert {"shape 'jawOpen'", "shape 'tongueOut' on 'Wolf3D_Teeth'"} <= set(report.skipped)
+    assert not [w for w in kf.apply_timeline(head, timeline).warnings if "overrides" in w]
+    bpy.context.scene.frame_set(5)
+    assert head.data.shape_keys.key_blocks["jawOpen"].value == pytest.approx(0.8)
+    assert teeth.value == pytest.approx(0.8)
