@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -41,7 +41,7 @@ from .jsondoc import (
     read_document_bytes,
 )
 from .jsondoc import string as json_string
-from .model import Event, Timeline, Track, control_name
+from .model import Event, Side, Timeline, Track, control_name
 from .timing import (
     DEFAULT_FPS,
     DEFAULT_START_FRAME,
@@ -230,7 +230,7 @@ def _item_events(ck: Checker, path: str, item: CodeItem, *, side: str, intensity
             ck.warn(path, f"U{item.au} (unilateral, side unspecified) is animated on side {chosen or 'both'}")
         elif not chosen and item.qualifier == "A":
             ck.warn(path, f"A{item.au} (asymmetric, unspecified) is animated symmetrically")
-        out.append(Event(item.au, value, side=chosen or "both", **common))
+        out.append(Event(item.au, value, side=cast(Side, chosen or "both"), **common))
     return out
 
 
@@ -288,7 +288,7 @@ def code_events(*, code: str = "", expression: str = "", intensity: str | float,
     if bool(expression) == bool(code):
         raise FacsError("give either an expression or a FACS code such as 1+2+5B+26")
     ck = Checker()
-    raw = {"expression": expression} if expression else {"code": code}
+    raw: dict[str, Any] = {"expression": expression} if expression else {"code": code}
     raw |= {"intensity": intensity, "ease": ease, **dict(zip(PHASES, times, strict=True))}
     events = _event(ck, "", raw, _Context(scale, 1.0, fps, start_frame))
     if not ck.failed:
@@ -421,7 +421,7 @@ def _track(ck: Checker, path: str, raw: Any, ctx: _Context) -> Track | None:
     seconds = times * ctx.to_seconds
     if ctx.past_last_frame(join(join(path, "times"), len(seconds) - 1), float(seconds[-1]), ck):
         return None
-    return Track(number, side, seconds, values, source=path)
+    return Track(number, cast(Side, side), seconds, values, source=path)
 
 
 def _overlap_warnings(ck: Checker, events: list[Event], scale: IntensityScale) -> None:
