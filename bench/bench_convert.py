@@ -7,6 +7,13 @@ Measured in one process: the whole ``convert`` command (read, check, write the t
 with and without ``--events``, and the CSV reading alone against a baseline that reads the same
 file with Python's csv module row by row, converting the same columns to float.
 Target (issue 9): convert under 5 s on this machine.
+
+Scale (issue 17): an OpenFace CSV of the columns ``FeatureExtraction -aus -pose -gaze`` writes
+(about 300 bytes a row) at 100 000 and at 1 000 000 rows, each converted to dense tracks in a fresh
+process that reports its own time and peak RSS (``resource.getrusage``); printed: the time ratio
+against the ten times smaller take (linear is 10x, the target is per-row time within a few times),
+and peak memory above an idle process's as a multiple of the file size. A million rows become
+dense tracks well over the 64 MiB timeline limit, so this also measures writing the parts.
 """
 
 from __future__ import annotations
@@ -14,6 +21,8 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import json
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,6 +42,22 @@ FPS = 30
 MINUTES = 10
 TARGET_SECONDS = 5.0
 RUNS = 3
+SCALE_ROWS = (100_000, 1_000_000)
+SCALE_COLUMNS = ("frame", "face_id", "timestamp", "confidence", "success", "gaze_angle_x", "gaze_angle_y",
+                 "pose_Tx", "pose_Ty", "pose_Tz", "pose_Rx", "pose_Ry", "pose_Rz")
+PER_ROW_TARGET = 3.0
+"""A million rows may take at most this many times as long per row as 100 000."""
+MEMORY_TARGET = 6.0
+"""Peak memory above an idle process, as a multiple of the input file's size."""
+CHILD = """
+import json, resource, sys, time
+from facs_rig.cli import build_parser, main
+build_parser()
+start = time.perf_counter()
+status = main(sys.argv[1:]) if len(sys.argv) > 1 else 0
+print(json.dumps({"status": status, "seconds": time.perf_counter() - start,
+                  "peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+"""
 
 
 def openface_rows() -> tuple[str, list[list[str]]]:
@@ -103,6 +128,64 @@ def parse_csv_module(path: Path) -> np.ndarray:
         return np.array([[float(row[i]) for i in idx] for row in reader])
 
 
+def write_narrow_take(path: Path, rows: int) -> None:
+    """AU, pose and gaze columns only (``FeatureExtraction -aus -pose -gaze``), the real sample's
+    values repeated, at 30 fps; written in blocks so the generator stays small."""
+    header, sample = openface_rows()
+    names = [n.strip() for n in header.split(",")]
+    keep = [i for i, n in enumerate(names) if n in SCALE_COLUMNS or n.startswith("AU")]
+    frame_col, time_col = names.index("frame"), names.index("timestamp")
+    with path.open("w") as fh:
+        fh.write(", ".join(names[i] for i in keep) + "\n")
+        for block in range(0, rows, 10_000):
+            lines = []
+            for i in range(block, min(rows, block + 10_000)):
+                row = list(sample[i % len(sample)])
+                row[frame_col], row[time_col] = str(i + 1), f"{i / FPS:.3f}"
+                lines.append(", ".join(row[c].strip() for c in keep))
+            fh.write("\n".join(lines) + "\n")
+
+
+def in_child(*argv: str) -> dict[str, float]:
+    """Run ``python -m facs_rig argv`` in a fresh process: its time and peak RSS."""
+    done = subprocess.run([sys.executable, "-c", CHILD, *argv], cwd=ROOT, capture_output=True, text=True,
+                          check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.strip()}")
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    if result["status"] != 0:
+        raise SystemExit(f"{' '.join(argv)} exited with {result['status']}")
+    return result
+
+
+def scale(tmp: Path) -> bool:
+    idle = in_child()["peak_bytes"]
+    print(f"\nscale: idle process {idle / 1e6:.0f} MB")
+    measured = {}
+    for rows in SCALE_ROWS:
+        source, target = tmp / f"narrow_{rows}.csv", tmp / "parts" / f"narrow_{rows}.json"
+        target.parent.mkdir(exist_ok=True)
+        write_narrow_take(source, rows)
+        size = source.stat().st_size
+        run = in_child("convert", str(source), "-o", str(target), "-q")
+        parts = sorted(target.parent.glob(f"narrow_{rows}*.json"))
+        written = sum(p.stat().st_size for p in parts)
+        memory = (run["peak_bytes"] - idle) / size
+        print(f"{rows:>9,} rows, {size / 1e6:5.0f} MB: {run['seconds']:6.1f} s, peak RSS "
+              f"{run['peak_bytes'] / 1e6:5.0f} MB ({memory:.1f}x the file above idle), {len(parts)} "
+              f"timeline(s), {written / 1e6:.0f} MB")
+        measured[rows] = (run["seconds"], memory)
+        for p in parts:
+            p.unlink()
+        source.unlink()
+    (small, _), (large, memory) = measured[SCALE_ROWS[0]], measured[SCALE_ROWS[1]]
+    ratio = large / small
+    per_row = ratio * SCALE_ROWS[0] / SCALE_ROWS[1]
+    print(f"time ratio {SCALE_ROWS[1]:,} / {SCALE_ROWS[0]:,} rows: {ratio:.1f}x (per row {per_row:.2f}x, "
+          f"target < {PER_ROW_TARGET:g}x); peak memory {memory:.1f}x the file (target < {MEMORY_TARGET:g}x)")
+    return per_row < PER_ROW_TARGET and memory < MEMORY_TARGET
+
+
 def run() -> int:
     with tempfile.TemporaryDirectory(prefix="facs_bench_convert_") as tmp:
         source, target = Path(tmp) / "take_10min.csv", Path(tmp) / "take.json"
@@ -121,6 +204,7 @@ def run() -> int:
         print(f"CSV reading: {ours:.2f} s vs csv module row by row {baseline:.2f} s "
               f"-> {baseline / ours:.1f}x faster")
         ok = max(dense, compact) < TARGET_SECONDS
+        ok = scale(Path(tmp)) and ok
         print("PASS" if ok else "FAIL")
         return 0 if ok else 1
 

@@ -88,7 +88,8 @@ def estimate_fps(times: np.ndarray) -> float | None:
         return None
     typical = float(np.median(steps))
     regular = steps[(steps > 0.5 * typical) & (steps < 1.5 * typical)]
-    fps = 1.0 / float(regular.mean())
+    with np.errstate(over="ignore", divide="ignore"):  # steps of 1e-320 s: an absurd rate, refused later
+        fps = float(1.0 / (regular if regular.size else steps).mean())
     nearest = min(COMMON_RATES, key=lambda r: abs(r - fps))
     return nearest if abs(nearest - fps) <= 0.005 * nearest else round(fps, 3)
 

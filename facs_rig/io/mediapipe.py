@@ -90,6 +90,10 @@ def _times(path: Path, times: list[float | None], fps: float | None,
         return np.zeros(1), fps
     if all(t is not None for t in times):
         stamps = np.array(times, dtype=float)
+        not_finite = np.flatnonzero(~np.isfinite(stamps))
+        if not_finite.size:
+            raise ReadError(path, f"timestamp {stamps[not_finite[0]]:g} is not a time",
+                            json_path=f"frame {not_finite[0]}")
         bad = first_not_increasing(stamps)
         if bad is not None:
             raise ReadError(path, f"timestamp {stamps[bad]:g} does not come after {stamps[bad - 1]:g}",
@@ -119,12 +123,14 @@ def _frames_of_list(items: list[Any], where: str) -> list[tuple[float | None, li
 def _time_of(item: Any) -> float | None:
     if not isinstance(item, dict):
         return None
-    for key in TIME_KEYS_MS:
-        if isinstance(item.get(key), (int, float)):
-            return float(item[key]) / 1000.0
-    for key in TIME_KEYS_S:
-        if isinstance(item.get(key), (int, float)):
-            return float(item[key])
+    for keys, unit in ((TIME_KEYS_MS, 1000.0), (TIME_KEYS_S, 1.0)):
+        for key in keys:
+            value = item.get(key)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                try:
+                    return value / unit
+                except OverflowError:  # an integer of 350 digits: no time, refused with its place
+                    return math.inf
     return None
 
 

@@ -23,7 +23,10 @@ FILL = 0.9
 """Parts are planned to this fraction of the byte and frame limits: the size is estimated from
 a sample of the take, and numbers further into it can be a digit longer."""
 SAMPLE = 2000
-"""Samples per track (and events) dumped to estimate the size of the whole timeline."""
+"""Samples per track (and events), spread over the take, dumped to estimate the size of the whole."""
+DECIMALS = 6
+"""Times of a part are rounded to the microsecond after the shift to 0 s, so the subtraction's
+rounding noise (``0.6669999999999163``) does not make every number 19 characters long."""
 
 
 def split_timeline(timeline: Timeline, *, max_bytes: int = MAX_BYTES) -> list[Timeline]:
@@ -42,19 +45,23 @@ def split_timeline(timeline: Timeline, *, max_bytes: int = MAX_BYTES) -> list[Ti
 
 def _estimated_bytes(timeline: Timeline) -> float:
     """JSON size from dumping a few samples of each track and a few events, scaled up."""
-    samples = max((len(t.times) for t in timeline.tracks), default=0)
-    n_samples, n_events = min(samples, SAMPLE), min(len(timeline.events), SAMPLE)
     empty = replace(timeline, events=[], tracks=[])
     base = len(dumps(empty))
     size = float(base)
-    if n_samples:
-        tracks = [Track(t.au, t.side, t.times[:n_samples], t.values[:n_samples], t.source)
-                  for t in timeline.tracks]
-        size += (len(dumps(replace(empty, tracks=tracks))) - base) * samples / n_samples
-    if n_events:
-        events = timeline.events[:n_events]
-        size += (len(dumps(replace(empty, events=events))) - base) * len(timeline.events) / n_events
+    for track in timeline.tracks:
+        pick = _spread(len(track.times))
+        sample = Track(track.au, track.side, track.times[pick], track.values[pick], track.source)
+        size += (len(dumps(replace(empty, tracks=[sample]))) - base) * len(track.times) / max(len(pick), 1)
+    if timeline.events:
+        events = [timeline.events[i] for i in _spread(len(timeline.events))]
+        size += (len(dumps(replace(empty, events=events))) - base) * len(timeline.events) / len(events)
     return size
+
+
+def _spread(count: int) -> np.ndarray:
+    """Up to :data:`SAMPLE` indices spread evenly over ``range(count)``: numbers late in a take are
+    longer (``3333.3`` against ``0.1``) than the first ones."""
+    return np.unique(np.linspace(0, count - 1, min(count, SAMPLE)).astype(int)) if count else np.zeros(0, int)
 
 
 def _part(timeline: Timeline, start: float, stop: float, index: int, count: int) -> Timeline:
@@ -63,8 +70,8 @@ def _part(timeline: Timeline, start: float, stop: float, index: int, count: int)
     for track in timeline.tracks:
         i, j = np.searchsorted(track.times, [start, stop])
         if j > i:
-            tracks.append(Track(track.au, track.side, track.times[i:j] - start, track.values[i:j],
-                                track.source))
+            tracks.append(Track(track.au, track.side, np.round(track.times[i:j] - start, DECIMALS),
+                                track.values[i:j], track.source))
     events = [_shifted(e, start) for e in timeline.events if start <= e.onset < stop]
     meta = dict(timeline.meta)
     meta["import"] = {**meta.get("import", {}), "part": {"index": index + 1, "of": count, "start": start}}
@@ -73,5 +80,6 @@ def _part(timeline: Timeline, start: float, stop: float, index: int, count: int)
 
 
 def _shifted(event: Event, by: float) -> Event:
-    return replace(event, onset=event.onset - by, apex=event.apex - by, apex_end=event.apex_end - by,
-                   offset=event.offset - by)
+    onset, apex, apex_end, offset = (round(t - by, DECIMALS) for t in
+                                     (event.onset, event.apex, event.apex_end, event.offset))
+    return replace(event, onset=onset, apex=apex, apex_end=apex_end, offset=offset)

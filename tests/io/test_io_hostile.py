@@ -317,3 +317,32 @@ def test_absurd_sheet_frames_are_clear_errors(tmp_path: Path, onset: str) -> Non
     assert (err.value.line, err.value.column_name) == (2, "OnsetFrame")
     assert f"outside Blender's frame range 0..{MAX_FRAME}" in str(err.value)
     assert len(str(err.value)) < 200
+
+
+@pytest.mark.parametrize(
+    ("first", "message"),
+    [
+        ("NaN", "frame 0: timestamp nan is not a time"),
+        ("1" * 350, "frame 0: timestamp inf is not a time"),
+    ],
+)
+def test_absurd_mediapipe_timestamps_are_clear_errors(tmp_path: Path, first: str, message: str) -> None:
+    path = tmp_path / "mp.json"
+    path.write_text(
+        (FIXTURES / "mediapipe_sequence.json")
+        .read_text()
+        .replace('"timestamp_ms": 1000', f'"timestamp_ms": {first}')
+    )
+    with pytest.raises(ReadError) as err:
+        read_any(path)
+    assert str(err.value).startswith("mp.json") and message in str(err.value) and len(str(err.value)) < 250
+
+
+def test_a_rate_blender_cannot_play_is_refused(tmp_path: Path) -> None:
+    frame = '{{"timestamp": {t}, "blendshapes": [{{"category_name": "jawOpen", "score": 0.5}}]}}'
+    path = tmp_path / "mp.json"
+    path.write_text("[" + ", ".join(frame.format(t=t) for t in ("0", "5e-324", "1e-323")) + "]")
+    with pytest.raises(
+        ReadError, match=r"^mp\.json: the file's frame rate: inf fps is outside the frame rates"
+    ):
+        read_any(path)
