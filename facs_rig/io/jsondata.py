@@ -17,6 +17,7 @@ from ..core.jsondoc import Checker, DocumentError, parse_json, read_document
 from ..core.jsondoc import number as json_number
 from ..core.timing import scene_rate
 from .errors import ReadError
+from .table import file_error
 
 
 def load_json(path: str | Path, text: str | None = None) -> Any:
@@ -25,7 +26,7 @@ def load_json(path: str | Path, text: str | None = None) -> Any:
     try:
         return read_document(path, what="input") if text is None else parse_json(text)
     except FileError as exc:
-        raise ReadError(path, f"cannot read the file: {exc.reason}") from None
+        raise file_error(exc) from None
     except DocumentError as exc:
         raise ReadError(path, exc.reason, line=exc.line, column=exc.column) from None
 
