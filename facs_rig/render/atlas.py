@@ -165,7 +165,7 @@ def resize(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     fy, fx = (ys - y0)[:, None, None], (xs - x0)[None, :, None]
     top = pixels[y0][:, x0] * (1 - fx) + pixels[y0][:, x1] * fx
     bottom = pixels[y1][:, x0] * (1 - fx) + pixels[y1][:, x1] * fx
-    return top * (1 - fy) + bottom * fy
+    return np.asarray(top * (1 - fy) + bottom * fy)
 
 
 def fit_tile(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
