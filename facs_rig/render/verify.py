@@ -125,8 +125,8 @@ def subject(code: str, level: str, scale: IntensityScale, controls: Sequence[str
         raise FacsError(f"level {level!r}: use intensity letters A to E")
     text = code.strip()
     is_expression = not re.fullmatch(r"[A-Za-z]?\d.*", text)
-    what = {"expression": text} if is_expression else {"code": text}
-    events, _warnings = code_events(**what, intensity=level, scale=scale)
+    code_text, expression = ("", text) if is_expression else (text, "")
+    events, _warnings = code_events(code=code_text, expression=expression, intensity=level, scale=scale)
     values = pose_values(events)
     missing = [name for name in values if name not in controls]
     if missing:
