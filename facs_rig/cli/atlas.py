@@ -22,7 +22,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_avatar_options(parser, camera=True)
     parser.add_argument("--aus", type=_aus, metavar="1,2,4,...|all",
                         help="AUs to show (default: every face AU the rig has; 'all' adds head and eyes)")
-    parser.add_argument("--levels", type=_levels, default=("A", "C", "E"), metavar="A,C,E",
+    parser.add_argument("--levels", type=parse_levels, default=("A", "C", "E"), metavar="A,C,E",
                         help="intensities to show beside the neutral face (default: A,C,E)")
     parser.add_argument("--scale", choices=sorted(SCALES), default="facs",
                         help="intensity scale turning letters into rig values (default: facs)")
@@ -45,7 +45,7 @@ def _aus(text: str) -> tuple[int, ...] | str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _levels(text: str) -> tuple[str, ...]:
+def parse_levels(text: str) -> tuple[str, ...]:
     levels = tuple(part.strip().upper() for part in text.split(",") if part.strip())
     bad = [level for level in levels if level not in LETTERS]
     if bad or not levels:

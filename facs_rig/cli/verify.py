@@ -24,6 +24,7 @@ from ..render.job import ENGINES, JobError, check_writable, parse_resolution
 from ..render.verify import (
     ATLAS_SET,
     DEFAULT_VIEWS,
+    View,
     output_targets,
     parse_views,
     prototypes,
@@ -31,7 +32,7 @@ from ..render.verify import (
     subjects,
     summary,
 )
-from .atlas import _levels
+from .atlas import parse_levels
 from .common import CliError, add_avatar_options, require_bpy
 
 HELP = "render, read back and score every AU code: does the avatar show what it is asked to?"
@@ -62,7 +63,7 @@ def _expressions(text: str) -> tuple[str, ...]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _views(text: str):
+def _views(text: str) -> tuple[View, ...]:
     try:
         return parse_views(text)
     except FacsError as exc:
@@ -85,7 +86,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              f"{','.join(ATLAS_SET)}; 'all': every face AU the rig has)")
     parser.add_argument("--expressions", type=_expressions, default=None, metavar="NAMES|none",
                         help="expressions to check too (default: the emotion prototypes)")
-    parser.add_argument("--levels", type=_levels, default=("C", "E"), metavar="C,E",
+    parser.add_argument("--levels", type=parse_levels, default=("C", "E"), metavar="C,E",
                         help="intensity letters to pose (default: C,E; letters written in a code win)")
     parser.add_argument("--views", type=_views, default=parse_views(",".join(DEFAULT_VIEWS)),
                         metavar="front,left30,right30",
