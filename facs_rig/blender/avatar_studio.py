@@ -123,7 +123,7 @@ def portrait_camera(
     do not render in Blender's default grey. Raises :class:`FacsError` for an unknown camera name,
     before anything changes."""
     if name:
-        camera = scene.objects.get(name)
+        camera: bpy.types.Object | None = scene.objects.get(name)
         if camera is None or camera.type != "CAMERA":
             cameras = ", ".join(sorted(o.name for o in scene.objects if o.type == "CAMERA")) or "none"
             raise FacsError(f"no camera named {name!r} in scene {scene.name!r} (cameras: {cameras})")
@@ -137,7 +137,7 @@ def portrait_camera(
     scale = height / HEAD_HEIGHT
     collection = scene.collection
     camera = _camera(collection, None, centre, height)
-    camera.data.clip_start = min(0.05, height / 10)
+    cast(bpy.types.Camera, camera.data).clip_start = min(0.05, height / 10)
     made = [camera] + [
         _light(collection, None, f"FACS_{light}", centre + Vector(offset) * scale, centre, power=w * scale**2,
                size=size * scale)
@@ -157,14 +157,15 @@ def portrait_camera(
 def _face_box(mesh: bpy.types.Object) -> tuple[np.ndarray, np.ndarray]:
     """World-space bounds of the head to frame: the vertices ``mesh``'s shape keys move (the whole
     mesh if none move), grown by :data:`FACE_MARGIN` up and down and cut to the mesh's bounds."""
-    n = len(mesh.data.vertices)
+    data = cast(bpy.types.Mesh, mesh.data)
+    n = len(data.vertices)
     if n == 0:
         raise FacsError(f"{mesh.name!r} has no vertices to frame")
     rest = np.empty(3 * n, np.float32)
-    mesh.data.vertices.foreach_get("co", rest)
+    data.vertices.foreach_get("co", rest)
     rest = rest.reshape(-1, 3)
     moved = np.zeros(n, bool)
-    key = mesh.data.shape_keys
+    key = data.shape_keys
     if key is not None:
         tolerance = MOVED * float(np.linalg.norm(rest.max(0) - rest.min(0)))
         shape = np.empty(3 * n, np.float32)
@@ -193,5 +194,5 @@ def _neutral_materials(scene: bpy.types.Scene) -> None:
                 shader = next(n for n in material.node_tree.nodes if n.type == "BSDF_PRINCIPLED")
                 shader.inputs["Base Color"].default_value = (*NEUTRAL_RGB, 1.0)  # type: ignore[attr-defined]
                 shader.inputs["Roughness"].default_value = 0.6  # type: ignore[attr-defined]
-            ob.data.materials.clear()
-            ob.data.materials.append(material)
+            cast(bpy.types.Mesh, ob.data).materials.clear()
+            cast(bpy.types.Mesh, ob.data).materials.append(material)
