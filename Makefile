@@ -43,6 +43,7 @@ demo: $(VENV)/.ready $(AVATAR_ASSET) $(READER_MODEL)
 
 lint: $(VENV)/.ready
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 test: lint $(AVATAR_ASSET) $(READER_MODEL)
 	$(PY) -m pytest
