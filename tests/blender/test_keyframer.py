@@ -119,9 +119,9 @@ def test_live_and_baked_curves_equal_the_core_at_every_frame(
         assert np.abs(np.array(now) - values).max() < 1e-3, f
 
 
-def test_user_animation_survives_apply_and_clear(addon: ModuleType) -> None:
-    mesh, rig = _head(addon)
-    kf = addon.blender.keyframer
+def key_user_animation(mesh: bpy.types.Object, rig: bpy.types.Object) -> None:
+    """The user's own animation on all three IDs facs_rig writes to: the object's location, a shape
+    key the rig does not drive, a bone's location."""
     key = mesh.data.shape_keys
     driven = {d.data_path for d in key.animation_data.drivers}
     free_shape = next(kb for kb in key.key_blocks[1:] if f'key_blocks["{kb.name}"].value' not in driven)
@@ -132,6 +132,13 @@ def test_user_animation_survives_apply_and_clear(addon: ModuleType) -> None:
         free_shape.keyframe_insert("value", frame=frame)
         rig.pose.bones["root"].location.z = value
         rig.pose.bones["root"].keyframe_insert("location", index=2, frame=frame)
+
+
+def test_user_animation_survives_apply_and_clear(addon: ModuleType) -> None:
+    mesh, rig = _head(addon)
+    kf = addon.blender.keyframer
+    key = mesh.data.shape_keys
+    key_user_animation(mesh, rig)
     mesh["AU12_L"] = 0.25  # a static pose the user set on a control the timeline moves too
     ids = (mesh, key, rig)
     before = [_user_curves(addon, i) for i in ids]

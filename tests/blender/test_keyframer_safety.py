@@ -17,7 +17,7 @@ import bpy
 import numpy as np
 import pytest
 
-from tests.blender.test_keyframer import RICH, _head, _timeline
+from tests.blender.test_keyframer import RICH, _head, _timeline, key_user_animation
 
 ROOT = Path(__file__).resolve().parents[2]
 POINT_ATTRS = ("co", "handle_left", "handle_right")
@@ -72,19 +72,6 @@ def scene_state(addon: ModuleType) -> dict[str, Any]:
             "scene": (scene.frame_start, scene.frame_end, scene.render.fps, round(scene.render.fps_base, 7))}
 
 
-def _user_animation(mesh: bpy.types.Object, rig: bpy.types.Object) -> None:
-    key = mesh.data.shape_keys
-    driven = {d.data_path for d in key.animation_data.drivers}
-    free = next(kb for kb in key.key_blocks[1:] if f'key_blocks["{kb.name}"].value' not in driven)
-    for frame, value in ((1, 0.0), (30, 1.0)):
-        mesh.location.x = value
-        mesh.keyframe_insert("location", index=0, frame=frame)
-        free.value = value / 2
-        free.keyframe_insert("value", frame=frame)
-        rig.pose.bones["root"].location.z = value
-        rig.pose.bones["root"].keyframe_insert("location", index=2, frame=frame)
-
-
 def _stop_at(fraction: float, exc: type[BaseException] = Stop) -> Any:
     def progress(f: float) -> None:
         if f > fraction:
@@ -102,7 +89,7 @@ def _stop_at(fraction: float, exc: type[BaseException] = Stop) -> Any:
 def test_apply_stopped_half_way_restores_everything(addon: ModuleType, before: str | None, mode: str,
                                                     fraction: float, exc: type[BaseException]) -> None:
     mesh, rig = _head(addon)
-    _user_animation(mesh, rig)
+    key_user_animation(mesh, rig)
     kf = addon.blender.keyframer
     scene = bpy.context.scene
     if before is not None:
@@ -140,7 +127,7 @@ def test_a_timeline_blender_cannot_play_is_refused_before_any_change(
     if "events" in change:
         change = {**change, "events": _timeline(addon, {**RICH, "events": change["events"]}).events}
     mesh, rig = _head(addon)
-    _user_animation(mesh, rig)
+    key_user_animation(mesh, rig)
     kf = addon.blender.keyframer
     kf.apply_timeline(mesh, _timeline(addon), mode="BAKE")
     bpy.context.scene.render.fps = 1000
@@ -161,7 +148,7 @@ def test_a_name_blender_cannot_store_still_applies(addon: ModuleType) -> None:
 
 def test_apply_operator_that_fails_while_keying_changes_nothing(addon: ModuleType, tmp_path: Path) -> None:
     mesh, rig = _head(addon)
-    _user_animation(mesh, rig)
+    key_user_animation(mesh, rig)
     good, long = tmp_path / "good.json", tmp_path / "long.json"
     good.write_text(json.dumps(RICH))
     doc = {k: v for k, v in RICH.items() if k != "fps"}
