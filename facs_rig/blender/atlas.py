@@ -288,7 +288,9 @@ def render_atlas(
     region = moving_region(scene, obj) if crop else None
     aspect = scene.render.resolution_x / scene.render.resolution_y
     border = crop_border(region, aspect) if region else None
-    with tempfile.TemporaryDirectory(prefix="facs_rig_atlas_") as tmp, quiet_blender(quiet) as stream:
+    # Inside Blender's own session folder, which a render stopped by Ctrl-C removes too.
+    with tempfile.TemporaryDirectory(prefix="facs_rig_atlas_", dir=bpy.app.tempdir) as tmp, \
+            quiet_blender(quiet) as stream:
         workdir = Path(tmp)
         if progress is None:
             progress = Progress(len(set(plates)) + 1, label="atlas", stream=stream)

@@ -148,15 +148,18 @@ def test_an_unreachable_ray_address_fails_within_seconds(tmp_path: Path) -> None
     assert _snapshot(tmp_path) == before
 
 
-def _render_until_first_frame(sig: signal.Signals, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    """Start ``render``, send ``sig`` once it reports its first frame, and wait for it to end."""
-    proc = subprocess.Popen([sys.executable, "-m", "facs_rig", "render", *map(str, args)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def _render_until_first_frame(sig: signal.Signals, command: str, *args: str | Path,
+                              temp: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Start ``command``, send ``sig`` once it reports its first frame, and wait for it to end;
+    Blender's session folder goes under ``temp`` when given."""
+    env = {**os.environ, "TMPDIR": str(temp)} if temp else None
+    proc = subprocess.Popen([sys.executable, "-m", "facs_rig", command, *map(str, args)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     assert proc.stderr is not None
     seen = []
     for line in proc.stderr:
         seen.append(line)
-        if line.startswith("render: 1/"):
+        if line.startswith(f"{command}: 1/"):
             proc.send_signal(sig)
             break
     out, err = proc.communicate(timeout=120)
@@ -176,12 +179,22 @@ def test_a_stopped_render_keeps_the_previous_output(tmp_path: Path, sig: signal.
         _write(out, b"the previous good video")
     labels = _write(tmp_path / "take.csv", b"the previous labels")
     before = _snapshot(tmp_path)
-    run = _render_until_first_frame(sig, "--timeline", timeline, "-o", out, "--labels", labels,
+    run = _render_until_first_frame(sig, "render", "--timeline", timeline, "-o", out, "--labels", labels,
                                     "--resolution", "32x32")
     assert run.returncode == status, run.stderr
     assert "facs_rig render: interrupted" in run.stderr and "Traceback" not in run.stderr
     assert "render: 241/241" not in run.stderr  # it stopped, it did not render to the end
     assert _snapshot(tmp_path) == before  # no temporary file left, nothing replaced
+
+
+def test_a_stopped_atlas_keeps_the_previous_sheet(tmp_path: Path) -> None:
+    sheet = _write(tmp_path / "atlas.png", b"the previous atlas")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    before = _snapshot(tmp_path)
+    run = _render_until_first_frame(signal.SIGINT, "atlas", "-o", sheet, "--tile", "32", temp=temp)
+    assert run.returncode == 130, run.stderr
+    assert _snapshot(tmp_path) == before  # the tiles rendered so far went with Blender's session folder
 
 
 def test_a_folder_of_frames_keeps_the_other_chunks(addon: ModuleType, tmp_path: Path) -> None:
