@@ -41,3 +41,23 @@ def addon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
 def empty_file(addon: ModuleType) -> Iterator[None]:
     bpy.ops.wm.read_homefile(use_empty=True)
     yield
+
+
+SMILE = {"format": "facs-timeline", "version": 1, "name": "smile", "fps": 10,
+         "events": [{"au": 12, "intensity": "E", "onset": 0.0, "apex": 0.2, "offset": 0.3}]}
+"""Four frames of a full smile: the shortest animation the render tests need."""
+
+
+@pytest.fixture
+def smiling_head(addon: ModuleType) -> bpy.types.Object:
+    """The default head, rigged, active and playing :data:`SMILE`, set to render 32×32 with
+    Workbench (the cheapest real render)."""
+    avatar = importlib.import_module(f"{addon.__name__}.blender.avatar").create_default_avatar()
+    addon.blender.rig.build_rig(avatar.mesh)
+    keyframer = importlib.import_module(f"{addon.__name__}.blender.keyframer")
+    keyframer.apply_timeline(avatar.mesh, addon.core.timeline.from_dict(SMILE), set_scene_range=True)
+    scene = bpy.context.scene
+    scene.render.engine = "BLENDER_WORKBENCH"
+    scene.render.resolution_x = scene.render.resolution_y = 32
+    bpy.context.view_layer.objects.active = avatar.mesh
+    return avatar.mesh

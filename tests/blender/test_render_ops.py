@@ -5,26 +5,11 @@ are not undo steps), refuse to run without a camera or a rigged face, and report
 from __future__ import annotations
 
 import csv
-import importlib
 from pathlib import Path
 from types import ModuleType
 
 import bpy
 import pytest
-
-TIMELINE = {"format": "facs-timeline", "version": 1, "fps": 10,
-            "events": [{"au": 12, "intensity": "E", "onset": 0.0, "apex": 0.2, "offset": 0.3}]}
-
-
-def _head(addon: ModuleType) -> bpy.types.Object:
-    avatar = importlib.import_module(f"{addon.__name__}.blender.avatar").create_default_avatar()
-    addon.blender.rig.build_rig(avatar.mesh)
-    keyframer = importlib.import_module(f"{addon.__name__}.blender.keyframer")
-    keyframer.apply_timeline(avatar.mesh, addon.core.timeline.from_dict(TIMELINE), set_scene_range=True)
-    scene = bpy.context.scene
-    scene.render.engine = "BLENDER_WORKBENCH"
-    scene.render.resolution_x = scene.render.resolution_y = 32
-    return avatar.mesh
 
 
 def _state(scene: bpy.types.Scene, face: bpy.types.Object) -> tuple:
@@ -45,8 +30,9 @@ def test_operators_are_registered_and_not_undo_steps(addon: ModuleType) -> None:
     assert not bpy.ops.facs.render_atlas.poll()
 
 
-def test_render_buttons_write_files_and_change_nothing(addon: ModuleType, tmp_path: Path) -> None:
-    face = _head(addon)
+def test_render_buttons_write_files_and_change_nothing(smiling_head: bpy.types.Object, tmp_path: Path
+                                                       ) -> None:
+    face = smiling_head
     scene = bpy.context.scene
     scene.frame_set(3)
     before = _state(scene, face)
@@ -67,8 +53,8 @@ def test_render_buttons_write_files_and_change_nothing(addon: ModuleType, tmp_pa
     assert [p.name for p in tmp_path.glob("*_labels.csv")] == ["anim_labels.csv"]  # only the one asked for
 
 
-def test_bad_paths_are_reported(addon: ModuleType, tmp_path: Path) -> None:
-    _head(addon)
+@pytest.mark.usefixtures("smiling_head")
+def test_bad_paths_are_reported(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="save the file first"):
         bpy.ops.facs.render_still(filepath="//still.png")
     with pytest.raises(RuntimeError, match=r"a still is written as a \.png file"):

@@ -20,9 +20,9 @@ from types import ModuleType
 import bpy
 import pytest
 
+from tests.blender.conftest import SMILE
+
 ROOT = Path(__file__).resolve().parents[2]
-SMILE = {"format": "facs-timeline", "version": 1, "name": "smile", "fps": 10,
-         "events": [{"au": 12, "intensity": "E", "onset": 0.0, "apex": 0.2, "offset": 0.3}]}
 LONG = {"format": "facs-timeline", "version": 1, "name": "long", "fps": 24,
         "events": [{"au": 12, "intensity": "E", "onset": 0.0, "apex": 5.0, "offset": 10.0}]}
 BAD = {**SMILE, "events": [{**SMILE["events"][0], "apex": 0.9}]}  # apex after offset
@@ -197,9 +197,10 @@ def test_a_stopped_atlas_keeps_the_previous_sheet(tmp_path: Path) -> None:
     assert _snapshot(tmp_path) == before  # the tiles rendered so far went with Blender's session folder
 
 
-def test_a_folder_of_frames_keeps_the_other_chunks(addon: ModuleType, tmp_path: Path) -> None:
+def test_a_folder_of_frames_keeps_the_other_chunks(addon: ModuleType, smiling_head: bpy.types.Object,
+                                                   tmp_path: Path) -> None:
     """Farm chunks render into one folder: each replaces its own frames only."""
-    face = _head(addon)
+    face = smiling_head
     render = importlib.import_module(f"{addon.__name__}.blender.render")
     frames = tmp_path / "frames"
     _write(frames / "notes.txt", b"kept")
@@ -213,8 +214,8 @@ def test_a_folder_of_frames_keeps_the_other_chunks(addon: ModuleType, tmp_path: 
     assert face["AU12_L"] == 0.0
 
 
+@pytest.mark.usefixtures("smiling_head")
 def test_a_failed_labels_file_does_not_replace_the_render(addon: ModuleType, tmp_path: Path) -> None:
-    _head(addon)
     render = importlib.import_module(f"{addon.__name__}.blender.render")
     still = _write(tmp_path / "still.png", b"the previous good still")
     folder = tmp_path / "labels"
@@ -245,20 +246,8 @@ def test_animate_replaces_a_blend_only_when_complete(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.blend", "smile.json"]  # no .blend1, no temp
 
 
-def _head(addon: ModuleType) -> bpy.types.Object:
-    avatar = importlib.import_module(f"{addon.__name__}.blender.avatar").create_default_avatar()
-    addon.blender.rig.build_rig(avatar.mesh)
-    keyframer = importlib.import_module(f"{addon.__name__}.blender.keyframer")
-    keyframer.apply_timeline(avatar.mesh, addon.core.timeline.from_dict(SMILE), set_scene_range=True)
-    scene = bpy.context.scene
-    scene.render.engine = "BLENDER_WORKBENCH"
-    scene.render.resolution_x = scene.render.resolution_y = 24
-    bpy.context.view_layer.objects.active = avatar.mesh
-    return avatar.mesh
-
-
-def test_export_never_replaces_a_link_or_a_device(addon: ModuleType, tmp_path: Path) -> None:
-    _head(addon)
+@pytest.mark.usefixtures("smiling_head")
+def test_export_never_replaces_a_link_or_a_device(tmp_path: Path) -> None:
     kept = _write(tmp_path / "kept.json", b"the user's timeline")
     (tmp_path / "link.json").symlink_to(kept)
     before = _snapshot(tmp_path)
