@@ -59,10 +59,11 @@ def stop_on_signals(message: str) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {sig: signal.getsignal(sig) for sig in SIGNALS}
-    for sig, handler in previous.items():
-        if handler is not signal.SIG_IGN:
-            signal.signal(sig, _handle)
+    current = {sig: signal.getsignal(sig) for sig in SIGNALS}
+    # None: a handler installed outside Python, which could not be put back.
+    previous = {sig: handler for sig, handler in current.items() if handler not in (signal.SIG_IGN, None)}
+    for sig in previous:
+        signal.signal(sig, _handle)
     _State.installed, _State.message, _State.requested = True, message, None
     _State.stderr = os.dup(2)
     try:
