@@ -34,6 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from facs_rig.cli import main
+from facs_rig.io import openface
 from facs_rig.io.table import read_table
 from facs_rig.paths import ROOT
 
@@ -116,7 +117,7 @@ def columns_wanted(names: list[str]) -> list[str]:
 
 
 def parse_numpy(path: Path) -> np.ndarray:
-    table = read_table(path)
+    table = read_table(path, max_bytes=openface.MAX_BYTES)
     return table.numbers(columns_wanted(table.names))
 
 

@@ -2,9 +2,11 @@
 """Fast delimited-text tables whose errors still point at a line and a column.
 
 Tracker CSVs are wide (OpenFace writes 714 columns, py-feat over 2000) and long (a 10-minute take
-is 18 000 rows), but an importer needs a few dozen columns. numpy's C ``loadtxt`` converts just
-those; only when it refuses a cell does the slow path walk the rows in Python, to name the exact
-line and column or to accept empty cells as gaps.
+is 18 000 rows, a long one a million), but an importer needs a few dozen columns. numpy's C
+``loadtxt`` converts just those; empty cells (gaps) are filled in line by line for a second try,
+and only a cell that is still not a number makes a pass walk the rows in Python to name its line
+and column. Rows are split one at a time, never all at once (a Python string per cell of a wide
+file would take many times the file's size).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ DEFAULT_MAX_BYTES = 64 * MIB
 def read_text(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """A text file's contents as str, refusing special files, files over ``max_bytes`` and bytes
     that are not text (the shared :func:`~..core.jsondoc.decode_text`: UTF-8, or UTF-16 with a BOM,
-    as ``validate`` accepts), each with a message naming the file as given."""
+    as ``validate`` accepts), each with a message naming the file."""
     try:
         return decode_text(read_bytes(path, max_bytes=max_bytes))
     except FileError as exc:
@@ -44,7 +46,7 @@ def read_text(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
 
 
 def file_error(exc: FileError) -> ReadError:
-    """The shared file check's refusal as an importer error, still naming the path as given."""
+    """The shared file check's refusal as an importer error (one error type for the panel and CLI)."""
     return ReadError(exc.path, f"cannot read the file: {exc.reason}")
 
 

@@ -21,6 +21,7 @@ from facs_rig.io.capture import MAX_MAGNITUDE
 from facs_rig.io.table import GIB
 
 from .test_io_livelinkface import SHAPES, write_take
+from .test_io_livelinkface import track as values
 
 pytestmark = pytest.mark.filterwarnings("error")  # a numpy RuntimeWarning fails the test
 
@@ -38,11 +39,6 @@ def openface_with(tmp_path: Path, row: int, column: str, cell: str, name: str = 
     path = tmp_path / name
     path.write_text("\n".join(lines) + "\n")
     return path
-
-
-def values(result, au: int, side: str = "both") -> np.ndarray:
-    [track] = [t for t in result.timeline.tracks if (t.au, t.side) == (au, side)]
-    return track.values
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,7 +211,7 @@ def test_audio2face_and_mediapipe_non_finite_scores(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Repeated names, text where numbers belong
+# Repeated names
 
 
 def test_repeated_column_names_are_an_error_naming_them(tmp_path: Path) -> None:
@@ -255,17 +251,6 @@ def test_a_lone_surrogate_in_a_shape_name(tmp_path: Path) -> None:
     path.write_text(data)
     with pytest.raises(ReadError, match=r"blendshape name 'eye\\udc80' is not valid text"):
         read_any(path)
-
-
-def test_text_where_numbers_belong_names_line_and_column(tmp_path: Path) -> None:
-    lines = (FIXTURES / "pyfeat_v1.csv").read_text().splitlines()
-    lines[4] = lines[4].replace("0.20,0.30,0.10", "0.20,high,0.10")
-    path = tmp_path / "fex.csv"
-    path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(ReadError) as err:
-        read_any(path)
-    assert (err.value.line, err.value.column_name) == (5, "AU02")
-    assert "'high' is not a number" in str(err.value)
 
 
 # ---------------------------------------------------------------------------------------------
