@@ -258,10 +258,12 @@ change = st.tuples(st.sampled_from(["top", "event", "track"]), st.sampled_from(
 def _apply(changes: list[tuple[str, str, Any]]) -> dict[str, Any]:
     document = copy.deepcopy(BASE)
     for target, key, value in changes:
+        if target == "top" and key in ("events", "tracks"):
+            continue  # the event and track the other changes edit stay in place
         obj = _where(document, target)
         if value is DELETE:
             obj.pop(key, None)
-        elif target != "top" or key not in ("events", "tracks"):
+        else:
             obj[key] = copy.deepcopy(value)
     return document
 
