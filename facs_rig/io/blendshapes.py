@@ -54,26 +54,53 @@ def preset_shape_keys(preset: str = DEFAULT_PRESET) -> frozenset[str]:
     return frozenset(s.lower() for s in linear_shape_matrix(load_preset(preset))[1])
 
 
-def solve_shapes(names: list[str], weights: np.ndarray, preset: str = DEFAULT_PRESET) -> SolvedShapes:
-    """AU tracks from (n_frames, len(names)) weights; rows with NaN come back as NaN (gaps)."""
+@dataclass(frozen=True)
+class ShapeProblem:
+    """One list of source shapes set against a preset, prepared once: the batch importers solve it
+    for a whole take, the live sources for one frame at a time (:mod:`..live.solver`)."""
+
+    W: np.ndarray
+    """(matched shapes, reachable controls): how much each control moves each matched shape."""
+    columns: list[int]
+    """The source column of each row of ``W``."""
+    keys: list[AUKey]
+    """The AU and side of each column of ``W``."""
+    penalty: np.ndarray
+    """Ridge weight per column (:data:`DISFAVOURED_AUS` are disfavoured)."""
+    unmatched: list[str]
+    missing: list[str]
+    """Preset shapes the source does not have."""
+
+
+def shape_problem(names: list[str], preset: str = DEFAULT_PRESET) -> ShapeProblem:
+    """The fit of ``names`` (the source's shape columns) to the inverse of ``preset``."""
     controls, shapes, W = linear_shape_matrix(load_preset(preset))
     column = {name_key(n): i for i, n in enumerate(names)}
     rows = [i for i, s in enumerate(shapes) if name_key(s) in column]
     used = [column[name_key(shapes[i])] for i in rows]
     W = W[rows]
     reachable = np.flatnonzero(np.any(W != 0, axis=0))
-    W = W[:, reachable]
     penalty = np.array([DISFAVOUR if parse_control_name(controls[j])[0] in DISFAVOURED_AUS else 1.0
                         for j in reachable])
-    solution = solve_bounded(W, np.asarray(weights, dtype=float)[:, used], penalty=penalty)
-    tracks: dict[AUKey, np.ndarray] = {}
-    for k, j in enumerate(reachable):
+    keys: list[AUKey] = []
+    for j in reachable:
         au, channel = parse_control_name(controls[j])
-        tracks[(au, channel or "both")] = np.clip(solution.x[:, k], 0.0, 1.0)
+        keys.append((au, channel or "both"))
     unmatched = [n for i, n in enumerate(names) if i not in set(used) and name_key(n) not in IGNORED_SHAPES]
-    out = SolvedShapes(tracks, solution.residual, [names[i] for i in used], unmatched)
     missing = [shapes[i] for i in range(len(shapes)) if i not in set(rows)]
-    if not rows:
+    return ShapeProblem(W[:, reachable], used, keys, penalty, unmatched, missing)
+
+
+def solve_shapes(names: list[str], weights: np.ndarray, preset: str = DEFAULT_PRESET) -> SolvedShapes:
+    """AU tracks from (n_frames, len(names)) weights; rows with NaN come back as NaN (gaps)."""
+    problem = shape_problem(names, preset)
+    solution = solve_bounded(problem.W, np.asarray(weights, dtype=float)[:, problem.columns],
+                             penalty=problem.penalty)
+    tracks: dict[AUKey, np.ndarray] = {key: np.clip(solution.x[:, k], 0.0, 1.0)
+                                       for k, key in enumerate(problem.keys)}
+    unmatched, missing = problem.unmatched, problem.missing
+    out = SolvedShapes(tracks, solution.residual, [names[i] for i in problem.columns], unmatched)
+    if not problem.columns:
         out.warnings.append(f"none of the file's shapes is in the {preset} mapping: no AUs solved")
     elif missing:
         out.warnings.append(f"{len(missing)} {preset} shapes not in the file ({', '.join(missing[:4])}"
