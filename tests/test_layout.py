@@ -12,8 +12,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BLENDER_MODULES = {"bpy", "mathutils", "bmesh", "addon_utils", "bpy_extras", "gpu"}
-PURE_PACKAGES = ("core", "io", "render")
-LAYERS = {"core": 0, "io": 1, "reader": 2, "render": 3, "blender": 4, "batch": 5, "cli": 6}
+PURE_PACKAGES = ("core", "io", "render", "live")
+LAYERS = {"core": 0, "io": 1, "reader": 2, "live": 3, "render": 4, "blender": 5, "batch": 6, "cli": 7}
 """Each package of ``facs_rig`` and its layer: a package imports from its own layer and lower ones.
 ``paths.py`` (and the package's ``__init__``) are shared by all."""
 SHARED = {"paths", "__init__", "__main__"}

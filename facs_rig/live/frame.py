@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What every live source hands over: one frame of one face, as it came off the wire.
+
+Decoders only parse; the :class:`..live.pipeline.Processor` turns frames into AU values the same
+way whatever the source, so each protocol module stays about its protocol.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..core.errors import FacsError
+from ..io.angles import (
+    DOWN_POSITIVE,
+    EYES_DOWN_POSITIVE,
+    EYES_RIGHT_POSITIVE,
+    TILT_RIGHT_POSITIVE,
+    TURN_RIGHT_POSITIVE,
+    Axis,
+    angle_tracks,
+)
+from ..io.capture import AUKey
+
+
+class MalformedPacket(FacsError):
+    """A packet that is not the protocol the source speaks (truncated, garbage, another protocol):
+    counted and skipped by the receiver, never raised to the caller."""
+
+
+@dataclass(frozen=True)
+class LiveFrame:
+    received: float
+    """``time.perf_counter()`` when the packet came in: where the latency is measured from."""
+    time: float | None = None
+    """The sender's own timestamp in seconds, if the protocol carries one; takes are timed by it."""
+    shapes: np.ndarray | None = None
+    """Blendshape weights in the decoder's ``shape_names`` order (NaN: not sent)."""
+    direct: dict[AUKey, float] = field(default_factory=dict)
+    """AU values read directly: head and eye angles, or a tracker's own AUs (FACSvatar)."""
+    sequence: int | None = None
+    """The sender's frame number where the protocol has one, to count frames lost on the way."""
+
+
+def angle_values(angles: Iterable[tuple[float, Axis]]) -> dict[AUKey, float]:
+    """AU values from (radians, axis) pairs, with the importers' conventions (:mod:`..io.angles`);
+    an angle that is not finite moves nothing."""
+    out: dict[AUKey, float] = {}
+    for angle, axis in angles:
+        if math.isfinite(angle):
+            for au, value in angle_tracks(np.asarray(angle), axis).items():
+                out[(au, "both")] = float(value)
+    return out
+
+
+def euler_values(head: tuple[float, float, float] | None,
+                 eyes: list[tuple[float, float]]) -> dict[AUKey, float]:
+    """AU values from the phone apps' Euler angles in degrees: the head's (pitch, yaw, roll) and
+    each eye's (pitch, yaw), eyes averaged. Signs as Live Link Face's (+yaw to the subject's right,
+    +pitch down, +roll to the right)."""
+    angles: list[tuple[float, Axis]] = []
+    if head is not None:
+        pitch, yaw, roll = (math.radians(a) for a in head)
+        angles += [(yaw, TURN_RIGHT_POSITIVE), (pitch, DOWN_POSITIVE), (roll, TILT_RIGHT_POSITIVE)]
+    if eyes:
+        angles += [(math.radians(sum(e[1] for e in eyes) / len(eyes)), EYES_RIGHT_POSITIVE),
+                   (math.radians(sum(e[0] for e in eyes) / len(eyes)), EYES_DOWN_POSITIVE)]
+    return angle_values(angles)
+
+
+def number(value: object, what: str) -> float:
+    """A finite float from a decoded field, or :class:`MalformedPacket` naming ``what``."""
+    try:
+        out = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise MalformedPacket(f"{what} is not a number: {str(value)[:40]!r}") from None
+    if not math.isfinite(out):
+        raise MalformedPacket(f"{what} is not finite: {out}")
+    return out
