@@ -19,6 +19,8 @@ from facs_rig.core.timeline import dumps, load, loads
 from facs_rig.core.timing import MAX_FRAME
 from facs_rig.io.parts import split_timeline
 
+pytestmark = pytest.mark.filterwarnings("error")  # a numpy RuntimeWarning fails the test
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
 OPENFACE = FIXTURES / "openface_small.csv"
