@@ -21,7 +21,7 @@ from mathutils import Matrix, Vector
 
 from ..core.files import replaced_on_success
 from ..core.model import control_name
-from ..io.blendshapes import solve_shapes
+from ..io.blendshapes import DEFAULT_PRESET, solve_shapes
 from ..reader import BLENDSHAPE_NAMES, Landmarker
 from ..render.atlas import DEFAULT_TILE, Plate, crop_border, crop_pixels, resize
 from ..render.job import Engine
@@ -41,9 +41,6 @@ from .atlas import compose_sheet, moving_region, render_plates
 from .render import quiet_blender
 from .render_settings import restored_settings, set_resolution
 
-READ_PRESET = "arkit52"
-"""The reader's scores are ARKit blendshapes: they are solved for AUs through the ARKit mapping,
-whatever preset rigs the face."""
 Cell = tuple[np.ndarray, str]
 
 
@@ -71,13 +68,14 @@ def _to_rgb8(pixels: np.ndarray) -> np.ndarray:
 
 def read_aus(images: Sequence[np.ndarray]) -> tuple[list[dict[str, float] | None], list[float | None]]:
     """Each image's AU control values as the reader sees them (None where no face is found) and the
-    solver's residual: the largest face, solved through :data:`READ_PRESET` in one batch."""
+    solver's residual: the largest face, solved in one batch through the mapping ``convert`` inverts
+    for the reader (the reader speaks ARKit, whatever preset rigs the face)."""
     with Landmarker(faces=1) as landmarker:
         faces = [max(landmarker.read(_to_rgb8(image)), key=lambda f: f.size, default=None)
                  for image in images]
     weights = np.array([f.blendshapes if f is not None else np.full(len(BLENDSHAPE_NAMES), np.nan)
                         for f in faces])
-    solved = solve_shapes(list(BLENDSHAPE_NAMES), weights, READ_PRESET)
+    solved = solve_shapes(list(BLENDSHAPE_NAMES), weights, DEFAULT_PRESET)
     reads: list[dict[str, float] | None] = []
     residuals: list[float | None] = []
     for i, face in enumerate(faces):
