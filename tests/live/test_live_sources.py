@@ -150,12 +150,14 @@ def test_facsvatar_over_zeromq(start) -> None:
         message = facsvatar.encode("openface", 1000.0, {"AU01": 0.2, "AU12": 0.6, "AU26": 3.0},
                                    pose={"pose_Ry": 0.3}, gaze={"gaze_angle_x": 0.2})
         # a SUB socket joins a moment after connecting: send until the first message is in
-        assert wait_for(lambda: bool(publisher.send_multipart(message)) or session.receiver.counters.received > 0)
+        assert wait_for(lambda: bool(publisher.send_multipart(message))
+                        or session.receiver.counters.received > 0)
         time.sleep(0.05)
         session.receiver.drain()
         session.record()
         for i in range(10):
-            publisher.send_multipart(facsvatar.encode("openface", 1000.0 + i / 30, {"AU12": 0.1 * i}, frame=i))
+            message = facsvatar.encode("openface", 1000.0 + i / 30, {"AU12": 0.1 * i}, frame=i)
+            publisher.send_multipart(message)
         assert wait_for(lambda: len(session.receiver._pending) >= 10)
     finally:
         publisher.close()
