@@ -283,3 +283,19 @@ def test_ctrl_c_stops_a_batch_and_keeps_finished_renders(tmp_path: Path) -> None
     out = tmp_path / "out"
     assert sorted(p.name for p in out.iterdir()) == ["0.mp4", "manifest.csv"]  # no temporary file left
     assert (out / "0.mp4").stat().st_size > 0
+
+
+@pytest.mark.usefixtures("smiling_head")
+def test_render_buttons_refuse_links_and_keep_previous_files(tmp_path: Path) -> None:
+    kept = _write(tmp_path / "kept.png", b"the user's image")
+    (tmp_path / "link.png").symlink_to(kept)
+    video = _write(tmp_path / "anim.mp4", b"the previous video")
+    before = _snapshot(tmp_path)
+    with pytest.raises(RuntimeError, match="is a symbolic link"):
+        bpy.ops.facs.render_still(filepath=str(tmp_path / "link.png"))
+    with pytest.raises(RuntimeError, match="is a symbolic link"):
+        bpy.ops.facs.render_atlas(filepath=str(tmp_path / "link.png"), levels="C", tile=32)
+    bpy.context.scene.render.resolution_x = 33  # H.264 cannot: fails once the temporary files exist
+    with pytest.raises(RuntimeError, match="even width and height"):
+        bpy.ops.facs.render_animation(filepath=str(video))
+    assert _snapshot(tmp_path) == before
