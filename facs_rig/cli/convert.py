@@ -20,9 +20,9 @@ from ..core.timeline import MAX_BYTES, dumps, loads
 from ..core.timing import MAX_FRAME, time_span
 from ..io import FORMAT_IDS, read_any
 from ..io.formats import is_media
-from ..io.importer import ImportResult
+from ..io.importer import ImportResult, build
 from ..io.parts import split_timeline
-from ..reader import FaceChoice, parse_face, read_timeline
+from ..reader import FaceChoice, parse_face, read_media
 from ..render.progress import Progress
 from .common import CliError
 
@@ -113,5 +113,5 @@ def _read_media(source: Path, args: argparse.Namespace) -> ImportResult:
         progress.total = expected
         progress.frame_done()
 
-    return read_timeline(source, face=args.face, fps=args.fps, events=args.events,
-                         blendshapes=args.blendshapes, preset=args.preset, progress=step)
+    capture = read_media(source, face=args.face, fps=args.fps, blendshapes=args.blendshapes, progress=step)
+    return build(capture, events=args.events, preset=args.preset)

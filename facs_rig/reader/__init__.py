@@ -3,13 +3,13 @@
 
 MediaPipe's Face Landmarker does the reading and PyAV the decoding; both are imported only when a
 reader is made, so the rest of facs_rig (and the add-on) works where they are not installed.
-Pure Python: no bpy. It sits above :mod:`..io` and hands the importers a :class:`..io.capture.Capture`.
+Pure Python: no bpy. It sits above :mod:`..io` and hands the importers a :class:`..io.capture.Capture`
+(``io.importer.build(read_media(path))`` is the timeline, as ``convert`` makes it).
 """
 
 from __future__ import annotations
 
 from .capture import read_media
-from .importer import read_timeline
 from .landmarker import BLENDSHAPE_NAMES, MODEL, FaceReading, Landmarker, ReaderUnavailable, read_image
 from .media import Frame, Media, open_media
 from .select import FaceChoice, follow, parse_face
@@ -28,5 +28,4 @@ __all__ = [
     "parse_face",
     "read_image",
     "read_media",
-    "read_timeline",
 ]

@@ -18,7 +18,7 @@ from ..io.angles import DOWN_POSITIVE, TILT_RIGHT_POSITIVE, TURN_RIGHT_POSITIVE,
 from ..io.capture import Capture, estimate_fps, first_not_increasing
 from ..io.errors import ReadError
 from .landmarker import BLENDSHAPE_NAMES, MODEL, FaceReading, Landmarker
-from .media import Frame, open_media
+from .media import Frame, open_media, prefetched
 from .select import FaceChoice, follow
 
 HEAD_SOURCE = "head pose (face reader)"
@@ -83,7 +83,8 @@ def read_media(
     media = open_media(path, fps=fps)
     faces = SEARCHED_FACES if face == "largest" else max(SEARCHED_FACES, face)
     with Landmarker(model, video=media.kind == "video", faces=faces) as landmarker:
-        picked = list(follow(read_frames(media.frames(), landmarker, media.expected_frames, progress), face))
+        frames = prefetched(media.frames())
+        picked = list(follow(read_frames(frames, landmarker, media.expected_frames, progress), face))
     times = np.array([frame.time for frame, _ in picked])
     found = np.array([reading is not None for _, reading in picked])
     if not found.any():

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from facs_rig.io.importer import ImportResult
-from facs_rig.reader import MODEL, Frame, open_media, read_timeline
+from facs_rig.io.importer import ImportResult, build
+from facs_rig.reader import MODEL, Frame, open_media, read_media
 from tests.reader.support import READBACK, render
 
 
@@ -28,7 +28,7 @@ def readback_video(tmp_path_factory: pytest.TempPathFactory, model: Path) -> Pat
 
 @pytest.fixture(scope="session")
 def readback(readback_video: Path) -> ImportResult:
-    return read_timeline(readback_video)
+    return build(read_media(readback_video))
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ import pytest
 import skimage.io
 
 from facs_rig.cli import main
-from facs_rig.reader import ReaderUnavailable, read_timeline
+from facs_rig.reader import ReaderUnavailable, read_media
 from tests.reader.support import write_video
 
 
@@ -102,7 +102,7 @@ def test_bad_input_is_named_and_nothing_is_written(case: str, tmp_path: Path, re
 def test_missing_model_is_named(tmp_path: Path, readback_video: Path) -> None:
     missing = tmp_path / "face_landmarker.task"
     with pytest.raises(ReaderUnavailable, match=f"{missing}: the face reader's model is missing"):
-        read_timeline(readback_video, model=missing)
+        read_media(readback_video, model=missing)
 
 
 def test_progress_on_stderr(tmp_path: Path, readback_video: Path, capsys: pytest.CaptureFixture[str]) -> None:

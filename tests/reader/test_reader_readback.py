@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from facs_rig.io.blendshapes import solve_shapes
-from facs_rig.io.importer import ImportResult
-from facs_rig.reader import BLENDSHAPE_NAMES, Frame, read_image, read_timeline
+from facs_rig.io.importer import ImportResult, build
+from facs_rig.reader import BLENDSHAPE_NAMES, Frame, read_image, read_media
 from tests.reader.support import au_value, frame_at, intended
 
 
@@ -69,7 +69,7 @@ def test_head_turns_read_in_the_right_direction(readback: ImportResult) -> None:
 
 
 def test_events_and_raw_blendshapes(readback_video: Path) -> None:
-    result = read_timeline(readback_video, events=True, blendshapes=True)
+    result = build(read_media(readback_video, blendshapes=True), events=True)
     assert not result.timeline.tracks
     assert {12, 26, 43, 51, 52} <= {e.au for e in result.timeline.events}
     assert result.report.segmentation_rms is not None and result.report.segmentation_rms < 0.1
