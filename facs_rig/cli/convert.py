@@ -15,7 +15,6 @@ from pathlib import Path
 
 from ..core.errors import FacsError
 from ..core.files import check_outputs, replaced_on_success
-from ..core.model import Timeline
 from ..core.timeline import MAX_BYTES, dumps, loads
 from ..core.timing import MAX_FRAME, time_span
 from ..io import FORMAT_IDS, read_any
@@ -68,8 +67,8 @@ def run(args: argparse.Namespace) -> int:
                           fps=args.fps, clip=args.clip, preset=args.preset)
     parts = split_timeline(result.timeline)
     targets = [target] if len(parts) == 1 else [_part_path(target, i, len(parts)) for i in range(len(parts))]
-    check_outputs({f"-o part {i + 1}": t for i, t in enumerate(targets)} if len(parts) > 1 else {},
-                  {"INPUT": source})
+    if len(parts) > 1:  # their names are known only now; refused before anything is written
+        check_outputs({f"-o part {i + 1}": t for i, t in enumerate(targets)}, {"INPUT": source})
     try:
         with replaced_on_success(*targets) as temps:
             for part, tmp, final in zip(parts, temps, targets, strict=True):
@@ -82,8 +81,8 @@ def run(args: argparse.Namespace) -> int:
         for line in result.report.lines():
             print(line)
         if len(parts) > 1:
-            print(f"split into {len(parts)} timelines of {_duration(parts[0])} each, so that each fits the "
-                  f"{MAX_BYTES // 2**20} MiB timeline limit and Blender's {MAX_FRAME:,} frames")
+            print(f"split into {len(parts)} timelines of {time_span(parts[0])[1]:.0f} s each, so that each "
+                  f"fits the {MAX_BYTES // 2**20} MiB timeline limit and Blender's {MAX_FRAME:,} frames")
         for final in targets:
             print(f"wrote {final}")
     return 0
@@ -92,10 +91,6 @@ def run(args: argparse.Namespace) -> int:
 def _part_path(target: Path, index: int, count: int) -> Path:
     """``take.json`` -> ``take.part01.json`` ...: the parts sort in playing order."""
     return target.with_name(f"{target.stem}.part{index + 1:0{len(str(count))}d}{target.suffix}")
-
-
-def _duration(timeline: Timeline) -> str:
-    return f"{time_span(timeline)[1]:.0f} s"
 
 
 def _face(text: str) -> FaceChoice:
