@@ -28,7 +28,7 @@ DEPTH_FULL = 0.15
 """AU 57 (forward) / 58 (back) reach full intensity when the head is this fraction nearer to /
 further from the camera than its median distance over the take (an engineering default)."""
 
-Progress = Callable[[int, int], None]
+ProgressCallback = Callable[[int, int], None]
 """Called after each frame with (frames read, frames expected); raising from it cancels."""
 
 
@@ -56,8 +56,8 @@ def head_tracks(matrices: np.ndarray) -> dict[int, np.ndarray]:
     return tracks
 
 
-def read_frames(frames: Iterator[Frame], landmarker: Landmarker, expected: int,
-                progress: Progress | None) -> Iterator[tuple[Frame, list[FaceReading]]]:
+def _read_frames(frames: Iterator[Frame], landmarker: Landmarker, expected: int,
+                 progress: ProgressCallback | None) -> Iterator[tuple[Frame, list[FaceReading]]]:
     for done, frame in enumerate(frames, 1):
         faces = landmarker.read(frame.rgb, round(frame.time * 1000))
         if progress is not None:
@@ -72,7 +72,7 @@ def read_media(
     fps: float | None = None,
     blendshapes: bool = False,
     model: Path = MODEL,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Capture:
     """Read every frame of a video, image or folder of images into a capture.
 
@@ -84,7 +84,7 @@ def read_media(
     faces = SEARCHED_FACES if face == "largest" else max(SEARCHED_FACES, face)
     with Landmarker(model, video=media.kind == "video", faces=faces) as landmarker:
         frames = prefetched(media.frames())
-        picked = list(follow(read_frames(frames, landmarker, media.expected_frames, progress), face))
+        picked = list(follow(_read_frames(frames, landmarker, media.expected_frames, progress), face))
     times = np.array([frame.time for frame, _ in picked])
     found = np.array([reading is not None for _, reading in picked])
     if not found.any():

@@ -27,7 +27,6 @@ BLENDSHAPE_NAMES: tuple[str, ...] = tuple(name for name in arkit_names() if name
 list). It gives 52 categories: ``_neutral`` (dropped: no face moves by it) and 51 of ARKit's 52
 shapes, all but ``tongueOut``. Left and Right are the subject's
 own sides (a one-sided R12 render reads ``mouthSmileRight``)."""
-LANDMARKS = 478
 
 
 class ReaderUnavailable(FacsError):

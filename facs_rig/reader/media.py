@@ -36,8 +36,6 @@ class Frame:
     """Seconds: the presentation timestamp (videos) or index / fps (images)."""
     rgb: np.ndarray
     """(h, w, 3) uint8, upright."""
-    source: Path
-    """The file it came from (a folder's image, or the video)."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +58,7 @@ class Media:
             return
         step = 1.0 / (self.fps or DEFAULT_IMAGE_FPS)
         for i, file in enumerate(self.files):
-            yield Frame(i * step, _decode_image(file), file)
+            yield Frame(i * step, _decode_image(file))
 
 
 def open_media(path: str | Path, *, fps: float | None = None) -> Media:
@@ -100,7 +98,7 @@ def _estimate_frames(container: Any, stream: Any, rate: float | None) -> int:
     if stream.duration and stream.time_base and rate:
         return max(1, round(float(stream.duration * stream.time_base) * rate))
     if container.duration and rate:
-        return max(1, round(container.duration / 1_000_000 * rate))
+        return max(1, round(float(container.duration) / 1_000_000 * rate))
     return 0
 
 
@@ -148,7 +146,7 @@ def _video_frames(media: Media) -> Generator[Frame, None, None]:
                 start = stamp if start is None else start
                 decoded += 1
                 rgb = upright(frame.to_ndarray(format="rgb24"), frame.rotation)
-                yield Frame(float(stamp - start), rgb, path)
+                yield Frame(float(stamp - start), rgb)
     except av.error.FFmpegError as exc:
         raise ReadError(path, f"the video is damaged after {decoded} frames: {exc.strerror or exc}") from None
     if decoded == 0:
