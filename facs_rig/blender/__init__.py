@@ -11,6 +11,7 @@ from . import (
     ops_controls,
     ops_expressions,
     ops_import,
+    ops_live,
     ops_render,
     ops_rig,
     ops_timeline,
@@ -29,6 +30,7 @@ CLASSES: tuple[type, ...] = (
     *ops_controls.CLASSES,
     *ops_expressions.CLASSES,
     *ops_import.CLASSES,
+    *ops_live.CLASSES,
     *panel.CLASSES,
 )
 

@@ -13,6 +13,7 @@ from .panel_common import MAIN_ID, FacsPanel, Icon
 from .panel_controls import FACS_PT_controls
 from .panel_expressions import FACS_PT_expressions
 from .panel_import import FACS_PT_import
+from .panel_live import FACS_PT_live
 from .panel_render import FACS_PT_render
 from .panel_timeline import FACS_PT_timeline
 from .props import face, face_controls, settings
@@ -56,4 +57,4 @@ class FACS_PT_main(FacsPanel, bpy.types.Panel):
 
 
 CLASSES = (FACS_MT_presets, FACS_PT_main, FACS_PT_avatar, FACS_PT_controls, FACS_PT_expressions,
-           FACS_PT_timeline, FACS_PT_import, FACS_PT_render)
+           FACS_PT_timeline, FACS_PT_import, FACS_PT_live, FACS_PT_render)

@@ -1,0 +1,270 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Live: drive the face's AU controls from a live source, record takes, and key them on Stop.
+
+The session (:mod:`..live`) receives on its own thread; a timer registered at run time
+(``bpy.app.timers``, never saved in the .blend) takes the newest frame and writes it to the rig's
+AU controls (custom properties), so the UI never waits on the network. The rig itself stays
+plain: nothing of this is needed to play the keys Stop writes. Headless Blender runs no timers;
+tests call :func:`tick` directly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import cast
+
+import bpy
+
+from ..core.errors import FacsError
+from ..core.mapping.matching import name_key
+from ..core.timeline import dump
+from ..live import KINDS, Options, Session, Source, Status, controls_of
+from . import keyframer
+from .ops_common import OpStatus, attempt, finish, poll_face_controls, refuse_unless
+from .props import face
+
+INTERVAL = 1 / 120
+"""Seconds between timer ticks: twice the rate of the fastest phone source."""
+SOURCES = [(kind, label, f"{label} ({'a video file' if kind == 'video' else f'default port {port}'})")
+           for kind, (label, port) in KINDS.items()]
+_GAIN = re.compile(r"\s*(?:AU)?(\d{1,2})\s*[=:]\s*([0-9.]+)\s*")
+
+
+class FACS_PG_live(bpy.types.PropertyGroup):
+    """The Live section's settings, saved with the scene as ``scene.facs_rig_live`` (no callbacks:
+    see props.py)."""
+
+    source: bpy.props.EnumProperty(name="Source", items=SOURCES, default="llf")  # type: ignore[valid-type]
+    host: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Address", default="0.0.0.0",
+        description="Address to listen on (0.0.0.0: every network); FACSvatar: its publisher's address")
+    port: bpy.props.IntProperty(  # type: ignore[valid-type]
+        name="Port", default=0, min=0, max=65535, description="0: the source's default port")
+    video: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Video", subtype="FILE_PATH", description="Video file the face reader plays at its own rate")
+    smoothing: bpy.props.BoolProperty(  # type: ignore[valid-type]
+        name="Smoothing", description="One Euro filter: removes jitter at rest, keeps fast movements")
+    mirror: bpy.props.BoolProperty(  # type: ignore[valid-type]
+        name="Mirror", description="Swap the performer's left and right")
+    passthrough: bpy.props.BoolProperty(  # type: ignore[valid-type]
+        name="Passthrough",
+        description="Also write the ARKit weights 1:1 to shape keys of the same names that no driver moves")
+    gains: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Gains", description="Per-AU gain after the neutral is subtracted, e.g. 12=1.5 26=0.8")
+    events: bpy.props.BoolProperty(  # type: ignore[valid-type]
+        name="As Events", description="Stop cuts the take into FACS events (else dense tracks)")
+    take_path: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Save Take", subtype="FILE_PATH",
+        description="Also save the recorded take as a timeline JSON here (empty: keep it only as keys)")
+
+
+def live_settings(context: bpy.types.Context) -> FACS_PG_live | None:
+    return getattr(context.scene, "facs_rig_live", None) if context.scene else None
+
+
+def parse_gains(text: str) -> dict[int, float]:
+    """``12=1.5 26:0.8`` → ``{12: 1.5, 26: 0.8}``."""
+    gains = {}
+    for item in filter(None, re.split(r"[,;\s]+(?=(?:AU)?\d)", text.strip())):
+        match = _GAIN.fullmatch(item)
+        if match is None:
+            raise FacsError(f"gain {item!r} is not AU=FACTOR (e.g. 12=1.5)")
+        gains[int(match[1])] = float(match[2])
+    return gains
+
+
+@dataclass
+class LiveRig:
+    """What runs: the session and the face it writes to."""
+
+    session: Session
+    object_name: str
+    targets: list[tuple[str, ...]] = field(default_factory=list)
+    """Per processor key, the face's controls it writes (refreshed when keys are added)."""
+    shape_keys: list[tuple[int, str]] = field(default_factory=list)
+    """Passthrough: (source column, key block name) for undriven shape keys of the same name."""
+
+
+class _Running:
+    """The one session of this Blender (a module attribute, not a global statement)."""
+
+    live: LiveRig | None = None
+
+
+_running = _Running()
+
+
+def current() -> LiveRig | None:
+    return _running.live
+
+
+def status() -> Status | None:
+    return _running.live.session.status() if _running.live is not None else None
+
+
+def _options(state: FACS_PG_live) -> Options:
+    return Options(smoothing=state.smoothing, mirror=state.mirror, gains=parse_gains(state.gains))
+
+
+def _passthrough_keys(obj: bpy.types.Object, names: tuple[str, ...] | None) -> list[tuple[int, str]]:
+    key = cast(bpy.types.Mesh, obj.data).shape_keys if obj.type == "MESH" else None
+    if key is None or not names:
+        return []
+    driven = {d.data_path for d in key.animation_data.drivers} if key.animation_data else set()
+    blocks = {name_key(b.name): b.name for b in key.key_blocks}
+    found = [(i, blocks[name_key(n)]) for i, n in enumerate(names) if name_key(n) in blocks]
+    return [(i, b) for i, b in found if f'key_blocks["{bpy.utils.escape_identifier(b)}"].value' not in driven]
+
+
+def tick() -> float | None:
+    """The timer: write the newest frame to the face; keeps running while a session does."""
+    live = _running.live
+    if live is None:
+        return None
+    obj: bpy.types.Object | None = bpy.data.objects.get(live.object_name)
+    values = live.session.poll()
+    if obj is None:
+        return INTERVAL
+    if values is not None:
+        keys = live.session.processor.keys
+        if len(live.targets) != len(keys):
+            present = set(obj.keys())
+            live.targets = [tuple(c for c in controls_of(k) if c in present) for k in keys]
+        for value, controls in zip(values, live.targets, strict=True):
+            for control in controls:
+                obj[control] = float(value)
+        shapes = live.session.shapes
+        if live.shape_keys and shapes is not None:
+            blocks = cast(bpy.types.Mesh, obj.data).shape_keys.key_blocks
+            for column, name in live.shape_keys:
+                blocks[name].value = float(shapes[column])
+        obj.update_tag()
+        live.session.applied()
+    for window in getattr(bpy.context.window_manager, "windows", []):
+        for area in window.screen.areas:
+            if area.type == "VIEW_3D":
+                area.tag_redraw()
+    return INTERVAL
+
+
+def stop_session() -> LiveRig | None:
+    """Stop what runs (the timer then ends itself); the stopped session, for its take."""
+    live, _running.live = _running.live, None
+    if live is not None:
+        live.session.stop()
+        if bpy.app.timers.is_registered(tick):
+            bpy.app.timers.unregister(tick)
+    return live
+
+
+class FACS_OT_live_start(bpy.types.Operator):
+    """Start receiving the live source and driving the face's AU controls"""
+
+    bl_idname = "facs.live_start"
+    bl_label = "Start Live"
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        idle = refuse_unless(cls, _running.live is None, "Live is running: stop it first")
+        return idle and poll_face_controls(cls, context)
+
+    def execute(self, context: bpy.types.Context) -> set[OpStatus]:
+        state = live_settings(context)
+        obj = face(context)
+
+        def work(_progress: object) -> Session:
+            if state.source == "video":
+                source = Source("video", path=Path(bpy.path.abspath(state.video)))
+            else:
+                source = Source(state.source, state.host, state.port or KINDS[state.source][1])
+            session = Session(source, options=_options(state), passthrough=state.passthrough)
+            session.start()
+            return session
+
+        session = attempt(self, context, work)
+        if session is None:
+            return {"CANCELLED"}
+        live = _running.live = LiveRig(session, obj.name)
+        if state.passthrough:
+            live.shape_keys = _passthrough_keys(obj, session.receiver.decoder.shape_names)
+        bpy.app.timers.register(tick, first_interval=INTERVAL)
+        return finish(self, [], f"Live: {session.label} on {session.source}, driving {obj.name}")
+
+
+class FACS_OT_live_stop(bpy.types.Operator):
+    """Stop the live source; a recorded take becomes animation on the face (undoable)"""
+
+    bl_idname = "facs.live_stop"
+    bl_label = "Stop Live"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        return refuse_unless(cls, _running.live is not None, "Live is not running")
+
+    def execute(self, context: bpy.types.Context) -> set[OpStatus]:
+        state = live_settings(context)
+        live = stop_session()
+        assert live is not None
+        obj: bpy.types.Object | None = bpy.data.objects.get(live.object_name)
+        take = live.session.take
+        if take is None or not len(take) or obj is None:
+            return finish(self, [], f"Live stopped: {live.session.status().line()}")
+        timeline = live.session.take_timeline(name="live take", events=state.events)
+
+        def work(progress: object) -> keyframer.ApplyResult:
+            if state.take_path:
+                dump(timeline, Path(bpy.path.abspath(state.take_path)))
+            return keyframer.apply_timeline(obj, timeline, mode="LIVE", scene=context.scene,
+                                            set_scene_range=True)
+
+        result = attempt(self, context, work, errors=(FacsError, OSError))
+        if result is None:
+            return {"CANCELLED"}
+        return finish(self, result.warnings, f"Live take of {len(take)} frames keyed on {obj.name}: "
+                      f"{result.summary()}")
+
+
+class FACS_OT_live_record(bpy.types.Operator):
+    """Record the live source from now on; Stop keys the take"""
+
+    bl_idname = "facs.live_record"
+    bl_label = "Record"
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        return refuse_unless(cls, _running.live is not None, "Start Live first")
+
+    def execute(self, context: bpy.types.Context) -> set[OpStatus]:
+        assert _running.live is not None
+        _running.live.session.record()
+        return finish(self, [], "Recording: Stop keys the take on the face")
+
+
+class FACS_OT_live_calibrate(bpy.types.Operator):
+    """Take the current face as neutral: it is subtracted from every frame after (also applies the gains)"""
+
+    bl_idname = "facs.live_calibrate"
+    bl_label = "Capture Neutral"
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        live = _running.live
+        return refuse_unless(cls, live is not None and live.session.last_frame is not None,
+                             "Start Live and let a frame arrive first")
+
+    def execute(self, context: bpy.types.Context) -> set[OpStatus]:
+        live = _running.live
+        assert live is not None
+        try:
+            live.session.processor.set_options(_options(live_settings(context)))
+        except FacsError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        live.session.processor.capture_neutral()
+        return finish(self, [], "Neutral captured")
+
+
+CLASSES = (FACS_PG_live, FACS_OT_live_start, FACS_OT_live_stop, FACS_OT_live_record, FACS_OT_live_calibrate)

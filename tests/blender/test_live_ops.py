@@ -1,0 +1,120 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Live in Blender, through the operators: start, receive, record, stop and apply, with a real
+Live Link Face sender on loopback. Headless Blender runs no timers: the tests call the timer's
+function (``ops_live.tick``) as Blender would."""
+
+from __future__ import annotations
+
+import importlib
+import socket
+import time
+from collections.abc import Iterator
+from types import ModuleType
+
+import bpy
+import numpy as np
+import pytest
+
+from facs_rig.live import livelink
+from tests.blender.test_panel_support import blender_module, make_head
+from tests.live.support import LOOPBACK, llf_channels, wait_for
+
+
+@pytest.fixture
+def ops_live(addon: ModuleType) -> Iterator[ModuleType]:
+    module = importlib.import_module(f"{addon.__name__}.blender.ops_live")
+    yield module
+    module.stop_session()
+
+
+def _port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind((LOOPBACK, 0))
+        return int(probe.getsockname()[1])
+
+
+def _settings(port: int) -> None:
+    state = bpy.context.scene.facs_rig_live
+    state.source, state.host, state.port = "llf", LOOPBACK, port
+
+
+def _send_until(ops_live: ModuleType, obj: bpy.types.Object, packets: list[bytes], port: int) -> None:
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    session = ops_live.current().session
+    before = session.receiver.counters.received
+    for packet in packets:
+        sender.sendto(packet, (LOOPBACK, port))
+        time.sleep(0.001)
+    sender.close()
+    assert wait_for(lambda: session.receiver.counters.received >= before + len(packets))
+    assert ops_live.tick() == ops_live.INTERVAL
+
+
+def test_start_receive_record_stop_apply(addon: ModuleType, ops_live: ModuleType) -> None:
+    head = make_head(addon)
+    port = _port()
+    _settings(port)
+    assert bpy.ops.facs.live_start() == {"FINISHED"}
+    assert bpy.app.timers.is_registered(ops_live.tick)
+    smile = livelink.encode(llf_channels({"MouthSmileLeft": 0.9}, HeadYaw=-0.2), frame=100)
+    _send_until(ops_live, head, [smile], port)
+    assert head["AU12_L"] > 0.5 > head["AU12_R"]
+    assert head["AU51"] == pytest.approx(0.2 / np.radians(30), abs=1e-6)  # turned to the subject's left
+    bpy.context.view_layer.update()
+    assert head.data.shape_keys.key_blocks["mouthSmileLeft"].value > 0.4  # the rig's drivers follow
+    status = ops_live.status()
+    assert status.received == 1 and status.latency_ms is not None and not status.no_data
+
+    assert bpy.ops.facs.live_record() == {"FINISHED"}
+    ramp = np.linspace(0.0, 1.0, 30)
+    packets = [livelink.encode(llf_channels({"MouthSmileLeft": float(v)}), frame=200 + i, rate=(30, 1))
+               for i, v in enumerate(ramp)]
+    _send_until(ops_live, head, packets, port)
+    recorded = ops_live.current().session.take_timeline().tracks
+    take = next(t for t in recorded if (t.au, t.side) == (12, "L"))
+    assert np.allclose(take.times, np.arange(30) / 30)  # the sender's frame clock
+    assert bpy.ops.facs.live_stop() == {"FINISHED"}
+    assert ops_live.status() is None and not bpy.app.timers.is_registered(ops_live.tick)
+    scene = bpy.context.scene
+    assert scene.render.fps == 30
+    curve = blender_module(addon).anim_compat.container(head).fcurves.find('["AU12_L"]')
+    frames = scene.frame_start + np.arange(30)
+    keyed = np.array([curve.evaluate(float(f)) for f in frames])
+    assert np.allclose(keyed, take.values, atol=2e-3)
+    assert keyed[-1] > 0.7 and keyed[0] < 0.05
+
+
+def test_no_data_holds_the_pose_and_stop_without_a_take_keys_nothing(addon: ModuleType,
+                                                                    ops_live: ModuleType) -> None:
+    head = make_head(addon)
+    port = _port()
+    _settings(port)
+    bpy.context.scene.facs_rig_live.smoothing = True
+    assert bpy.ops.facs.live_start() == {"FINISHED"}
+    _send_until(ops_live, head, [livelink.encode(llf_channels({"JawOpen": 0.6}), frame=1)], port)
+    held = head["AU26"]
+    assert held > 0.2
+    assert wait_for(lambda: ops_live.status().no_data, timeout=3.0)
+    ops_live.tick()
+    assert head["AU26"] == held
+    assert bpy.ops.facs.live_calibrate() == {"FINISHED"}
+    assert bpy.ops.facs.live_stop() == {"FINISHED"}
+    assert head.animation_data is None or head.animation_data.action is None
+
+
+def test_a_port_in_use_is_reported_and_nothing_starts(addon: ModuleType, ops_live: ModuleType) -> None:
+    make_head(addon)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind((LOOPBACK, 0))
+        _settings(taken.getsockname()[1])
+        with pytest.raises(RuntimeError, match="already in use"):
+            bpy.ops.facs.live_start()
+    assert ops_live.current() is None and not bpy.app.timers.is_registered(ops_live.tick)
+
+
+def test_gains_text() -> None:
+    from facs_rig.blender.ops_live import parse_gains
+
+    assert parse_gains("12=1.5 AU26:0.8, 4=2") == {12: 1.5, 26: 0.8, 4: 2.0}
+    with pytest.raises(ValueError, match="AU=FACTOR"):
+        parse_gains("smile=2")
