@@ -14,15 +14,13 @@ import numpy as np
 import pytest
 
 from facs_rig.cli import main
-from facs_rig.core.model import Timeline, Track
-from facs_rig.core.timeline import dumps, load, loads
+from facs_rig.core.timeline import load
 from facs_rig.core.timing import MAX_FRAME
-from facs_rig.io.parts import split_timeline
 
 pytestmark = pytest.mark.filterwarnings("error")  # a numpy RuntimeWarning fails the test
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = ROOT / "tests" / "io" / "fixtures"
 OPENFACE = FIXTURES / "openface_small.csv"
 
 
@@ -183,23 +181,3 @@ def test_a_take_longer_than_blender_plays_is_split_into_valid_parts(
     times = np.concatenate([t.tracks[0].times + s for t, s in zip(loaded, starts, strict=True)])
     assert times == pytest.approx(np.arange(4) * 20_000.0)
     assert all(t.tracks[0].times[-1] * 30 < MAX_FRAME for t in loaded)
-
-
-def test_split_keeps_every_sample_and_event_within_the_byte_limit() -> None:
-    times = np.arange(3000) / 30.0
-    timeline = Timeline(
-        tracks=[Track(au, "both", times, np.sin(times * au) ** 2) for au in (1, 12, 26)],
-        fps=30.0,
-        name="take",
-        meta={"import": {"format": "openface"}},
-    )
-    whole = len(dumps(timeline))
-    parts = split_timeline(timeline, max_bytes=whole // 3)
-    assert len(parts) >= 4
-    texts = [dumps(p) for p in parts]
-    assert all(len(t) <= whole // 3 for t in texts)
-    reloaded = [loads(t) for t in texts]
-    joined = np.concatenate([p.tracks[1].times + p.meta["import"]["part"]["start"] for p in reloaded])
-    assert joined == pytest.approx(times, abs=1e-6)  # part times are rounded to the microsecond
-    assert np.concatenate([p.tracks[1].values for p in reloaded]) == pytest.approx(timeline.tracks[1].values)
-    assert split_timeline(timeline) == [timeline]
