@@ -20,12 +20,16 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ..core.files import check_input
 from ..io.errors import ReadError
 from ..io.formats import media_kind
 from .landmarker import require
 
 DEFAULT_IMAGE_FPS = 30.0
 """Spacing of a folder's images when no frame rate is given (they hold no times)."""
+MAX_BYTES = 1 << 40
+"""Videos are streamed, never read whole: the limit only refuses nonsense such as ``/dev/zero``
+(special files are refused whatever their size)."""
 PREFETCH = 8
 """Frames decoded ahead of the reader (8 × 2.7 MB at 720p)."""
 
@@ -69,6 +73,8 @@ def open_media(path: str | Path, *, fps: float | None = None) -> Media:
     holds no frames.
     """
     path = Path(path)
+    if not path.is_dir():
+        check_input(path, max_bytes=MAX_BYTES, what="video or image")
     kind = media_kind(path)
     if kind is None:
         raise ReadError(path, "not a video or an image (its content is neither MP4/MOV, Matroska/WebM, "

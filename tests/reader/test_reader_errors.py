@@ -79,6 +79,7 @@ BAD: dict[str, tuple[str, Callable[[Path, Path], Path], str]] = {
                       "no face found in any of its 5 frames"),
     "no_face_grey_image": ("grey.png", grey_image, "no face found in any of its 1 frames"),
     "empty_folder": ("shots", empty_folder, "the folder holds no PNG or JPEG images"),
+    "missing": ("gone.mov", lambda tmp, _: tmp / "gone.mov", "video or image file not found"),
 }
 
 
