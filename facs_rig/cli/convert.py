@@ -41,7 +41,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-confidence", type=float, default=0.8, metavar="X",
                         help="OpenFace/py-feat frames below this confidence become gaps (default 0.8)")
     parser.add_argument("--fps", type=float, metavar="RATE",
-                        help="frame rate for files that store frame numbers only (py-feat, event sheets)")
+                        help="frame rate for files that store frame numbers only (py-feat, event sheets) "
+                             "and for folders of images")
     parser.add_argument("--clip", help="import only this clip of an event sheet (Filename or "
                                        "Subject/Filename)")
     parser.add_argument("--preset", default="arkit52",
