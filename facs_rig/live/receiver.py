@@ -30,6 +30,8 @@ PENDING = 2048
 POLL = 0.1
 """How long a receiver waits for a packet before it looks whether it was asked to stop (s)."""
 RATE_WINDOW = 1.0
+ARRIVALS = 512
+"""Arrival times kept for the rate: a second of a 240 Hz source, twice over."""
 MAX_DATAGRAM = 65535
 MAX_GAP = 100_000
 """A jump in the sender's frame numbers larger than this is a restart, not lost frames."""
@@ -103,7 +105,7 @@ class Counters:
     overflowed: int = 0
     """Frames dropped because nobody drained the queue."""
     last_error: str = ""
-    arrivals: deque[float] = field(default_factory=lambda: deque(maxlen=4096))
+    arrivals: deque[float] = field(default_factory=lambda: deque(maxlen=ARRIVALS))
 
     @property
     def dropped(self) -> int:

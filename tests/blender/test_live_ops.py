@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from facs_rig.live import livelink
-from tests.blender.test_panel_support import blender_module, make_head
+from tests.blender.test_panel_support import blender_module, context_for, draw, make_head
 from tests.live.support import LOOPBACK, llf_channels, wait_for
 
 
@@ -40,13 +40,17 @@ def _settings(port: int) -> None:
 
 def _send_until(ops_live: ModuleType, obj: bpy.types.Object, packets: list[bytes], port: int) -> None:
     sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    session = ops_live.current().session
-    before = session.receiver.counters.received
+    counters = ops_live.current().session.receiver.counters
+
+    def seen() -> int:
+        return counters.received + counters.malformed + counters.empty
+
+    before = seen()
     for packet in packets:
         sender.sendto(packet, (LOOPBACK, port))
         time.sleep(0.001)
     sender.close()
-    assert wait_for(lambda: session.receiver.counters.received >= before + len(packets))
+    assert wait_for(lambda: seen() >= before + len(packets))
     assert ops_live.tick() == ops_live.INTERVAL
 
 
@@ -100,6 +104,24 @@ def test_no_data_holds_the_pose_and_stop_without_a_take_keys_nothing(addon: Modu
     assert bpy.ops.facs.live_calibrate() == {"FINISHED"}
     assert bpy.ops.facs.live_stop() == {"FINISHED"}
     assert head.animation_data is None or head.animation_data.action is None
+
+
+def test_the_live_section_draws_idle_running_and_no_data(addon: ModuleType, ops_live: ModuleType) -> None:
+    head = make_head(addon)
+    panel = importlib.import_module(f"{addon.__name__}.blender.panel_live").FACS_PT_live
+    idle = draw(panel, context_for(head))
+    assert idle.operator("facs.live_start", "Start")
+    assert [path for _, path, _ in idle.props][:4] == ["source", "host", "port", "passthrough"]
+    port = _port()
+    _settings(port)
+    assert bpy.ops.facs.live_start() == {"FINISHED"}
+    _send_until(ops_live, head, [livelink.encode(llf_channels(), frame=1), b"junk"], port)
+    running = draw(panel, context_for(head))
+    assert running.operator("facs.live_stop", "Stop") and running.operator("facs.live_record")
+    assert any(label.startswith("Latency ") and "malformed 1" in label for label in running.labels)
+    assert wait_for(lambda: "No data: the rig holds its last pose" in draw(panel, context_for(head)).labels,
+                    timeout=3.0)
+    assert draw(panel, context_for(None)).labels == ["Build a FACS rig to drive it live"]
 
 
 def test_a_port_in_use_is_reported_and_nothing_starts(addon: ModuleType, ops_live: ModuleType) -> None:

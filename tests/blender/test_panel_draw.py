@@ -28,7 +28,7 @@ from tests.blender.test_panel_support import (
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "presets" / "timelines" / "demo.json"
 SECTIONS = ("FACS_MT_presets", "FACS_PT_main", "FACS_PT_avatar", "FACS_PT_controls", "FACS_PT_expressions",
-            "FACS_PT_timeline", "FACS_PT_import", "FACS_PT_render")
+            "FACS_PT_timeline", "FACS_PT_import", "FACS_PT_live", "FACS_PT_render")
 
 
 def _drawn_controls(rec: Recording, obj: bpy.types.Object) -> list[str]:
