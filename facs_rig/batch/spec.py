@@ -34,7 +34,15 @@ from ..core.errors import FacsError
 from ..core.files import FileError
 from ..core.jsondoc import Checker, DocumentError, number, read_document, string
 from ..core.timeline import load as load_timeline
-from ..render.job import ENGINES, JobError, RenderJob, check_files, parse_frames, parse_resolution
+from ..render.job import (
+    ENGINES,
+    MAX_SAMPLES,
+    JobError,
+    RenderJob,
+    check_files,
+    parse_frames,
+    parse_resolution,
+)
 
 FORMATS = {"mp4": ".mp4", "png": ".png", "frames": ""}
 """``format`` -> suffix of each job's output: a video, one still, or a folder of PNG frames."""
@@ -43,8 +51,6 @@ AVATAR_KEYS = {"name", "file", "preset"}
 SETTINGS_KEYS = {"name", "engine", "resolution", "frames", "samples"}
 DEFAULT_NAME = "{timeline}_{avatar}_{settings}"
 PLACEHOLDERS = ("timeline", "avatar", "settings", "index")
-MAX_SAMPLES = 16_777_216
-"""Cycles' hard limit on render samples."""
 _SAFE = re.compile(r"[^A-Za-z0-9._+-]+")
 
 
