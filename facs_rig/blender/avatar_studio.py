@@ -17,7 +17,6 @@ import numpy as np
 from mathutils import Vector
 
 from ..core.errors import FacsError
-from ..io.avatar_asset import AvatarAsset
 
 LENS_MM = 85.0
 SENSOR_MM = 24.0
@@ -43,9 +42,10 @@ NEUTRAL_RGB = (0.72, 0.6, 0.54)
 
 
 def add(
-    context: bpy.types.Context, rig: bpy.types.Object, asset: AvatarAsset, collection: bpy.types.Collection
+    context: bpy.types.Context, rig: bpy.types.Object, positions: np.ndarray, collection: bpy.types.Collection
 ) -> tuple[bpy.types.Object, tuple[bpy.types.Object, ...]]:
-    lo, hi = asset.positions.min(0), asset.positions.max(0)
+    """Camera and lights framed on the head's neutral ``positions`` (its identity's proportions)."""
+    lo, hi = positions.min(0), positions.max(0)
     face_centre = Vector(((lo[0] + hi[0]) / 2, float(lo[1]), (lo[2] + hi[2]) / 2))
     camera = _camera(collection, rig, face_centre, float(hi[2] - lo[2]))
     lights = tuple(

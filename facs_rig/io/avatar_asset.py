@@ -23,10 +23,13 @@ from ..core.errors import FacsError
 from ..core.files import replaced_on_success
 
 FORMAT = "facs_rig.default_head"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 ARKIT_SET = "arkit"
-"""Key set of the 52 ARKit face units; the other key sets are MakeHuman expression-unit variants."""
+"""Key set of the 52 ARKit face units."""
+IDENTITY_SET = "identity"
+"""Key set of MakeHuman's identity targets (macro and face-detail), which shape the neutral face
+instead of becoming shape keys; every other key set is a MakeHuman expression-unit variant."""
 
 
 class AvatarAssetError(FacsError):
@@ -58,6 +61,7 @@ class AvatarAsset:
     bone_weights: np.ndarray  # (N, B) float32, rows sum to 1
     joint_names: tuple[str, ...]
     joint_positions: np.ndarray  # (J, 3) float32
+    identity_joints: np.ndarray  # (identity keys, J, 3) float32: how each identity target moves the joints
     textures: Mapping[str, bytes]  # name -> encoded image file (PNG or JPEG)
     meta: Mapping[str, Any]  # provenance: source wheel, hashes, licences, build parameters
 
@@ -68,7 +72,7 @@ class AvatarAsset:
     @cached_property
     def variants(self) -> tuple[str, ...]:
         """Expression-unit variants in the file, the default one first."""
-        found = dict.fromkeys(s for s in self.key_sets if s != ARKIT_SET)
+        found = dict.fromkeys(s for s in self.key_sets if s not in (ARKIT_SET, IDENTITY_SET))
         default = self.meta.get("default_variant")
         return tuple(sorted(found, key=lambda v: (v != default, v)))
 
@@ -122,6 +126,7 @@ def save(path: Path, asset: AvatarAsset) -> None:
         "key_deltas",
         "bone_weights",
         "joint_positions",
+        "identity_joints",
     ):
         arrays[name] = np.asarray(getattr(asset, name))
     for name in _STR_FIELDS:
@@ -161,6 +166,7 @@ def load(path: Path) -> AvatarAsset:
             key_deltas=arrays["key_deltas"],
             bone_weights=arrays["bone_weights"],
             joint_positions=arrays["joint_positions"],
+            identity_joints=arrays["identity_joints"],
             textures={
                 name.removeprefix("texture:"): arrays[name].tobytes()
                 for name in arrays
@@ -201,5 +207,9 @@ def check(asset: AvatarAsset) -> str:
         (not len(keys) or 0 <= keys.min() <= keys.max() < n, "a shape key moves a vertex index out of range"),
         (asset.bone_weights.shape == (n, len(asset.bone_names)), "bone_weights must be (vertices, bones)"),
         (asset.joint_positions.shape == (len(asset.joint_names), 3), "joint_positions must be (joints, 3)"),
+        (
+            asset.identity_joints.shape == (asset.key_sets.count(IDENTITY_SET), len(asset.joint_names), 3),
+            "identity_joints must be (identity keys, joints, 3)",
+        ),
     )
     return next((message for ok, message in rules if not ok), "")

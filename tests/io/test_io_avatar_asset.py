@@ -35,6 +35,7 @@ def tiny() -> AvatarAsset:
         bone_weights=np.array([[1, 0], [1, 0], [0, 1], [0, 1]], dtype=np.float32),
         joint_names=("head",),
         joint_positions=np.array([[0, 0, 1]], dtype=np.float32),
+        identity_joints=np.zeros((0, 1, 3), dtype=np.float32),
         textures={"skin": b"\xff\xd8 not really a jpeg"},
         meta={"default_variant": "mixed"},
     )
@@ -68,7 +69,7 @@ def test_missing_damaged_and_stale_files_say_how_to_rebuild(tmp_path: Path) -> N
     with np.load(stale) as data:
         arrays = {name: data[name] for name in data.files}
     np.savez(stale, **{**arrays, "format_version": np.array(avatar_asset.FORMAT_VERSION - 1)})
-    with pytest.raises(AvatarAssetError, match=r"stale\.npz: avatar asset format 0, this facs_rig reads 1"):
+    with pytest.raises(AvatarAssetError, match=r"stale\.npz: avatar asset format 1, this facs_rig reads 2"):
         avatar_asset.load(stale)
     del arrays["key_deltas"]
     np.savez(stale, **arrays)
