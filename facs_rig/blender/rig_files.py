@@ -39,16 +39,23 @@ def _import(path: Path, kind: str) -> None:
         bpy.ops.import_scene.fbx(filepath=str(path))
 
 
+FACE_WORDS = ("head", "face")
+"""Words in a mesh's name that settle a tie: a Ready Player Me avatar has the same 52 keys on
+``Wolf3D_Head``, ``Wolf3D_Teeth``, ``EyeLeft`` and ``EyeRight``."""
+
+
 def face_mesh(objects: list[bpy.types.Object], name: str = "") -> bpy.types.Object | None:
-    """The mesh named ``name``, else the one with the most shape keys (then the most vertices)."""
+    """The mesh named ``name``, else the one with the most shape keys (then the most vertices,
+    then one named like a head or face). The rig drives the others that share its keys too."""
     meshes = [ob for ob in objects if ob.type == "MESH"]
     if name:
         return next((ob for ob in meshes if ob.name == name), None)
 
-    def rank(ob: bpy.types.Object) -> tuple[int, int]:
+    def rank(ob: bpy.types.Object) -> tuple[int, int, bool]:
         mesh = cast(bpy.types.Mesh, ob.data)
         keys = mesh.shape_keys
-        return (len(keys.key_blocks) if keys else 0, len(mesh.vertices))
+        named = any(word in ob.name.lower() for word in FACE_WORDS)
+        return (len(keys.key_blocks) if keys else 0, len(mesh.vertices), named)
 
     return max(meshes, key=rank, default=None)
 

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from mathutils import Vector
 
+from tests.blender.test_portrait_camera import GLB_EXPORT, ROOT
 from tests.blender.test_rig import _primary, make_mesh
 
 ARKIT_MESHES = ("Wolf3D_Head", "Wolf3D_Teeth", "EyeLeft", "EyeRight")
@@ -408,3 +409,26 @@ def test_keys_added_after_the_rig_are_reported_not_silenced(addon: ModuleType, a
     bpy.context.scene.frame_set(5)
     assert head.data.shape_keys.key_blocks["jawOpen"].value == pytest.approx(0.8)
     assert teeth.value == pytest.approx(0.8)
+
+
+def test_animate_on_an_rpm_glb_moves_every_mesh(addon: ModuleType, arkit: list[str], tmp_path: Path) -> None:
+    _avatar(arkit)
+    blend, glb = tmp_path / "rpm.blend", tmp_path / "rpm.glb"
+    bpy.ops.wm.save_as_mainfile(filepath=str(blend), copy=True)
+    subprocess.run([sys.executable, "-c", GLB_EXPORT, str(blend), str(glb)], check=True, capture_output=True,
+                   timeout=120)
+    timeline = tmp_path / "jaw.json"
+    timeline.write_text(json.dumps({
+        "format": "facs-timeline", "version": 1, "name": "jaw", "fps": 24,
+        "events": [{"au": 26, "intensity": 1.0, "onset": 0, "apex": 0.5, "apex_end": 1.0, "offset": 1.5}]}))
+    out = tmp_path / "out.blend"
+    proc = subprocess.run([sys.executable, "-m", "facs_rig", "animate", "--avatar", str(glb), "--timeline",
+                           str(timeline), "-o", str(out)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "and on EyeLeft, EyeRight, Wolf3D_Teeth" in proc.stdout
+    bpy.ops.wm.open_mainfile(filepath=str(out))
+    bpy.context.scene.frame_set(bpy.context.scene.frame_start + 18)
+    jaw = {m: bpy.data.objects[m].data.shape_keys.key_blocks["jawOpen"].value for m in ARKIT_MESHES}
+    assert jaw["Wolf3D_Head"] > 0.5
+    assert all(v == pytest.approx(jaw["Wolf3D_Head"]) for v in jaw.values()), jaw
