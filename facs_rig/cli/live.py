@@ -21,8 +21,8 @@ from ..live import Options, Session, parse_source
 from .common import CliError
 
 HELP = "receive a live face stream (Live Link Face, Face Cap, iFacialMocap, FACSvatar, video) and record it"
-TICK = 1 / 240
-"""How often the loop polls the receiver (s): faster than any source sends."""
+TICK = 0.1
+"""Longest the loop waits for a frame before it looks at the clock (s); frames wake it at once."""
 REPORT_EVERY = 1.0
 
 
@@ -94,4 +94,4 @@ def _loop(session: Session, duration: float | None, *, quiet: bool) -> None:
         if not quiet and now - last_report >= REPORT_EVERY:
             print(session.status().line(), file=sys.stderr)
             last_report = now
-        time.sleep(TICK)
+        session.receiver.wait(TICK)

@@ -21,7 +21,6 @@ from ..io.angles import (
     TILT_RIGHT_POSITIVE,
     TURN_RIGHT_POSITIVE,
     Axis,
-    angle_tracks,
 )
 from ..io.capture import AUKey
 
@@ -46,13 +45,15 @@ class LiveFrame:
 
 
 def angle_values(angles: Iterable[tuple[float, Axis]]) -> dict[AUKey, float]:
-    """AU values from (radians, axis) pairs, with the importers' conventions (:mod:`..io.angles`);
-    an angle that is not finite moves nothing."""
+    """AU values from (radians, axis) pairs, with the importers' conventions (:func:`..io.angles.
+    angle_tracks`, here on plain floats: numpy on single numbers costs more than the frame's whole
+    solve); an angle that is not finite moves nothing."""
     out: dict[AUKey, float] = {}
     for angle, axis in angles:
         if math.isfinite(angle):
-            for au, value in angle_tracks(np.asarray(angle), axis).items():
-                out[(au, "both")] = float(value)
+            scaled = angle / math.radians(axis.full_deg)
+            out[(axis.positive_au, "both")] = min(1.0, max(0.0, scaled))
+            out[(axis.negative_au, "both")] = min(1.0, max(0.0, -scaled))
     return out
 
 

@@ -38,6 +38,19 @@ class Decoder:
     shape_names: tuple[str, ...] | None = SHAPES
     protocol = "iFacialMocap"
 
+    def __init__(self) -> None:
+        self._names: dict[str, int | None] = {}
+
+    def _index(self, name: str) -> int | None:
+        """The ARKit column of an item's name, remembered: name matching is the slow part of a
+        frame (a bounded memory, so a stream of garbage names cannot grow it)."""
+        if name in self._names:
+            return self._names[name]
+        index = _INDEX.get(name_key(name)) if name else None
+        if len(self._names) < 4 * len(SHAPES):
+            self._names[name] = index
+        return index
+
     def decode(self, data: bytes, received: float) -> LiveFrame | None:
         try:
             text = data.decode("utf-8")
@@ -52,7 +65,7 @@ class Decoder:
                 continue
             sep = "&" if "&" in item else "-"
             name, _, value = item.rpartition(sep)
-            index = _INDEX.get(name_key(name)) if name else None
+            index = self._index(name)
             if index is None:
                 raise MalformedPacket(f"{item[:40]!r} is not an iFacialMocap blendshape item")
             shapes[index] = min(1.0, max(0.0, number(value, name) / 100.0))

@@ -102,8 +102,9 @@ class Decoder:
         values = np.array(_CHANNELS.unpack_from(data, at + _TIME.size + 1))
         if not np.all(np.isfinite(values)):
             raise MalformedPacket("channels that are not finite numbers")
-        eyes = [(float(np.mean([values[_ROTATION[n]] for n in pair])), axis)
+        channels = values.tolist()
+        eyes = [(sum(channels[_ROTATION[n]] for n in pair) / len(pair), axis)
                 for pair, axis in zip(EYE_COLUMNS, EYE_AXES, strict=True)]
-        direct = angle_values([(float(values[_ROTATION[name]]), axis) for name, axis in HEAD_COLUMNS] + eyes)
+        direct = angle_values([(channels[_ROTATION[name]], axis) for name, axis in HEAD_COLUMNS] + eyes)
         return LiveFrame(received, (frame + subframe) * denominator / numerator,
                          np.clip(values[: len(SHAPES)], 0.0, 1.0), direct, sequence=frame)

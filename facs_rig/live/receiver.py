@@ -127,6 +127,7 @@ class Receiver:
         """True once the source can send no more (a video played to its end)."""
         self._pending: deque[LiveFrame] = deque(maxlen=PENDING)
         self._lock = threading.Lock()
+        self._arrived = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._sequence: int | None = None
@@ -147,11 +148,18 @@ class Receiver:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    def wait(self, timeout: float) -> bool:
+        """Block until a frame is queued or ``timeout`` seconds pass; whether one is. Lets a
+        consumer that has nothing else to do (the CLI, the bench) take a frame the moment it
+        arrives instead of on its next poll."""
+        return self._arrived.wait(timeout)
+
     def drain(self) -> list[LiveFrame]:
         """Every frame received since the last call, oldest first."""
         with self._lock:
             frames = list(self._pending)
             self._pending.clear()
+            self._arrived.clear()
         return frames
 
     def _publish(self, frame: LiveFrame) -> None:
@@ -164,6 +172,7 @@ class Receiver:
             if len(self._pending) == PENDING:
                 counters.overflowed += 1
             self._pending.append(frame)
+            self._arrived.set()
         counters.received += 1
         counters.arrivals.append(frame.received)
 

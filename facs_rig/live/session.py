@@ -107,11 +107,15 @@ class Session:
         if self.last_frame is not None:
             self._latencies.append(time.perf_counter() - self.last_frame.received)
 
+    def latencies_ms(self) -> np.ndarray:
+        """The last latencies measured (packet in to controls written), in milliseconds."""
+        return np.array(self._latencies) * 1000
+
     def status(self) -> Status:
         now = time.perf_counter()
         c = self.receiver.counters
         last = self.last_frame.received if self.last_frame is not None else self._started
-        latency = float(np.median(self._latencies)) * 1000 if self._latencies else None
+        latency = float(np.median(self.latencies_ms())) if self._latencies else None
         return Status(str(self.source), self.receiver.running, now - last > NO_DATA_AFTER, c.received,
                       c.rate(now), latency, c.dropped, c.malformed, self.skipped,
                       len(self.take) if self.take is not None else 0, c.last_error)
