@@ -23,10 +23,12 @@ from ..core.files import replaced_on_success
 from ..core.model import control_name
 from ..io.blendshapes import DEFAULT_PRESET, solve_shapes
 from ..reader import BLENDSHAPE_NAMES, Landmarker
+from ..reader.geometry import MEASURED_AUS, measured_aus
 from ..render.atlas import DEFAULT_TILE, Plate, crop_border, crop_pixels, resize
 from ..render.job import Engine
 from ..render.progress import Progress
 from ..render.verify import (
+    UNREAD,
     Report,
     Subject,
     Trial,
@@ -66,16 +68,20 @@ def _to_rgb8(pixels: np.ndarray) -> np.ndarray:
     return np.round(np.clip(pixels[..., :3], 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
-def read_aus(images: Sequence[np.ndarray]) -> tuple[list[dict[str, float] | None], list[float | None]]:
+def read_aus(images: Sequence[np.ndarray], *, neutral: int = 0) -> tuple[list[dict[str, float] | None],
+                                                                         list[float | None]]:
     """Each image's AU control values as the reader sees them (None where no face is found) and the
     solver's residual: the largest face, solved in one batch through the mapping ``convert`` inverts
-    for the reader (the reader speaks ARKit, whatever preset rigs the face)."""
+    for the reader (the reader speaks ARKit, whatever preset rigs the face). AU 6, 9 and 28 are
+    measured on the landmarks against ``images[neutral]``, the face at rest, as ``convert`` measures
+    them against the take's resting face."""
     with Landmarker(faces=1) as landmarker:
         faces = [max(landmarker.read(_to_rgb8(image)), key=lambda f: f.size, default=None)
                  for image in images]
     weights = np.array([f.blendshapes if f is not None else np.full(len(BLENDSHAPE_NAMES), np.nan)
                         for f in faces])
     solved = solve_shapes(list(BLENDSHAPE_NAMES), weights, DEFAULT_PRESET)
+    tracks = solved.tracks | (measured_aus(faces, neutral=neutral) or {})
     reads: list[dict[str, float] | None] = []
     residuals: list[float | None] = []
     for i, face in enumerate(faces):
@@ -84,7 +90,7 @@ def read_aus(images: Sequence[np.ndarray]) -> tuple[list[dict[str, float] | None
             residuals.append(None)
             continue
         reads.append({control_name(au, "" if channel == "both" else channel): float(track[i])
-                      for (au, channel), track in solved.tracks.items()})
+                      for (au, channel), track in tracks.items()})
         residuals.append(float(solved.residual[i]))
     return reads, residuals
 
@@ -109,7 +115,9 @@ def run_verify(
     the report and the contact sheet's rows (the face part of each render, with its label): one row
     per code and view, the neutral face then each level, each face ``tile`` pixels wide."""
     levels = tuple(dict.fromkeys(s.level for s in posed))
-    report = Report(avatar, preset, engine, resolution, scale, levels, tuple(views))
+    unmeasured = {au: shape for au, shape in UNREAD.items() if au not in MEASURED_AUS}
+    report = Report(avatar, preset, engine, resolution, scale, levels, tuple(views), unmeasured=unmeasured,
+                    geometric=MEASURED_AUS)
     neutral = Plate("Neutral")
     plates = {s: Plate(f"{s.code} {s.level}", s.values) for s in posed}
     rows: list[list[Cell]] = []
@@ -138,7 +146,7 @@ def run_verify(
             by_code: dict[str, list[Cell]] = {}
             for s in posed:
                 read, residual = found[plates[s]]
-                trial = Trial(s, view.name, score(s, read, found[neutral][0]), residual)
+                trial = Trial(s, view.name, score(s, read, found[neutral][0], unmeasured), residual)
                 report.trials.append(trial)
                 cells = by_code.setdefault(s.code, [(faces[neutral], f"Neutral {view.name}\n\n")])
                 cells.append((faces[plates[s]], tile_label(trial)))

@@ -34,10 +34,11 @@ SIDE_MARGIN = 0.10
 """A one-sided code's side must read at least this much above the same AU on the other side."""
 TOP_CONFUSIONS = 3
 UNREAD: dict[int, str] = {6: "cheekSquint", 9: "noseSneer"}
-"""AUs the reader cannot measure, with the score it would need: MediaPipe's model returns these
-scores at about 1e-6 on every render of the default head (at E and with 6+12, too) and on the
-smiling astronaut photo, so they carry no information. Such an AU is reported but left out of the
-verdict; a code made only of them is ``not measured``."""
+"""AUs the reader's blendshape scores cannot measure, with the score it would need: MediaPipe's
+model returns these scores at about 1e-6 on every render of the default head (at E and with 6+12,
+too) and on the smiling astronaut photo, so they carry no information. An AU left unmeasured is
+reported but left out of the verdict; a code made only of such AUs is ``not measured``. The reader
+measures both on the landmarks instead (``reader.geometry``), so ``verify`` leaves none out."""
 IMPLIED: dict[int, tuple[int, ...]] = {27: (25,)}
 """AUs a code cannot be shown without, which are therefore not confusions: the mouth cannot be
 stretched open (27) with the lips together, so a 27 always shows 25 (FACS writes it 25+27)."""
@@ -172,14 +173,16 @@ class Score:
         return None if self.side_margin is None else self.side_margin >= SIDE_MARGIN
 
 
-def score(posed: Subject, read: Mapping[str, float] | None, neutral: Mapping[str, float] | None) -> Score:
+def score(posed: Subject, read: Mapping[str, float] | None, neutral: Mapping[str, float] | None,
+          unmeasured: Mapping[int, str] = UNREAD) -> Score:
     """The verdict rule. A code is **recognised** when every intended AU the reader can measure
     reads at least :data:`MIN_READ`, the weakest of them reads above every unintended AU (AUs the
     code implies, :data:`IMPLIED`, are not unintended), and a one-sided code reads at least
     :data:`SIDE_MARGIN` stronger on its own side. No face found is ``no face``; a code of
-    unmeasurable AUs alone (:data:`UNREAD`) is ``not measured``."""
+    unmeasurable AUs alone (``unmeasured``: by default those of the blendshape scores alone) is
+    ``not measured``."""
     intended = posed.intended
-    unread = tuple(au for au in intended if au in UNREAD)
+    unread = tuple(au for au in intended if au in unmeasured)
     if read is None or neutral is None:
         return Score(dict.fromkeys(intended, 0.0), [], None, "no face",
                      "the reader found no face" + ("" if read is None else " in the neutral render"), unread)
@@ -202,7 +205,7 @@ def score(posed: Subject, read: Mapping[str, float] | None, neutral: Mapping[str
     judged = {au: v for au, v in got.items() if au not in unread}
     if not judged:
         result.verdict = "not measured"
-        result.why = "the reader has no " + ", ".join(f"{UNREAD[au]} score for AU{au}" for au in unread)
+        result.why = "the reader has no " + ", ".join(f"{unmeasured[au]} score for AU{au}" for au in unread)
         return result
     weakest = min(judged.items(), key=lambda kv: kv[1])
     if weakest[1] < MIN_READ:
@@ -237,6 +240,10 @@ class Report:
     trials: list[Trial] = field(default_factory=list)
     neutral: dict[str, dict[str, float] | None] = field(default_factory=dict)
     """Per view, the AU values read on the neutral face (None: no face found)."""
+    unmeasured: dict[int, str] = field(default_factory=lambda: dict(UNREAD))
+    """AUs the reading could not measure (with the score it lacked), as :func:`score` was given."""
+    geometric: tuple[int, ...] = ()
+    """AUs measured on the landmarks' geometry rather than solved from the blendshape scores."""
 
     def tally(self, *, view: str | None = None, level: str | None = None,
               expression: bool | None = None) -> dict[str, int]:
@@ -314,7 +321,8 @@ def report_json(report: Report) -> str:
         "scale": report.scale,
         "levels": list(report.levels),
         "views": {v.name: v.yaw for v in report.views},
-        "rule": {"min_read": MIN_READ, "side_margin": SIDE_MARGIN, "not_measured": UNREAD,
+        "rule": {"min_read": MIN_READ, "side_margin": SIDE_MARGIN, "not_measured": report.unmeasured,
+                 "landmark_geometry": [f"AU{au}" for au in report.geometric],
                  "implied": {f"AU{au}": [f"AU{a}" for a in aus] for au, aus in IMPLIED.items()}},
         "summary": [{"view": view, "level": level, "kind": "expressions" if kind else "codes",
                      **report.tally(view=view, level=level, expression=kind)}
@@ -324,6 +332,13 @@ def report_json(report: Report) -> str:
         "trials": [_trial_dict(t) for t in report.trials],
     }
     return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+
+
+def _measured_by(report: Report) -> str:
+    geometric = ", ".join(f"AU{au}" for au in report.geometric)
+    unmeasured = ", ".join(f"AU{au} (no {shape} score)" for au, shape in report.unmeasured.items())
+    return (f"{geometric} measured on the landmarks (change from the neutral render). " if geometric
+            else "") + (f"Not measured: {unmeasured}. " if unmeasured else "")
 
 
 def report_markdown(report: Report, *, sheet: str | None = None) -> str:
@@ -336,9 +351,8 @@ def report_markdown(report: Report, *, sheet: str | None = None) -> str:
         f"scale `{report.scale}`. Each render is read by the built-in reader and solved for AUs; the "
         f"neutral face's reading in the same view is subtracted. **Recognised**: every intended AU the "
         f"reader can measure reads ≥ {MIN_READ}, the weakest of them reads above every unintended AU, "
-        f"and a one-sided code reads ≥ {SIDE_MARGIN} stronger on its own side. Not measured: "
-        + ", ".join(f"AU{au} (no {shape} score)" for au, shape in UNREAD.items())
-        + ". Rule and method: [docs/verify.md](../verify.md).",
+        f"and a one-sided code reads ≥ {SIDE_MARGIN} stronger on its own side. "
+        + _measured_by(report) + "Rule and method: [docs/verify.md](../verify.md).",
         "",
     ]
     lines += [f"- {view}, level {level}, {'expressions' if kind else 'codes'}: **"
