@@ -167,8 +167,13 @@ class FACS_OT_live_start(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
-        idle = refuse_unless(cls, _running.live is None, "Live is running: stop it first")
-        return idle and poll_face_controls(cls, context)
+        if not refuse_unless(cls, _running.live is None, "Live is running: stop it first"):
+            return False
+        state, obj = live_settings(context), face(context)
+        if state is not None and state.passthrough and obj is not None and obj.type == "MESH":
+            return refuse_unless(cls, cast(bpy.types.Mesh, obj.data).shape_keys is not None,
+                                 "Passthrough needs a face with shape keys")
+        return poll_face_controls(cls, context)
 
     def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         state = live_settings(context)

@@ -8,7 +8,8 @@ import bpy
 
 from . import ops_live
 from .ops_live import FACS_PG_live, live_settings
-from .panel_common import FacsSection, rigged_settings
+from .panel_common import FacsSection
+from .props import face, face_controls
 
 
 class FACS_PT_live(FacsSection, bpy.types.Panel):
@@ -18,9 +19,12 @@ class FACS_PT_live(FacsSection, bpy.types.Panel):
 
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
-        if rigged_settings(layout, context, "Build a FACS rig to drive it live") is None:
-            return
         state = live_settings(context)
+        if state is None:
+            return
+        if not face_controls(face(context)):
+            layout.label(text="Build a FACS rig to drive it live, or use Passthrough on an ARKit head",
+                         icon="INFO")
         status = ops_live.status()
         col = layout.column()
         col.use_property_split = True

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from facs_rig.live import livelink
-from tests.blender.test_panel_support import blender_module, context_for, draw, make_head
+from tests.blender.test_panel_support import blender_module, context_for, draw, make_head, plain_mesh
 from tests.live.support import LOOPBACK, llf_channels, wait_for
 
 
@@ -121,7 +121,27 @@ def test_the_live_section_draws_idle_running_and_no_data(addon: ModuleType, ops_
     assert any(label.startswith("Latency ") and "malformed 1" in label for label in running.labels)
     assert wait_for(lambda: "No data: the rig holds its last pose" in draw(panel, context_for(head)).labels,
                     timeout=3.0)
-    assert draw(panel, context_for(None)).labels == ["Build a FACS rig to drive it live"]
+    assert "Build a FACS rig to drive it live, or use Passthrough on an ARKit head" in draw(
+        panel, context_for(None)).labels
+
+
+def test_passthrough_drives_an_arkit_head_one_to_one(addon: ModuleType, ops_live: ModuleType) -> None:
+    head = plain_mesh("ARKit head")
+    head.shape_key_add(name="Basis")
+    for name in ("jawOpen", "eyeBlink_L", "mouthSmileRight"):
+        head.shape_key_add(name=name)
+    port = _port()
+    _settings(port)
+    with pytest.raises(RuntimeError, match="no AU controls"):
+        bpy.ops.facs.live_start()
+    bpy.context.scene.facs_rig_live.passthrough = True
+    assert bpy.ops.facs.live_start() == {"FINISHED"}
+    weights = {"JawOpen": 0.25, "EyeBlinkLeft": 0.75, "MouthSmileRight": 0.5}
+    _send_until(ops_live, head, [livelink.encode(llf_channels(weights), frame=1)], port)
+    blocks = head.data.shape_keys.key_blocks
+    assert blocks["jawOpen"].value == pytest.approx(0.25)
+    assert blocks["eyeBlink_L"].value == pytest.approx(0.75)
+    assert blocks["mouthSmileRight"].value == pytest.approx(0.5)
 
 
 def test_a_port_in_use_is_reported_and_nothing_starts(addon: ModuleType, ops_live: ModuleType) -> None:
