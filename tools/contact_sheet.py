@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Contact sheet of the default avatar: neutral and the seven basic emotions, set directly with
 shape-key weights, rendered with Workbench and with Cycles into one labelled grid per engine.
+``--identities`` instead renders twelve identities (both sexes, ages 20, 45 and 70, the three
+ethnic groups) in neutral, happiness and surprise.
 
 The weights follow the FACS prototypes (shared/FACS.md section 5) through the ARKit table (section 6):
 happiness 6+12, sadness 1+4+15, surprise 1+2+5B+26, fear 1+2+4+5+20+26 (with MakeHuman's platysma
 unit for the neck), anger 4+5+7+23, disgust 9+15+16, contempt R12A+R14A.
 
 Run: ``.venv/bin/python tools/contact_sheet.py`` -> ``out/contact_sheet_workbench.png`` and
-``out/contact_sheet_cycles.png``.
+``out/contact_sheet_cycles.png``; ``--identities --engines workbench`` ->
+``out/identities_workbench.png`` (the README's sheet, ``docs/identities.png``).
 """
 
 from __future__ import annotations
@@ -75,6 +78,18 @@ EXPRESSIONS: dict[str, dict[str, float]] = {
     "contempt": {"mouthSmileRight": 0.45, "mouthDimpleRight": 0.6},
 }
 COLUMNS = 4
+IDENTITY_EXPRESSIONS = ("neutral", "happiness", "surprise")
+SEXES = {"F": 0.0, "M": 1.0}
+IDENTITIES = tuple(
+    (f"{sex} {age} {group}", f"gender={SEXES[sex]},age={age},{group}=1")
+    for group, people in (
+        ("african", ("F20", "M20", "F45", "M70")),
+        ("asian", ("F45", "M45", "F70", "M20")),
+        ("caucasian", ("F70", "M70", "F20", "M45")),
+    )
+    for sex, age in ((person[0], int(person[1:])) for person in people)
+)
+"""Every sex-and-age pair twice, each ethnic group with two women and two men."""
 
 
 def label(camera: bpy.types.Object, text: str) -> bpy.types.Object:
@@ -100,9 +115,12 @@ def label(camera: bpy.types.Object, text: str) -> bpy.types.Object:
     return ob
 
 
-def render_cells(engine: str, size: tuple[int, int], samples: int, variant: str | None) -> list[np.ndarray]:
+def render_cells(
+    engine: str, size: tuple[int, int], samples: int, variant: str | None, *, identity: str = "",
+    expressions: tuple[str, ...] = tuple(EXPRESSIONS), title: str = "",
+) -> list[np.ndarray]:
     bpy.ops.wm.read_homefile(use_empty=True)
-    avatar = create_default_avatar(bpy.context, variant=variant)
+    avatar = create_default_avatar(bpy.context, variant=variant, identity=identity)
     scene = bpy.context.scene
     scene.render.resolution_x, scene.render.resolution_y = size
     scene.render.resolution_percentage = 100
@@ -118,13 +136,14 @@ def render_cells(engine: str, size: tuple[int, int], samples: int, variant: str 
     keys = avatar.mesh.data.shape_keys.key_blocks
     cells = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name, weights in EXPRESSIONS.items():
+        for name in expressions:
+            weights = EXPRESSIONS[name]
             for key in keys[1:]:
                 key.value = weights.get(key.name, 0.0)
             missing = sorted(set(weights) - set(keys.keys()))
             if missing:
                 sys.exit(f"contact_sheet: the avatar has no shape keys {missing}")
-            caption = label(avatar.camera, name)
+            caption = label(avatar.camera, f"{title}\n{name}" if title else name)
             scene.render.filepath = str(Path(tmp) / f"{name}.png")
             bpy.ops.render.render(write_still=True)
             bpy.data.objects.remove(caption)
@@ -134,14 +153,14 @@ def render_cells(engine: str, size: tuple[int, int], samples: int, variant: str 
     return cells
 
 
-def save_grid(cells: list[np.ndarray], path: Path) -> None:
+def save_grid(cells: list[np.ndarray], path: Path, columns: int = COLUMNS) -> None:
     h, w = cells[0].shape[:2]
-    rows = math.ceil(len(cells) / COLUMNS)
-    grid = np.ones((rows * h, COLUMNS * w, 4), dtype=np.float32)
+    rows = math.ceil(len(cells) / columns)
+    grid = np.ones((rows * h, columns * w, 4), dtype=np.float32)
     for i, cell in enumerate(cells):
-        r, c = divmod(i, COLUMNS)
+        r, c = divmod(i, columns)
         grid[(rows - 1 - r) * h : (rows - r) * h, c * w : (c + 1) * w] = cell  # Blender rows go up
-    image = bpy.data.images.new("contact_sheet", COLUMNS * w, rows * h, alpha=True)
+    image = bpy.data.images.new("contact_sheet", columns * w, rows * h, alpha=True)
     image.pixels.foreach_set(grid.ravel())
     path.parent.mkdir(parents=True, exist_ok=True)
     image.filepath_raw = str(path)
@@ -158,15 +177,24 @@ def main() -> int:
     parser.add_argument("--size", default="360x450", help="cell size WxH in pixels")
     parser.add_argument("--samples", type=int, default=32, help="Cycles samples per cell")
     parser.add_argument("--variant", help="expression-unit variant (default: the asset's, 'mixed')")
+    parser.add_argument("--identity", default="", help="one identity, e.g. gender=0.2,age=67,african=1")
+    parser.add_argument("--identities", action="store_true",
+                        help="twelve identities x neutral, happiness, surprise instead of the emotions")
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.lower().split("x"))
     for engine in args.engines:
         start = time.perf_counter()
-        cells = render_cells(
-            engine.upper() if engine == "cycles" else "WORKBENCH", size, args.samples, args.variant
-        )
-        path = args.output_dir / f"contact_sheet_{engine}.png"
-        save_grid(cells, path)
+        blender_engine = engine.upper() if engine == "cycles" else "WORKBENCH"
+        if args.identities:
+            cells = [cell for title, text in IDENTITIES
+                     for cell in render_cells(blender_engine, size, args.samples, args.variant, identity=text,
+                                              expressions=IDENTITY_EXPRESSIONS, title=title)]
+            path = args.output_dir / f"identities_{engine}.png"
+            save_grid(cells, path, columns=2 * len(IDENTITY_EXPRESSIONS))
+        else:
+            cells = render_cells(blender_engine, size, args.samples, args.variant, identity=args.identity)
+            path = args.output_dir / f"contact_sheet_{engine}.png"
+            save_grid(cells, path)
         print(f"contact_sheet: {path} ({len(cells)} cells, {time.perf_counter() - start:.1f} s)")
     return 0
 

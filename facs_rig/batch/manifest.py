@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The manifest of a batch: one row per render, what a stimulus set is documented and analysed by.
 
-Each row says which file holds which expression (FACS code), on which avatar, from which timeline,
-with which frames and settings, and whether it rendered. Written as CSV (spreadsheets, R) or JSON.
+Each row says which file holds which expression (FACS code), on which avatar and identity (its
+name in the spec and its parameters), from which timeline, with which frames and settings, and
+whether it rendered. Written as CSV (spreadsheets, R) or JSON.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from ..render.job import RenderJob
 from ..render.result import JobResult
 
 COLUMNS = (
-    "output", "labels", "avatar", "avatar_file", "timeline", "timeline_file", "settings", "facs",
+    "output", "labels", "avatar", "avatar_file", "identity", "identity_parameters", "timeline",
+    "timeline_file", "settings", "facs",
     "frames", "frame_count", "fps", "duration", "engine", "resolution", "samples", "status",
     "seconds", "error",
 )
@@ -39,6 +41,8 @@ def manifest_row(
         "labels": job.labels or "",
         "avatar": names.get("avatar", job.avatar),
         "avatar_file": job.avatar,
+        "identity": names.get("identity", ""),
+        "identity_parameters": job.identity or ("default" if job.avatar == "default" else ""),
         "timeline": names.get("timeline", ""),
         "timeline_file": job.timeline or "",
         "settings": names.get("settings", ""),

@@ -14,10 +14,15 @@ setting. A spec names the three lists and a file-name pattern; :func:`load_spec`
   "labels": true,
   "timelines": ["timelines/*.json"],
   "avatars": ["default", {"name": "alice", "file": "alice.blend", "preset": "arkit52"}],
+  "identities": ["default", "gender=0.1,age=45,asian=1", {"name": "r7", "identity": "random:7"}],
   "settings": [{"name": "wb", "engine": "workbench", "resolution": "512x512"},
                {"name": "cy", "engine": "cycles", "samples": 32, "resolution": [512, 512]}]
 }
 ```
+
+``identities`` (optional) makes the default head in each identity (``io.identity``: parameters or
+``random:SEED``); every job then records its identity's parameters, and the default name pattern
+gains ``{identity}``. An identity with an avatar file is an error (identities shape the default head).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from ..core.errors import FacsError
 from ..core.files import FileError
 from ..core.jsondoc import Checker, DocumentError, number, read_document, string
 from ..core.timeline import load as load_timeline
+from ..io.identity import default_head_details, parse_identity
 from ..render.job import (
     ENGINES,
     MAX_SAMPLES,
@@ -46,11 +52,15 @@ from ..render.job import (
 
 FORMATS = {"mp4": ".mp4", "png": ".png", "frames": ""}
 """``format`` -> suffix of each job's output: a video, one still, or a folder of PNG frames."""
-TOP_KEYS = {"output_dir", "name", "format", "labels", "timelines", "avatars", "settings", "manifest"}
+TOP_KEYS = {
+    "output_dir", "name", "format", "labels", "timelines", "avatars", "identities", "settings", "manifest",
+}
 AVATAR_KEYS = {"name", "file", "preset"}
+IDENTITY_KEYS = {"name", "identity"}
 SETTINGS_KEYS = {"name", "engine", "resolution", "frames", "samples"}
 DEFAULT_NAME = "{timeline}_{avatar}_{settings}"
-PLACEHOLDERS = ("timeline", "avatar", "settings", "index")
+IDENTITIES_NAME = "{timeline}_{avatar}_{identity}_{settings}"
+PLACEHOLDERS = ("timeline", "avatar", "identity", "settings", "index")
 _SAFE = re.compile(r"[^A-Za-z0-9._+-]+")
 
 
@@ -167,6 +177,25 @@ class _Reader:
             entries.append(_Entry(_safe(self.string(name, f"{where}.name")), values))
         return entries
 
+    def identities(self, data: Any) -> list[_Entry]:
+        """Each identity checked against the default head now, and kept as the parameters it stands
+        for (a ``random:SEED`` as its draw), which is what the jobs and the manifest record."""
+        if data is None:
+            return [_Entry("default", {})]
+        details = default_head_details()
+        entries = []
+        for i, raw in enumerate(self.items(data, "$.identities")):
+            where = f"$.identities[{i}]"
+            item = self.keys({"identity": raw} if isinstance(raw, str) else raw, IDENTITY_KEYS, where)
+            text = self.string(item.get("identity", "default"), f"{where}.identity")
+            try:
+                identity = parse_identity(text, details)
+            except FacsError as exc:
+                raise self.fail(f"{where}.identity", str(exc)) from None
+            name = item.get("name") or text
+            entries.append(_Entry(_safe(self.string(name, f"{where}.name")), {"identity": identity.text}))
+        return entries
+
     def settings(self, data: Any) -> list[_Entry]:
         entries = []
         for i, raw in enumerate(self.items(data, "$.settings") or [{"name": "default"}]):
@@ -218,13 +247,15 @@ def expand_spec(data: Any, path: Path) -> Spec:
     labels = data.get("labels", False)
     if not isinstance(labels, bool):
         raise reader.fail("$.labels", f"expected true or false, got {labels!r}")
-    pattern = reader.string(data.get("name", DEFAULT_NAME), "$.name")
+    default_name = IDENTITIES_NAME if "identities" in data else DEFAULT_NAME
+    pattern = reader.string(data.get("name", default_name), "$.name")
     manifest = output_dir / reader.string(data.get("manifest", "manifest.csv"), "$.manifest")
     if manifest.suffix not in (".csv", ".json"):
         raise reader.fail("$.manifest", "the manifest is a .csv or .json file")
 
     timelines = reader.timelines(data.get("timelines")) or [_Entry("own", {})]
     avatars = reader.avatars(data.get("avatars"))
+    identities = reader.identities(data.get("identities"))
     settings = reader.settings(data.get("settings"))
     if "timelines" not in data and any(a.values["avatar"] == "default" for a in avatars):
         raise reader.fail("$.timelines", "missing: the default avatar has no animation of its own")
@@ -232,8 +263,11 @@ def expand_spec(data: Any, path: Path) -> Spec:
     jobs: list[RenderJob] = []
     meta: dict[str, Any] = {}
     seen: dict[str, int] = {}
-    for index, (timeline, avatar, setting) in enumerate(itertools.product(timelines, avatars, settings)):
+    grid = itertools.product(timelines, avatars, identities, settings)
+    for index, (timeline, avatar, identity, setting) in enumerate(grid):
         names = {"timeline": timeline.name, "avatar": avatar.name, "settings": setting.name, "index": index}
+        if "identities" in data:
+            names["identity"] = identity.name
         try:
             stem = pattern.format(**names)
         except (KeyError, IndexError, ValueError) as exc:
@@ -244,7 +278,7 @@ def expand_spec(data: Any, path: Path) -> Spec:
                                         "add the placeholder that tells them apart")
         seen[stem] = index
         output = output_dir / f"{stem}{FORMATS[fmt]}"
-        values = {**timeline.values, **avatar.values, **setting.values}
+        values = {**timeline.values, **avatar.values, **identity.values, **setting.values}
         try:
             job = RenderJob(output=str(output), name=stem,
                             labels=str(output_dir / f"{stem}_labels.csv") if labels else None, **values)

@@ -33,10 +33,9 @@ from ..core.errors import FacsError
 from ..io import avatar_asset
 from ..io.avatar_asset import AvatarAsset, AvatarAssetError
 from ..io.identity import DEFAULT, Identity, details_of, parse_identity, shape
-from ..paths import ASSETS
 from . import avatar_materials, avatar_studio
 
-ASSET_PATH = ASSETS / "default_head.npz"
+ASSET_PATH = avatar_asset.DEFAULT_PATH
 MESH_NAME = "FACS_Head"
 RIG_NAME = "FACS_Head_Rig"
 EXPRESSION_PREFIX = "mh_"

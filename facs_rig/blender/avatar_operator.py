@@ -6,6 +6,7 @@ from __future__ import annotations
 import bpy
 
 from ..core.errors import FacsError
+from ..io.identity import ETHNIC, MACROS, Identity, details_of, make_identity, parse_identity
 from . import avatar
 from .ops_common import OpStatus
 
@@ -36,6 +37,42 @@ class FACS_OT_add_default_head(bpy.types.Operator):
         description="Also add a portrait camera and three area lights parented to the rig",
         default=True,
     )
+    # Identity (docs/avatar.md); the defaults are the default head's.
+    gender: bpy.props.FloatProperty(  # type: ignore[valid-type]
+        name="Gender", description="0 female, 1 male (MakeHuman's gender)", min=0.0, max=1.0,
+        default=MACROS["gender"][2], subtype="FACTOR",
+    )
+    age: bpy.props.FloatProperty(  # type: ignore[valid-type]
+        name="Age", description="Age in years (MakeHuman's 1-90 curve)", min=MACROS["age"][0],
+        max=MACROS["age"][1], default=MACROS["age"][2],
+    )
+    african: bpy.props.FloatProperty(  # type: ignore[valid-type]
+        name="African", description="Share of MakeHuman's African group (the three shares are normalised)",
+        min=0.0, max=1.0, default=MACROS["african"][2], subtype="FACTOR",
+    )
+    asian: bpy.props.FloatProperty(  # type: ignore[valid-type]
+        name="Asian", description="Share of MakeHuman's Asian group (the three shares are normalised)",
+        min=0.0, max=1.0, default=MACROS["asian"][2], subtype="FACTOR",
+    )
+    caucasian: bpy.props.FloatProperty(  # type: ignore[valid-type]
+        name="Caucasian",
+        description="Share of MakeHuman's Caucasian group (the three shares are normalised)",
+        min=0.0, max=1.0, default=MACROS["caucasian"][2], subtype="FACTOR",
+    )
+    muscle: bpy.props.FloatProperty(  # type: ignore[valid-type]
+        name="Muscle", description="MakeHuman's muscle: 0 minimum, 0.5 average, 1 maximum", min=0.0, max=1.0,
+        default=MACROS["muscle"][2], subtype="FACTOR",
+    )
+    weight: bpy.props.FloatProperty(  # type: ignore[valid-type]
+        name="Weight", description="MakeHuman's weight: 0 minimum, 0.5 average, 1 maximum", min=0.0, max=1.0,
+        default=MACROS["weight"][2], subtype="FACTOR",
+    )
+    details: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Face Details",
+        description="MakeHuman face details as NAME=VALUE pairs (nose-hump-decr-incr=0.4,"
+                    "chin-width-decr-incr=-0.3), or random:SEED for a whole random identity",
+        default="",
+    )
 
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
@@ -50,7 +87,7 @@ class FACS_OT_add_default_head(bpy.types.Operator):
         try:
             made = avatar.create_default_avatar(
                 context, variant=self.variant, location=context.scene.cursor.location.to_tuple(),
-                studio=self.studio,
+                studio=self.studio, identity=self.identity(),
             )
         except FacsError as exc:
             self.report({"ERROR"}, str(exc))
@@ -60,6 +97,20 @@ class FACS_OT_add_default_head(bpy.types.Operator):
         made.mesh.select_set(True)
         context.view_layer.objects.active = made.mesh
         return {"FINISHED"}
+
+    def identity(self) -> Identity:
+        """The fields as an identity: the macros that differ from the default head's (all three
+        ethnic shares once one does), then the face details typed in (``random:SEED`` replaces all)."""
+        details = details_of(avatar.load_asset())
+        typed = parse_identity(self.details, details)
+        if typed.source:
+            return typed
+        # Blender stores the fields as float32: a field still at its default reads back within 1e-6.
+        fields = {name: float(getattr(self, name)) for name in MACROS}
+        values = {name: value for name, value in fields.items() if abs(value - MACROS[name][2]) > 1e-6}
+        if any(group in values for group in ETHNIC):
+            values.update({group: fields[group] for group in ETHNIC})
+        return make_identity({**values, **dict(typed.values)}, details)
 
     @classmethod
     def register(cls) -> None:

@@ -26,6 +26,7 @@ from ..core.model import is_control_name
 from ..io.openface_labels import write_labels
 from ..render.job import Engine, JobError, output_kind
 from ..render.progress import Progress
+from .avatar import AVATAR_PROP, IDENTITY_PROP
 from .render_settings import apply_settings, restored_settings, set_output
 
 
@@ -188,10 +189,20 @@ def render_scene(
         if labels is not None:
             (label_file,) = staged.enter_context(replaced_on_success(labels))
             fps = scene.render.fps / scene.render.fps_base
-            write_labels(label_file, frame_list, fps, result.controls, first_frame=scene.frame_start)
+            write_labels(label_file, frame_list, fps, result.controls, first_frame=scene.frame_start,
+                         identity=scene_identity(scene))
             result.labels = Path(labels)
     result.files = [output / f.name for f in written] if kind == "sequence" else [output]
     return result
+
+
+def scene_identity(scene: bpy.types.Scene) -> str | None:
+    """The identity of the default head in ``scene`` (its parameters, or ``default``), None when the
+    scene has no default head."""
+    for ob in scene.objects:
+        if ob.type == "MESH" and AVATAR_PROP in ob:  # type: ignore[operator]  # custom properties
+            return str(ob.get(IDENTITY_PROP, "default"))
+    return None
 
 
 def _remove_session_files() -> None:

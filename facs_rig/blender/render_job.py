@@ -34,12 +34,12 @@ class Prepared:
     warnings: list[str] = field(default_factory=list)
 
 
-def _open_avatar(avatar: str, camera: str = "") -> OpenedAvatar:
+def _open_avatar(avatar: str, camera: str = "", identity: str = "") -> OpenedAvatar:
     """The default avatar (with camera and lights, set up for Workbench) in an empty file, or an
     avatar file as it is. A file without a camera gets one framed on its face, with the default
     head's lights (:func:`.avatar_studio.portrait_camera`); ``camera`` names the one to use. Files
     that carry no render settings (.glb, .fbx, .obj) render like the default head."""
-    opened = open_avatar(avatar, studio=True)
+    opened = open_avatar(avatar, studio=True, identity=identity)
     scene = bpy.context.scene
     portrait_camera(scene, opened.mesh, opened.armature, camera)
     if opened.source == "default" or Path(opened.source).suffix.lower() not in SCENE_FILES:
@@ -67,11 +67,13 @@ def _faces(
     return candidates, warnings
 
 
-def open_rigged(avatar: str, preset: str = "auto", *, rig: bool = True, camera: str = "") -> Prepared:
+def open_rigged(
+    avatar: str, preset: str = "auto", *, rig: bool = True, camera: str = "", identity: str = ""
+) -> Prepared:
     """Open the avatar (``default`` or a file) with its faces rigged and a camera (``camera``, the
     file's, or one framed on the face). A rigged .blend stays as it is unless a preset is named;
     ``rig=False`` takes a .blend entirely as it is."""
-    opened = _open_avatar(avatar, camera)
+    opened = _open_avatar(avatar, camera, identity)
     warnings: list[str] = []
     scene = bpy.context.scene
     faces: list[bpy.types.Object] = controlled_objects(scene)
@@ -84,7 +86,8 @@ def open_rigged(avatar: str, preset: str = "auto", *, rig: bool = True, camera: 
 def prepare(job: RenderJob) -> Prepared:
     """The scene of ``job``, animated and ready to render (nothing rendered yet)."""
     timeline = load_timeline(job.timeline) if job.timeline else None
-    prepared = open_rigged(job.avatar, job.preset, rig=timeline is not None, camera=job.camera)
+    prepared = open_rigged(job.avatar, job.preset, rig=timeline is not None, camera=job.camera,
+                           identity=job.identity)
     if timeline is not None:
         for obj in prepared.faces:
             prepared.warnings += apply_timeline(obj, timeline, scene=prepared.scene,

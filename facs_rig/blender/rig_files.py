@@ -60,15 +60,22 @@ def face_mesh(objects: list[bpy.types.Object], name: str = "") -> bpy.types.Obje
     return max(meshes, key=rank, default=None)
 
 
-def open_avatar(avatar: str, object_name: str = "", *, studio: bool = False) -> OpenedAvatar:
+def open_avatar(
+    avatar: str, object_name: str = "", *, studio: bool = False, identity: str = ""
+) -> OpenedAvatar:
     """Replace the current file with ``avatar`` (``"default"`` or a path) and return its face mesh
     and armature. ``studio`` adds the default head's camera and lights (for files that will be
-    rendered). Raises :class:`FacsError` naming the file when it cannot."""
+    rendered); ``identity`` makes the default head in that identity. Raises :class:`FacsError`
+    naming the file when it cannot."""
+    if identity and avatar != "default":
+        raise FacsError(f"{avatar}: an identity shapes the default head only; give --avatar default")
     if avatar == "default":
-        bpy.ops.wm.read_homefile(use_empty=True)
-        from .avatar import create_default_avatar
+        from ..io.identity import details_of, parse_identity
+        from .avatar import create_default_avatar, load_asset
 
-        made = create_default_avatar(bpy.context, studio=studio)
+        made_identity = parse_identity(identity, details_of(load_asset()))  # checked before the scene goes
+        bpy.ops.wm.read_homefile(use_empty=True)
+        made = create_default_avatar(bpy.context, studio=studio, identity=made_identity)
         return OpenedAvatar(made.mesh, made.rig, "default")
     path = Path(avatar).expanduser()
     suffix = path.suffix.lower()

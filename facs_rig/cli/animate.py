@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from ..blender.rig import build_rig
     from ..blender.rig_files import open_avatar, save_blend
 
-    opened = open_avatar(args.avatar, args.object, studio=True)
+    opened = open_avatar(args.avatar, args.object, studio=True, identity=args.identity)
     mesh = opened.mesh
     rig_report = build_rig(mesh, args.preset, armature=opened.armature)
     result = keyframer.apply_timeline(mesh, timeline, mode="BAKE" if args.bake else "LIVE",

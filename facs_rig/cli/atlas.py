@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     from ..blender.render_job import open_rigged
 
     try:
-        prepared = open_rigged(args.avatar, args.preset, camera=args.camera)
+        prepared = open_rigged(args.avatar, args.preset, camera=args.camera, identity=args.identity)
         face = prepared.faces[0]
         aus = rig_aus(control_names(face), kinds=None) if args.aus == "all" else args.aus
         path = render_atlas(prepared.scene, args.output, obj=face, aus=aus, levels=args.levels,

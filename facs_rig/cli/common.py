@@ -7,6 +7,7 @@ import argparse
 from types import ModuleType
 
 from ..core.errors import FacsError
+from ..io.identity import default_head_details, parse_identity
 
 
 class CliError(FacsError):
@@ -26,6 +27,9 @@ def require_bpy() -> ModuleType:
     return bpy
 
 
+IDENTITY_HELP = ("identity of the default head: NAME=VALUE pairs such as gender=0.2,age=67,african=1 "
+                 "(gender, age, african, asian, caucasian, muscle, weight, MakeHuman face details), or "
+                 "random:SEED (docs/avatar.md)")
 AVATAR_HELP = "'default' for the built-in FACS Head, or a .blend/.glb/.gltf/.fbx/.obj file"
 PRESET_HELP = "mapping preset: a built-in name, a JSON file, or 'auto' for the one that fits best"
 
@@ -40,7 +44,18 @@ def add_avatar_options(
     else:
         parser.add_argument("--avatar", default="default", metavar="default|FILE", help=AVATAR_HELP)
     parser.add_argument("--preset", default="auto", metavar="auto|NAME|FILE", help=PRESET_HELP)
+    parser.add_argument("--identity", default="", type=identity_text, metavar="NAME=V,...|random:SEED",
+                        help=IDENTITY_HELP)
     if camera:
         parser.add_argument("--camera", default="", metavar="NAME",
                             help="camera object in the avatar file to render from (default: the file's "
                                  "camera, or a portrait camera framed on the face when it has none)")
+
+
+def identity_text(text: str) -> str:
+    """An identity checked against the default head's parameters, as the parameters it stands for
+    (``random:7`` becomes its draw), so what is recorded reads back as the same head."""
+    try:
+        return parse_identity(text, default_head_details()).text
+    except FacsError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     from ..blender.rig_files import open_avatar
 
     with quiet_blender(into="stderr"):  # importers print progress; stdout is for the answer
-        opened = open_avatar(args.avatar, args.object)
+        opened = open_avatar(args.avatar, args.object, identity=args.identity)
         report = coverage_report(opened.source, opened.mesh, opened.armature, args.preset)
     print(json.dumps(report, indent=1) if args.json else _format(report))
     return 0

@@ -51,7 +51,7 @@ def job_from_args(args: argparse.Namespace) -> RenderJob:
     job = RenderJob(
         output=args.output, avatar=args.avatar, timeline=args.timeline, preset=args.preset,
         engine=args.engine, resolution=args.resolution, frames=args.frames, samples=args.samples,
-        labels=args.labels, camera=args.camera,
+        labels=args.labels, camera=args.camera, identity=args.identity,
     )
     job.check_files()
     return job

@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     from ..render.atlas import rig_aus
 
     try:
-        prepared = open_rigged(args.avatar, args.preset)
+        prepared = open_rigged(args.avatar, args.preset, identity=args.identity)
         face = prepared.faces[0]
         controls = control_names(face)
         codes = [str(au) for au in rig_aus(controls)] if args.aus == ("all",) else list(args.aus)

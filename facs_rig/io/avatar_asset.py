@@ -21,9 +21,12 @@ import numpy as np
 
 from ..core.errors import FacsError
 from ..core.files import replaced_on_success
+from ..paths import ASSETS
 
 FORMAT = "facs_rig.default_head"
 FORMAT_VERSION = 2
+DEFAULT_PATH = ASSETS / "default_head.npz"
+"""Where the build writes the default head and the add-on reads it."""
 
 ARKIT_SET = "arkit"
 """Key set of the 52 ARKit face units."""

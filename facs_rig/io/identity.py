@@ -28,7 +28,7 @@ import numpy as np
 
 from ..core.errors import FacsError
 from ..paths import PRESETS
-from .avatar_asset import IDENTITY_SET, AvatarAsset
+from .avatar_asset import DEFAULT_PATH, IDENTITY_SET, AvatarAsset, load
 
 ETHNIC = ("african", "asian", "caucasian")
 AGE_YEARS = (1.0, 25.0, 90.0)
@@ -311,6 +311,12 @@ def skin_factor(identity: Identity) -> np.ndarray:
 def details_of(asset: AvatarAsset) -> dict[str, list[str]]:
     """The asset's face-detail parameters (name -> [target at -1, target at +1])."""
     return dict(asset.meta.get("identity_details", {}))
+
+
+def default_head_details() -> dict[str, list[str]]:
+    """The face-detail table of the built default head, to check an identity before Blender starts
+    (``AvatarAssetError`` when the asset is missing or stale)."""
+    return details_of(load(DEFAULT_PATH))
 
 
 def shape(asset: AvatarAsset, identity: Identity) -> tuple[np.ndarray, np.ndarray]:

@@ -28,10 +28,13 @@ META_COLUMNS = ("frame", "face_id", "timestamp", "confidence", "success")
 
 
 def label_table(
-    frames: Sequence[int], fps: float, controls: Mapping[str, np.ndarray], first_frame: int | None = None
+    frames: Sequence[int], fps: float, controls: Mapping[str, np.ndarray], first_frame: int | None = None,
+    *, identity: str | None = None,
 ) -> tuple[list[str], list[list[str | int]]]:
     """Header and rows of the label CSV. ``controls`` maps control names (``AU12_L``) to per-frame
-    activations 0..1; ``timestamp`` counts seconds from ``first_frame`` (the scene's start)."""
+    activations 0..1; ``timestamp`` counts seconds from ``first_frame`` (the scene's start).
+    ``identity`` (the default head's identity parameters, or ``default``) becomes a last column,
+    so labels from many identities can be grouped by it."""
     start = frames[0] if first_frame is None else first_frame
     by_au: dict[int, dict[str, np.ndarray]] = {}
     for name, values in controls.items():
@@ -47,11 +50,12 @@ def label_table(
     for au in sorted(by_au):
         for channel in sorted(c for c in by_au[au] if c):
             columns[f"{control_name(au, channel)}_r"] = by_au[au][channel]
-    header = [*META_COLUMNS, *columns]
+    header = [*META_COLUMNS, *columns, *(["identity"] if identity is not None else [])]
     rows: list[list[str | int]] = []
     for i, frame in enumerate(frames):
         cells = [f"{OPENFACE_MAX * float(np.clip(col[i], 0.0, 1.0)):.4f}" for col in columns.values()]
-        rows.append([frame, 0, f"{(frame - start) / fps:.4f}", "1.00", 1, *cells])
+        rows.append([frame, 0, f"{(frame - start) / fps:.4f}", "1.00", 1, *cells,
+                     *([identity] if identity is not None else [])])
     return header, rows
 
 
@@ -61,11 +65,13 @@ def write_labels(
     fps: float,
     controls: Mapping[str, np.ndarray],
     first_frame: int | None = None,
+    *,
+    identity: str | None = None,
 ) -> Path:
     """Write the label CSV (see :func:`label_table`) in one piece: a failed write leaves no half
     file over an earlier one."""
     path = Path(path)
-    header, rows = label_table(frames, fps, controls, first_frame=first_frame)
+    header, rows = label_table(frames, fps, controls, first_frame=first_frame, identity=identity)
     text = io.StringIO(newline="")
     writer = csv.writer(text)
     writer.writerow(header)

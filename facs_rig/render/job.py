@@ -153,11 +153,16 @@ class RenderJob:
     camera: str = ""
     """Camera object to render from; empty: the file's camera, or a portrait camera framed on the
     face when it has none (see ``blender.avatar_studio.portrait_camera``)."""
+    identity: str = ""
+    """The default head's identity as its parameters (``gender=0.2,age=67,african=1``, see
+    ``io.identity``); empty for the default identity or an avatar file."""
 
     def __post_init__(self) -> None:
         output_kind(self.output)
         if self.engine is not None and self.engine not in ENGINES:
             raise JobError(f"engine {self.engine!r}: expected one of {', '.join(ENGINES)}")
+        if self.identity and self.avatar != "default":
+            raise JobError(f"{self.avatar}: an identity shapes the default head only")
         if self.samples is not None and not 1 <= self.samples <= MAX_SAMPLES:
             raise JobError(f"samples {self.samples}: must be between 1 and {MAX_SAMPLES:,}")
         if self.frames is not None:
@@ -212,4 +217,6 @@ class RenderJob:
             args += ["--samples", str(self.samples)]
         if self.labels:
             args += ["--labels", self.labels]
+        if self.identity:
+            args += ["--identity", self.identity]
         return args
