@@ -10,7 +10,8 @@ same with the 478 landmarks:
   rotation undone) and measured in inter-ocular distances (IOD, between the centres of the eyes'
   corners), so head turns and face size drop out;
 - each measure is compared with the face at rest: a neutral reading when there is one (``verify``
-  renders one per view), else a low percentile of the AU's evidence over the take (``convert``);
+  renders one per view), else the measure's median over the take, corrected by a low percentile
+  of the AU's evidence when the AU is held through nearly all of it (``convert``);
 - the change becomes an AU intensity on a stated full-intensity scale, and that value **replaces**
   the solved one for the AUs of :data:`MEASURED_AUS` (the rule, the scales and the limits are in
   docs/reader.md).
@@ -57,9 +58,10 @@ CLOSED_EYE = 0.5
 """Below this fraction of its resting opening, an eye's lower-lid landmarks follow the closing upper
 lid, so AU6 fades out linearly from that opening to a closed eye."""
 BASELINE_PERCENTILE = 10.0
-"""Without a neutral reading, the face at rest is taken as this percentile of each measure's
-evidence over the take: robust to a few odd frames, and right when the AU is absent in at least
-this share of the frames."""
+"""Without a neutral reading, each measure rests at its median over the take, and an AU whose
+evidence is above zero at this percentile (held through more than 90 % of the take, so the median
+hides it) is measured from that percentile instead: right when the AU is absent in at least this
+share of the frames."""
 MIN_BASELINE_FRAMES = 30
 """Fewer frames with a face than this (a photo, a one-second clip) give no resting face to measure
 from, so no AU is measured then and the solved values stay."""
@@ -138,8 +140,9 @@ def geometric_aus(landmarks: np.ndarray, matrices: np.ndarray, sizes: np.ndarray
     """AU 6, 9 and 28 intensities (0..1, per side or lip; NaN on gaps) for n readings of one face.
 
     ``neutral`` is the index of the reading of the face at rest (``verify``'s neutral render);
-    without one, the rest is :data:`BASELINE_PERCENTILE` of each AU's evidence over the readings,
-    and None is returned when fewer than :data:`MIN_BASELINE_FRAMES` readings have a face."""
+    without one, the rest is each measure's median over the readings (see
+    :data:`BASELINE_PERCENTILE`), and None is returned when fewer than :data:`MIN_BASELINE_FRAMES`
+    readings have a face."""
     m = measures(head_frame(landmarks, matrices, sizes))
     found = np.isfinite(m["gap"])
     if neutral is not None:
@@ -147,10 +150,11 @@ def geometric_aus(landmarks: np.ndarray, matrices: np.ndarray, sizes: np.ndarray
     elif found.sum() < MIN_BASELINE_FRAMES:
         return None
     else:
-        # the rest of each measure is its median over the take (a first guess, robust), and each AU
-        # is then measured from the low percentile of its own evidence: the frames where it is absent
+        # each measure rests at its median over the take; an AU held through nearly all of it hides
+        # in that median, which shows as evidence above zero even at its low percentile
         evidence = _evidence(m, {k: np.nanmedian(v) for k, v in m.items()})
-        evidence = {k: v - np.nanpercentile(v, BASELINE_PERCENTILE) for k, v in evidence.items()}
+        evidence = {key: value - max(float(np.nanpercentile(value, BASELINE_PERCENTILE)), 0.0)
+                    for key, value in evidence.items()}
     return {key: np.where(found, np.clip(value, 0.0, 1.0), np.nan) for key, value in evidence.items()}
 
 
