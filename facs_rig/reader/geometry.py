@@ -10,8 +10,7 @@ same with the 478 landmarks:
   rotation undone) and measured in inter-ocular distances (IOD, between the centres of the eyes'
   corners), so head turns and face size drop out;
 - each measure is compared with the face at rest: a neutral reading when there is one (``verify``
-  renders one per view), else the measure's median over the take, corrected by a low percentile
-  of the AU's evidence when the AU is held through nearly all of it (``convert``);
+  renders one per view), else the measure's median over the take (``convert``);
 - the change becomes an AU intensity on a stated full-intensity scale, and that value **replaces**
   the solved one for the AUs of :data:`MEASURED_AUS` (the rule, the scales and the limits are in
   docs/reader.md).
@@ -55,13 +54,8 @@ OPEN_MOUTH = 0.15
 """Lips this many IODs further apart than at rest (about 1 cm) stretch the red thin: the red-height
 measure of AU28 fades out linearly up to this opening, since parted lips are not sucked in."""
 CLOSED_EYE = 0.5
-"""Below this fraction of its resting opening, an eye's lower-lid landmarks follow the closing upper
-lid, so AU6 fades out linearly from that opening to a closed eye."""
-BASELINE_PERCENTILE = 10.0
-"""Without a neutral reading, each measure rests at its median over the take, and an AU whose
-evidence is above zero at this percentile (held through more than 90 % of the take, so the median
-hides it) is measured from that percentile instead: right when the AU is absent in at least this
-share of the frames."""
+"""Once the upper lid has come down this share of the eye's resting opening, the lower-lid landmarks
+follow it (43, 45), so AU6 fades out linearly from an upper lid at rest to one that far down."""
 MIN_BASELINE_FRAMES = 30
 """Fewer frames with a face than this (a photo, a one-second clip) give no resting face to measure
 from, so no AU is measured then and the solved values stay."""
@@ -99,8 +93,8 @@ def measures(points: np.ndarray) -> dict[str, np.ndarray]:
     - ``red_T``, ``red_B``: the visible red of each lip, outer against inner lip contour;
     - ``width``: the mouth's width, corner to corner;
     - ``gap``: how far the lips are apart (inner contours);
-    - ``lid_L``, ``lid_R``: the lower lid's height above its eye's corners; ``eye_L``, ``eye_R``: the
-      eye's opening, upper lid to lower lid;
+    - ``lid_L``, ``lid_R``, ``upper_L``, ``upper_R``: the lower and upper lid's height above the
+      eye's corners;
     - ``wing_L``, ``wing_R``: the nasal wing's height; ``brow_L``, ``brow_R``: the inner brow's
       height (both against the eyes' corners, which neither AU moves)."""
     out = {"red_T": _distance(points, UPPER_RED), "red_B": _distance(points, LOWER_RED),
@@ -108,7 +102,7 @@ def measures(points: np.ndarray) -> dict[str, np.ndarray]:
     for side in ("L", "R"):
         corners = _height(points, EYE_CORNERS[side])
         out[f"lid_{side}"] = _height(points, LOWER_LID[side]) - corners
-        out[f"eye_{side}"] = _height(points, UPPER_LID[side]) - _height(points, LOWER_LID[side])
+        out[f"upper_{side}"] = _height(points, UPPER_LID[side]) - corners
         out[f"wing_{side}"] = _height(points, NOSE_WING[side])
         out[f"brow_{side}"] = _height(points, INNER_BROW[side])
     return out
@@ -125,7 +119,8 @@ def _evidence(m: dict[str, np.ndarray], rest: dict[str, np.ndarray]) -> dict[AUK
         # AU28: the share of the lip's red that is gone (full when all of it is hidden)
         out[(28, lip)] = (1.0 - m[f"red_{lip}"] * stretch / rest[f"red_{lip}"]) * opened
     for side in ("L", "R"):
-        eye = np.clip((m[f"eye_{side}"] / rest[f"eye_{side}"] - CLOSED_EYE) / (1.0 - CLOSED_EYE), 0.0, 1.0)
+        closing = (rest[f"upper_{side}"] - m[f"upper_{side}"]) / (rest[f"upper_{side}"] - rest[f"lid_{side}"])
+        eye = np.clip(1.0 - closing / CLOSED_EYE, 0.0, 1.0)
         # AU6: the cheek pushes the lower lid up (while the eye is open enough to see it)
         out[(6, side)] = (m[f"lid_{side}"] - rest[f"lid_{side}"]) / FULL_MOVE * eye
         # AU9: the nasal wing rises *and* the inner brow comes down; either alone is 10, 12 or 4
@@ -139,10 +134,11 @@ def geometric_aus(landmarks: np.ndarray, matrices: np.ndarray, sizes: np.ndarray
                   neutral: int | None = None) -> dict[AUKey, np.ndarray] | None:
     """AU 6, 9 and 28 intensities (0..1, per side or lip; NaN on gaps) for n readings of one face.
 
-    ``neutral`` is the index of the reading of the face at rest (``verify``'s neutral render);
-    without one, the rest is each measure's median over the readings (see
-    :data:`BASELINE_PERCENTILE`), and None is returned when fewer than :data:`MIN_BASELINE_FRAMES`
-    readings have a face."""
+    ``neutral`` is the index of the reading of the face at rest (``verify``'s neutral render).
+    Without one, each measure rests at its median over the readings: most measures also move the
+    other way under other AUs (1+2 raises the inner brows that 9 lowers, 18 thickens the red that 28
+    hides), so a low or high percentile would take another AU's movement for the rest. None is
+    returned when fewer than :data:`MIN_BASELINE_FRAMES` readings have a face."""
     m = measures(head_frame(landmarks, matrices, sizes))
     found = np.isfinite(m["gap"])
     if neutral is not None:
@@ -150,11 +146,7 @@ def geometric_aus(landmarks: np.ndarray, matrices: np.ndarray, sizes: np.ndarray
     elif found.sum() < MIN_BASELINE_FRAMES:
         return None
     else:
-        # each measure rests at its median over the take; an AU held through nearly all of it hides
-        # in that median, which shows as evidence above zero even at its low percentile
         evidence = _evidence(m, {k: np.nanmedian(v) for k, v in m.items()})
-        evidence = {key: value - max(float(np.nanpercentile(value, BASELINE_PERCENTILE)), 0.0)
-                    for key, value in evidence.items()}
     return {key: np.where(found, np.clip(value, 0.0, 1.0), np.nan) for key, value in evidence.items()}
 
 
