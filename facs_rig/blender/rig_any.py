@@ -33,7 +33,7 @@ from mathutils import Matrix, Vector
 from mathutils.bvhtree import BVHTree
 
 from ..core.errors import FacsError
-from ..core.warp import LANDMARKS, HandLandmarks, LandmarkError, fit_landmarks
+from ..core.warp import LANDMARKS, HandLandmarks, LandmarkError, ThinPlate, fit_landmarks
 from ..reader import Landmarker
 from .avatar import ASSET_PATH, _build_rig, create_default_avatar, load_asset
 from .render import render_scene
@@ -369,15 +369,10 @@ def _evaluated(head: bpy.types.Object, count: int) -> np.ndarray:
     return co.reshape(-1, 3)
 
 
-def transfer(head: bpy.types.Object, target: np.ndarray, source: np.ndarray, *,
-             names: Sequence[str] | None = None, tmpl: Template | None = None) -> dict[str, np.ndarray]:
-    """Each template shape (``names``, default all) as displacements of ``head``'s vertices (in its
-    own space), after the spline from the template's landmarks ``source`` to the head's ``target``
-    (world; rows with NaN on either side are skipped)."""
-    tmpl = tmpl or template()
-    names = list(names if names is not None else tmpl.keys)
+def transfer(head: bpy.types.Object, spline: ThinPlate, names: Sequence[str], tmpl: Template) -> dict[str, np.ndarray]:
+    """Each template shape in ``names`` as displacements of ``head``'s vertices (in its own space),
+    through ``spline`` (template landmarks to the head's, world)."""
     rows = [tmpl.keys.index(n) for n in names]
-    spline = fit_landmarks(source, target, SMOOTHING)
     fitted = spline(tmpl.positions)
     jacobian = spline.jacobian(tmpl.positions)
     deltas = np.einsum("vcd,kvd->kvc", jacobian, tmpl.deltas[rows])
@@ -484,8 +479,8 @@ def generate_shapes(mesh: bpy.types.Object, armature: bpy.types.Object | None = 
     wanted = [n for n in tmpl.keys if overwrite or n not in existing]
     kept = tuple(n for n in tmpl.keys if n in existing and not overwrite)
     found, degrees = _turn_to_front(objects, found)
-    shapes = transfer(mesh, found.points, tmpl.landmarks, names=wanted, tmpl=tmpl)
     spline = fit_landmarks(tmpl.landmarks, found.points, SMOOTHING)
+    shapes = transfer(mesh, spline, wanted, tmpl)
     names = ("neck", "head", "head-2", "mouth", "jaw", "eye.L", "eye.R")
     warped = dict(zip(names, spline(np.array([tmpl.joints[n] for n in names])), strict=True))
     others = [ob for ob in objects if ob != mesh]

@@ -13,7 +13,7 @@ from ..core.errors import FacsError
 from ..core.interrupt import Interrupted, stop_on_signals
 from ..paths import version
 
-COMMANDS = ("validate", "info", "animate", "render", "atlas", "batch", "convert", "verify", "live")
+COMMANDS = ("validate", "info", "rig", "animate", "render", "atlas", "batch", "convert", "verify", "live")
 
 
 def build_parser() -> argparse.ArgumentParser:
