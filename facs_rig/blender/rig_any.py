@@ -211,15 +211,15 @@ def find_face(objects: Sequence[bpy.types.Object], surface: bpy.types.Object, *,
         faces = _read(scene, SEARCH_PIXELS, landmarker, workdir)
         if len(faces) != 1:
             raise NoFaceFound(f"{what}: the face seen from the {view} is lost when looked at straight on")
-        xy = (faces[0].landmarks[:, :2] - 0.5) * size
+        reading, look_at, width = faces[0], centre, size
+        xy = (reading.landmarks[:, :2] - 0.5) * size
         middle = (xy.min(0) + xy.max(0)) / 2
-        width = float((xy.max(0) - xy.min(0)).max()) * CLOSE_MARGIN
-        look_at = centre + middle[0] * right - middle[1] * true_up
-        right, true_up = _aim(camera, look_at, -forward, face_up, width, size)
+        close_width = float((xy.max(0) - xy.min(0)).max()) * CLOSE_MARGIN
+        close_at = centre + middle[0] * right - middle[1] * true_up
+        close_right, close_up = _aim(camera, close_at, -forward, face_up, close_width, size)
         faces = _read(scene, CLOSE_PIXELS, landmarker, workdir)
-        if len(faces) != 1:
-            raise NoFaceFound(f"{what}: the face seen from the {view} is lost close up")
-        reading = faces[0]
+        if len(faces) == 1:  # else the straight-on read stands: a stylised face may read only whole
+            reading, look_at, width, right, true_up = faces[0], close_at, close_width, close_right, close_up
     xy = (reading.landmarks[:, :2] - 0.5) * width
     origins = look_at[None] + xy[:, :1] * right - xy[:, 1:2] * true_up + forward * size
     return FaceFound(_cast(surface, origins, -forward), forward, face_up, view)
