@@ -10,7 +10,7 @@ Target (issue 9): convert under 5 s on this machine.
 
 Scale (issue 17): an OpenFace CSV of the columns ``FeatureExtraction -aus -pose -gaze`` writes
 (about 300 bytes a row) at 100 000 and at 1 000 000 rows, each converted to dense tracks in a fresh
-process that reports its own time and peak RSS (``resource.getrusage``); printed: the time ratio
+process that reports its own time and peak RSS (``VmHWM``); printed: the time ratio
 against the ten times smaller take (linear is 10x, the target is per-row time within a few times),
 and peak memory above an idle process's as a multiple of the file size. A million rows become
 dense tracks well over the 64 MiB timeline limit, so this also measures writing the parts.
