@@ -178,6 +178,13 @@ def _frontal(reading, right: np.ndarray, up: np.ndarray, direction: np.ndarray) 
     return float(rotation[2, 2]), forward / np.linalg.norm(forward), face_up / np.linalg.norm(face_up)
 
 
+def _one_or_none(faces: list, what: str, view: str) -> list:
+    if len(faces) > 1:
+        raise NoFaceFound(f"{what}: {len(faces)} faces seen from the {view}: give one head per file "
+                          "(or pick its mesh with --object)")
+    return faces
+
+
 def find_face(objects: Sequence[bpy.types.Object], surface: bpy.types.Object, *,
               what: str = "the head") -> FaceFound:
     """The 478 landmarks of the one face among ``objects``, cast onto ``surface``. Raises
@@ -192,10 +199,7 @@ def find_face(objects: Sequence[bpy.types.Object], surface: bpy.types.Object, *,
         for view, (direction, up) in VIEWS.items():
             d, u = np.array(direction, float), np.array(up, float)
             right, true_up = _aim(camera, centre, d, u, size, size)
-            faces = _read(scene, SEARCH_PIXELS, landmarker, workdir)
-            if len(faces) > 1:
-                raise NoFaceFound(f"{what}: {len(faces)} faces seen from the {view}: give one head per file "
-                                  "(or pick it with --object)")
+            faces = _one_or_none(_read(scene, SEARCH_PIXELS, landmarker, workdir), what, view)
             if faces:
                 score, forward, face_up = _frontal(faces[0], right, true_up, d)
                 if best is None or score > best[0]:
@@ -208,8 +212,8 @@ def find_face(objects: Sequence[bpy.types.Object], surface: bpy.types.Object, *,
         _, view, forward, face_up = best
         # Close up, straight at the face: landmarks to a fraction of a pixel of the head.
         right, true_up = _aim(camera, centre, -forward, face_up, size, size)
-        faces = _read(scene, SEARCH_PIXELS, landmarker, workdir)
-        if len(faces) != 1:
+        faces = _one_or_none(_read(scene, SEARCH_PIXELS, landmarker, workdir), what, view)
+        if not faces:
             raise NoFaceFound(f"{what}: the face seen from the {view} is lost when looked at straight on")
         reading, look_at, width = faces[0], centre, size
         xy = (reading.landmarks[:, :2] - 0.5) * size

@@ -1,0 +1,176 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""``rig`` (issue 13) in real Blender with the real reader: shapes generated on heads that have
+none are close to the true ones, work through the presets, and bad input is refused cleanly."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import bpy
+import numpy as np
+import pytest
+
+from .conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(Path(__file__).parent))
+from heads import canonical_face, canonical_face_obj, stylised_head  # noqa: E402
+from rig_truth import compare, make_truth  # noqa: E402
+
+ARKIT_KEYS = 52
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "facs_rig", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+
+
+def _rig_any(addon: ModuleType) -> ModuleType:
+    return importlib.import_module(f"{addon.__name__}.blender.rig_any")
+
+
+def _mesh_from(vertices: np.ndarray, triangles: np.ndarray, name: str, offset: float = 0.0) -> bpy.types.Object:
+    me = bpy.data.meshes.new(name)
+    me.from_pydata((vertices / 100 + (offset, 0, 0)).tolist(), [], triangles.tolist())
+    ob = bpy.data.objects.new(name, me)
+    bpy.context.scene.collection.objects.link(ob)
+    ob.rotation_euler = (np.pi / 2, 0.0, 0.0)  # Y up, +Z front -> Z up, -Y front
+    bpy.context.view_layer.update()
+    return ob
+
+
+def _shape(ob: bpy.types.Object, name: str) -> np.ndarray:
+    blocks = ob.data.shape_keys.key_blocks
+    rest, co = np.empty(3 * len(ob.data.vertices)), np.empty(3 * len(ob.data.vertices))
+    blocks[0].data.foreach_get("co", rest)
+    blocks[name].data.foreach_get("co", co)
+    return (co - rest).reshape(-1, 3)
+
+
+def test_generated_shapes_match_the_truth(addon: ModuleType) -> None:
+    """Another identity of the default head, triangulated (other topology), its keys stripped and
+    generated again: the displacement fields correlate with the true ones."""
+    truth = make_truth(levels=0)
+    made = _rig_any(addon).generate_shapes(truth.head)
+    scores = compare(truth, {name: _shape(truth.head, name) for name in made.added})
+    correlations = np.array([r for r, _ in scores.values()])
+    assert len(scores) >= 80
+    assert np.median(correlations) >= 0.8, sorted(scores.items(), key=lambda s: s[1][0])[:5]
+    assert correlations.min() >= 0.5, sorted(scores.items(), key=lambda s: s[1][0])[:5]
+
+
+def test_stylised_head_gets_pivots_and_moving_shapes(addon: ModuleType, tmp_path: Path) -> None:
+    """A sculpted low-poly head with separate eyes: the eyes follow new eye bones, a smile lifts the
+    mouth corners and a jaw drop lowers the chin, and the arkit52 preset rigs it."""
+    bpy.ops.preferences.addon_enable  # noqa: B018 - the glTF importer comes with Blender
+    path = stylised_head(tmp_path / "stylised.glb")
+    opened = importlib.import_module(f"{addon.__name__}.blender.rig_files").open_avatar(str(path))
+    made = _rig_any(addon).generate_shapes(opened.mesh, opened.armature)
+    assert made.followers == {"Eye.L": "eye.L", "Eye.R": "eye.R"}
+    assert bpy.data.objects["Eye.L"].parent_bone == "eye.L"
+    rest = np.empty(3 * len(opened.mesh.data.vertices))
+    opened.mesh.data.vertices.foreach_get("co", rest)
+    rest = rest.reshape(-1, 3)
+    smile = _shape(opened.mesh, "mouthSmileLeft")
+    moved = np.linalg.norm(smile, axis=1) > 0.3 * np.linalg.norm(smile, axis=1).max()
+    assert smile[moved, 2].mean() > 0  # lifted
+    assert rest[moved, 0].mean() > 0  # on the subject's left (+X)
+    jaw = _shape(opened.mesh, "jawOpen")
+    assert jaw[:, 2].min() < -0.005  # the chin drops by millimetres on a 25 cm head
+    report = addon.blender.rig.build_rig(opened.mesh, "arkit52", armature=made.armature)
+    assert report.preset == "arkit52" and opened.mesh.get("AU12_L") is not None, list(opened.mesh.keys())
+
+
+def test_rig_command_on_an_obj_face(tmp_path: Path) -> None:
+    """The command on MediaPipe's canonical face (cm, Y up): a rigged .blend, the input untouched,
+    no .blend1 backup."""
+    head = canonical_face_obj(tmp_path / "face.obj")
+    before = head.read_bytes()
+    out = tmp_path / "rigged.blend"
+    result = _cli("rig", str(head), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "generated 86 face shapes" in result.stdout
+    assert head.read_bytes() == before
+    assert out.is_file() and not (tmp_path / "rigged.blend1").exists()
+    bpy.ops.wm.open_mainfile(filepath=str(out), load_ui=False)
+    face = bpy.data.objects["CanonicalFace"]
+    names = face.data.shape_keys.key_blocks.keys()
+    assert "jawOpen" in names and "mh_mouth-corner-puller" in names
+    assert face.get("AU26") is not None, list(face.keys())
+
+
+def test_hand_placed_landmarks(addon: ModuleType, tmp_path: Path) -> None:
+    """The canonical face's vertex i is MediaPipe's landmark i: naming 21 of them by hand places the
+    template without the reader, and the jaw still drops."""
+    rig_any = _rig_any(addon)
+    warp = importlib.import_module(f"{addon.__name__}.core.warp")
+    vertices, triangles = canonical_face()
+    face = _mesh_from(vertices, triangles, "Face")
+    marks = warp.parse_landmarks({name: index for name, index in warp.NAMED.items()})
+    made = rig_any.generate_shapes(face, landmarks=marks)
+    assert made.view == "hand-placed landmarks"
+    assert _shape(face, "jawOpen")[warp.NAMED["chin"], 1] < 0  # local Y up: the chin goes down
+
+
+def test_existing_keys_are_kept_unless_overwritten(addon: ModuleType) -> None:
+    rig_any = _rig_any(addon)
+    vertices, triangles = canonical_face()
+    face = _mesh_from(vertices, triangles, "Face")
+    face.shape_key_add(name="Basis", from_mix=False)
+    mine = face.shape_key_add(name="jawOpen", from_mix=False)
+    co = np.empty(3 * len(face.data.vertices))
+    mine.data.foreach_get("co", co)
+    co[2::3] += 0.01
+    mine.data.foreach_set("co", co)
+    made = rig_any.generate_shapes(face)
+    assert "jawOpen" in made.kept and "jawOpen" not in made.added
+    assert np.allclose(_shape(face, "jawOpen")[:, 2], 0.01)
+    assert len(face.data.shape_keys.key_blocks) == 1 + len(made.added) + 1
+    again = rig_any.generate_shapes(face, overwrite=True)
+    assert "jawOpen" in again.added and not np.allclose(_shape(face, "jawOpen")[:, 2], 0.01)
+
+
+@pytest.mark.parametrize("make", ["monkey", "cube"])
+def test_not_a_face(addon: ModuleType, make: str) -> None:
+    getattr(bpy.ops.mesh, f"primitive_{make}_add")()
+    ob = bpy.context.object
+    keys_before = ob.data.shape_keys
+    with pytest.raises(addon.core.errors.FacsError, match="no face found"):
+        _rig_any(addon).generate_shapes(ob)
+    assert ob.data.shape_keys is keys_before is None
+    assert [o.name for o in bpy.data.objects] == [ob.name]
+
+
+def test_two_heads_are_refused(addon: ModuleType) -> None:
+    vertices, triangles = canonical_face()
+    both = np.vstack([vertices, vertices + (16.0, 0.0, 0.0)])
+    face = _mesh_from(both, np.vstack([triangles, triangles + len(vertices)]), "Twins")
+    with pytest.raises(addon.core.errors.FacsError, match="2 faces"):
+        _rig_any(addon).generate_shapes(face)
+    assert face.data.shape_keys is None
+
+
+def test_too_dense_is_refused_before_work(addon: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    rig_any = _rig_any(addon)
+    vertices, triangles = canonical_face()
+    face = _mesh_from(vertices, triangles, "Face")
+    monkeypatch.setattr(rig_any, "MAX_VERTICES", 100)
+    with pytest.raises(addon.core.errors.FacsError, match="decimate it first"):
+        rig_any.generate_shapes(face)
+    assert face.data.shape_keys is None
+
+
+def test_bad_landmark_file(tmp_path: Path) -> None:
+    head = canonical_face_obj(tmp_path / "face.obj")
+    bad = tmp_path / "marks.json"
+    bad.write_text(json.dumps({"nose_tip": 1, "chin": [0, "x", 0], "ear": 3, "eye_outer.L": -4}))
+    result = _cli("rig", str(head), "-o", str(tmp_path / "out.blend"), "--landmarks", str(bad))
+    assert result.returncode == 2
+    assert "$.chin[1]" in result.stderr and "$.ear: unknown landmark" in result.stderr
+    assert '$["eye_outer.L"]: a vertex index cannot be negative' in result.stderr
+    assert not (tmp_path / "out.blend").exists()
