@@ -107,9 +107,11 @@ class FACS_OT_add_default_head(bpy.types.Operator):
             return typed
         # Blender stores the fields as float32: a field still at its default reads back within 1e-6.
         fields = {name: float(getattr(self, name)) for name in MACROS}
-        values = {name: value for name, value in fields.items() if abs(value - MACROS[name][2]) > 1e-6}
+        # Recorded to the 4 decimals the fields show, not float32's 0.3333333432674408.
+        changed = [name for name, value in fields.items() if abs(value - MACROS[name][2]) > 1e-6]
+        values = {name: round(fields[name], 4) for name in changed}
         if any(group in values for group in ETHNIC):
-            values.update({group: fields[group] for group in ETHNIC})
+            values.update({group: round(fields[group], 4) for group in ETHNIC})
         return make_identity({**values, **dict(typed.values)}, details)
 
     @classmethod

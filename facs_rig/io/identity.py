@@ -88,7 +88,8 @@ DEFAULT = Identity()
 
 
 def _number(value: float) -> str:
-    return f"{value:.4g}" if abs(value) < 1000 else f"{value:.0f}"
+    """The shortest text that reads back as the same float (``67``, not ``67.0``)."""
+    return str(int(value)) if value.is_integer() else repr(value)
 
 
 def parse_identity(text: str, details: Mapping[str, Sequence[str]]) -> Identity:
