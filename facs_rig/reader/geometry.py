@@ -56,6 +56,8 @@ measure of AU28 fades out linearly up to this opening, since parted lips are not
 CLOSED_EYE = 0.5
 """Once the upper lid has come down this share of the eye's resting opening, the lower-lid landmarks
 follow it (43, 45), so AU6 fades out linearly from an upper lid at rest to one that far down."""
+CHUNK = 1024
+"""Readings turned into head-frame points at a time (about 12 MB of points)."""
 MIN_BASELINE_FRAMES = 30
 """Fewer frames with a face than this (a photo, a one-second clip) give no resting face to measure
 from, so no AU is measured then and the solved values stay."""
@@ -130,16 +132,16 @@ def _evidence(m: dict[str, np.ndarray], rest: dict[str, np.ndarray]) -> dict[AUK
     return out
 
 
-def geometric_aus(landmarks: np.ndarray, matrices: np.ndarray, sizes: np.ndarray, *,
-                  neutral: int | None = None) -> dict[AUKey, np.ndarray] | None:
-    """AU 6, 9 and 28 intensities (0..1, per side or lip; NaN on gaps) for n readings of one face.
+def aus_from_measures(m: dict[str, np.ndarray], *,
+                      neutral: int | None = None) -> dict[AUKey, np.ndarray] | None:
+    """AU 6, 9 and 28 intensities (0..1, per side or lip; NaN on gaps) from the :func:`measures` of
+    n readings of one face.
 
     ``neutral`` is the index of the reading of the face at rest (``verify``'s neutral render).
     Without one, each measure rests at its median over the readings: most measures also move the
     other way under other AUs (1+2 raises the inner brows that 9 lowers, 18 thickens the red that 28
     hides), so a low or high percentile would take another AU's movement for the rest. None is
     returned when fewer than :data:`MIN_BASELINE_FRAMES` readings have a face."""
-    m = measures(head_frame(landmarks, matrices, sizes))
     found = np.isfinite(m["gap"])
     if neutral is not None:
         evidence = _evidence(m, {k: v[neutral] for k, v in m.items()})
@@ -150,18 +152,29 @@ def geometric_aus(landmarks: np.ndarray, matrices: np.ndarray, sizes: np.ndarray
     return {key: np.where(found, np.clip(value, 0.0, 1.0), np.nan) for key, value in evidence.items()}
 
 
+def geometric_aus(landmarks: np.ndarray, matrices: np.ndarray, sizes: np.ndarray, *,
+                  neutral: int | None = None) -> dict[AUKey, np.ndarray] | None:
+    """:func:`aus_from_measures` of (n, 478, 3) landmarks, (n, 4, 4) matrices and (n, 2) image sizes."""
+    return aus_from_measures(measures(head_frame(landmarks, matrices, sizes)), neutral=neutral)
+
+
 def measured_aus(readings: Sequence[FaceReading | None], *,
                  neutral: int | None = None) -> dict[AUKey, np.ndarray] | None:
-    """:func:`geometric_aus` of the reader's readings of one face (None: no face, a gap); None
-    when the neutral reading has no face or, without one, too few readings have."""
+    """:func:`aus_from_measures` of the reader's readings of one face (None: no face, a gap); None
+    when the neutral reading has no face or, without one, too few readings have. Measured
+    :data:`CHUNK` readings at a time, so an hour of video needs a few MB, not gigabytes of points."""
     if neutral is not None and readings[neutral] is None:
         return None
-    count = len(readings)
-    landmarks = np.full((count, LANDMARKS, 3), np.nan)
-    matrices = np.full((count, 4, 4), np.nan)
-    sizes = np.ones((count, 2))
-    for i, reading in enumerate(readings):
-        if reading is not None:
-            landmarks[i], matrices[i] = reading.landmarks, reading.matrix
-            sizes[i] = reading.width, reading.height
-    return geometric_aus(landmarks, matrices, sizes, neutral=neutral)
+    parts: list[dict[str, np.ndarray]] = []
+    for start in range(0, len(readings), CHUNK):
+        chunk = readings[start:start + CHUNK]
+        landmarks = np.full((len(chunk), LANDMARKS, 3), np.nan)
+        matrices = np.full((len(chunk), 4, 4), np.nan)
+        sizes = np.ones((len(chunk), 2))
+        for i, reading in enumerate(chunk):
+            if reading is not None:
+                landmarks[i], matrices[i] = reading.landmarks, reading.matrix
+                sizes[i] = reading.width, reading.height
+        parts.append(measures(head_frame(landmarks, matrices, sizes)))
+    m = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]} if parts else {}
+    return aus_from_measures(m, neutral=neutral) if m else None

@@ -12,8 +12,8 @@ import skimage
 
 from facs_rig.io.blendshapes import solve_shapes
 from facs_rig.io.importer import ImportResult, build
+from facs_rig.reader import FaceReading, read_media
 from facs_rig.reader import geometry as g
-from facs_rig.reader import read_media
 from tests.reader.support import au_value, intended
 
 RNG = np.random.default_rng(7)
@@ -136,6 +136,19 @@ def test_gaps_stay_gaps() -> None:
     read = g.geometric_aus(landmarks, matrices, np.tile([WIDTH, HEIGHT], (40, 1)))
     assert read is not None
     assert all(np.isnan(track[5]) and np.all(track[np.arange(40) != 5] == 0.0) for track in read.values())
+
+
+def test_readings_are_measured_in_chunks_with_gaps(monkeypatch: pytest.MonkeyPatch) -> None:
+    faces = [BASE] * 30 + [_thinned(BASE, 0.5)] * 10
+    seen = [_seen(f, yaw=10.0) for f in faces]
+    readings: list[FaceReading | None] = [FaceReading(np.zeros(51), lm, m, WIDTH, HEIGHT) for lm, m in seen]
+    readings[3] = None
+    monkeypatch.setattr(g, "CHUNK", 7)
+    read = g.measured_aus(readings)
+    assert read is not None and np.isnan(read[(28, "B")][3])
+    np.testing.assert_allclose(np.delete(read[(28, "B")], 3), [0.0] * 29 + [0.5] * 10, atol=1e-9)
+    assert g.measured_aus(readings, neutral=3) is None  # no face at rest, nothing to measure from
+    assert g.measured_aus(readings, neutral=0)[(28, "T")][35] == pytest.approx(0.5)
 
 
 # real reads
