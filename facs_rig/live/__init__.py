@@ -8,9 +8,9 @@ poll a :class:`Session`. Sits above :mod:`..reader` (the video source reads face
 
 from __future__ import annotations
 
-from .frame import LiveFrame, MalformedPacket
+from .frame import LiveError, LiveFrame, MalformedPacket
 from .pipeline import Options, Processor, controls_of
-from .receiver import KINDS, LiveError, Source, parse_source
+from .receiver import KINDS, Source, parse_source
 from .session import Session, Status
 from .take import Take
 

@@ -13,12 +13,14 @@ and angle signs as Live Link Face's (+yaw to the subject's right, +pitch down, +
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-from pythonosc.osc_message import OscMessage
-from pythonosc.osc_packet import OscPacket, ParseError
 
-from .frame import LiveFrame, MalformedPacket, euler_values, number
+from .frame import LiveFrame, MalformedPacket, euler_values, number, require
+
+if TYPE_CHECKING:
+    from pythonosc.osc_message import OscMessage
 
 PORT = 9000
 SHAPES: tuple[str, ...] = (
@@ -50,14 +52,15 @@ class Decoder:
     protocol = "Face Cap (OSC)"
 
     def __init__(self) -> None:
+        self._osc = require("pythonosc.osc_packet", "Face Cap")
         self._shapes = np.full(len(SHAPES), np.nan)
         self._head: tuple[float, float, float] | None = None
         self._eyes: dict[str, tuple[float, float]] = {}
 
     def decode(self, data: bytes, received: float) -> LiveFrame | None:
         try:
-            packet = OscPacket(data)
-        except (ParseError, ValueError, IndexError, OverflowError) as exc:  # python-osc's parse errors
+            packet = self._osc.OscPacket(data)
+        except (self._osc.ParseError, ValueError, IndexError, OverflowError) as exc:  # python-osc's errors
             raise MalformedPacket(f"not an OSC packet ({exc})") from None
         messages = [timed.message for timed in packet.messages]
         if not any(m.address in KNOWN for m in messages):

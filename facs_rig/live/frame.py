@@ -7,9 +7,11 @@ way whatever the source, so each protocol module stays about its protocol.
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from types import ModuleType
 
 import numpy as np
 
@@ -23,6 +25,22 @@ from ..io.angles import (
     Axis,
 )
 from ..io.capture import AUKey
+
+
+class LiveError(FacsError):
+    """A live source that cannot start: a bad source text, a port in use, a file that is no video,
+    a wire-format library that is not installed."""
+
+
+def require(module: str, source: str) -> ModuleType:
+    """Import a source's wire-format library when the source starts, not with the add-on, so
+    facs_rig loads where it is missing; else say which package to install."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        package = {"pythonosc": "python-osc", "zmq": "pyzmq"}.get(module.partition(".")[0], module)
+        raise LiveError(f"the {source} source needs the Python package {package!r} ({exc}); install it "
+                        "from requirements/dev.txt") from None
 
 
 class MalformedPacket(FacsError):

@@ -21,9 +21,8 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from ..core.errors import FacsError
 from . import facecap, facsvatar, ifacialmocap, livelink
-from .frame import LiveFrame, MalformedPacket
+from .frame import LiveError, LiveFrame, MalformedPacket, require
 
 PENDING = 2048
 """Frames queued for the consumer: 8 s at 240 Hz, so a busy UI loses nothing of a recorded take."""
@@ -35,10 +34,6 @@ ARRIVALS = 512
 MAX_DATAGRAM = 65535
 MAX_GAP = 100_000
 """A jump in the sender's frame numbers larger than this is a restart, not lost frames."""
-
-
-class LiveError(FacsError):
-    """A live source that cannot start: a bad source text, a port in use, a file that is no video."""
 
 
 class Decoder(Protocol):
@@ -252,8 +247,7 @@ class ZmqReceiver(Receiver):
     decoder: facsvatar.Decoder
 
     def _open(self) -> None:
-        import zmq
-
+        zmq = require("zmq", "FACSvatar")
         self._context = zmq.Context()
         sock = self._context.socket(zmq.SUB)
         sock.setsockopt(zmq.LINGER, 0)
@@ -268,8 +262,7 @@ class ZmqReceiver(Receiver):
         self._socket = sock
 
     def _run(self) -> None:
-        import zmq
-
+        zmq = require("zmq", "FACSvatar")
         sock, decoder = self._socket, self.decoder
         poller = zmq.Poller()
         poller.register(sock, zmq.POLLIN)

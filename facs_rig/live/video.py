@@ -17,8 +17,8 @@ from ..io.errors import ReadError
 from ..reader.capture import head_angles
 from ..reader.landmarker import BLENDSHAPE_NAMES, Landmarker
 from ..reader.media import Media, open_media
-from .frame import LiveFrame, angle_values
-from .receiver import LiveError, Receiver, Source
+from .frame import LiveError, LiveFrame, angle_values
+from .receiver import Receiver, Source
 
 
 class VideoDecoder:

@@ -114,3 +114,29 @@ def test_memory_stays_flat_over_a_long_run(start) -> None:
         sender.close()
     assert session.receiver.counters.received == 6000
     assert sizes[1] - sizes[0] < 64 * 1024, sizes
+
+
+def test_facs_rig_loads_without_the_wire_libraries_and_says_what_to_install() -> None:
+    """python-osc and pyzmq are imported when their source starts: the add-on loads without them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "sys.modules['pythonosc'] = None\n"
+        "sys.modules['zmq'] = None\n"
+        "from facs_rig.live import LiveError, Session\n"
+        "for source, package in (('osc://127.0.0.1:0', 'python-osc'), ('zmq://127.0.0.1:5571', 'pyzmq')):\n"
+        "    try:\n"
+        "        Session(source).start()\n"
+        "    except LiveError as exc:\n"
+        "        assert repr(package) in str(exc), exc\n"
+        "    else:\n"
+        "        raise SystemExit(source + ' started')\n"
+        "Session('llf://127.0.0.1:0').start()\n"
+    )
+    from tests.live.test_live_cli import ROOT
+
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr
