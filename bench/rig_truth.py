@@ -44,12 +44,9 @@ def make_truth(levels: int = 1, identity: str = IDENTITY) -> Truth:
     source.modifiers.clear()
     source.parent = None
     bpy.data.objects.remove(made.rig)
-    for kind, mode in (("SUBSURF", None), ("TRIANGULATE", None)):
-        mod = source.modifiers.new(kind, kind)
-        if kind == "SUBSURF":
-            mod.subdivision_type, mod.levels = "SIMPLE", levels  # type: ignore[attr-defined]
-        else:
-            mod.quad_method = "FIXED"  # type: ignore[attr-defined]
+    subdivide = source.modifiers.new("Subdivide", "SUBSURF")
+    subdivide.subdivision_type, subdivide.levels = "SIMPLE", levels
+    source.modifiers.new("Triangulate", "TRIANGULATE").quad_method = "FIXED"
     blocks = cast(bpy.types.Mesh, source.data).shape_keys.key_blocks
     rest = _evaluated(source)
     true = {}
@@ -78,5 +75,8 @@ def make_truth(levels: int = 1, identity: str = IDENTITY) -> Truth:
 
 def compare(truth: Truth, made: dict[str, np.ndarray]) -> dict[str, tuple[float, float]]:
     """Per key: correlation of the displacement fields on skin, largest error over face size."""
-    return {name: shape_agreement(made[name][truth.skin], true[truth.skin], truth.size)
-            for name, true in truth.true.items() if name in made and np.abs(true[truth.skin]).max() > 1e-6}
+    return {
+        name: shape_agreement(made[name][truth.skin], true[truth.skin], truth.size)
+        for name, true in truth.true.items()
+        if name in made and np.abs(true[truth.skin]).max() > 1e-6
+    }

@@ -42,9 +42,12 @@ from .render_images import read_png
 MAX_VERTICES = 1_000_000
 """Denser face meshes are refused with advice to decimate: the transfer holds every key in memory."""
 VIEWS = {  # name: (view direction, camera up), world axes
-    "front (-Y)": ((0, 1, 0), (0, 0, 1)), "back (+Y)": ((0, -1, 0), (0, 0, 1)),
-    "right (+X)": ((-1, 0, 0), (0, 0, 1)), "left (-X)": ((1, 0, 0), (0, 0, 1)),
-    "top (+Z, Y up)": ((0, 0, -1), (0, 1, 0)), "bottom (-Z, Y up)": ((0, 0, 1), (0, 1, 0)),
+    "front (-Y)": ((0, 1, 0), (0, 0, 1)),
+    "back (+Y)": ((0, -1, 0), (0, 0, 1)),
+    "right (+X)": ((-1, 0, 0), (0, 0, 1)),
+    "left (-X)": ((1, 0, 0), (0, 0, 1)),
+    "top (+Z, Y up)": ((0, 0, -1), (0, 1, 0)),
+    "bottom (-Z, Y up)": ((0, 0, 1), (0, 1, 0)),
 }
 """Where a head may face: glTF, FBX and OBJ importers turn Y-up files Z-up, so the front view is
 tried first; a file saved Y-up faces +Z or -Z."""
@@ -105,8 +108,10 @@ class Generated:
         kept = f", kept {len(self.kept)} of the head's own" if self.kept else ""
         turned = f", turned {self.turned_degrees:.0f}° to face -Y" if self.turned_degrees >= 0.5 else ""
         follow = "".join(f"; {name} follows {bone}" for name, bone in sorted(self.followers.items()))
-        return (f"{self.mesh.name}: generated {len(self.added)} face shapes{kept} (face read from the "
-                f"{self.view}{turned}){follow}")
+        return (
+            f"{self.mesh.name}: generated {len(self.added)} face shapes{kept} (face read from the "
+            f"{self.view}{turned}){follow}"
+        )
 
 
 def _world_points(ob: bpy.types.Object) -> np.ndarray:
@@ -130,7 +135,7 @@ def _studio(objects: Sequence[bpy.types.Object]) -> Iterator[tuple[bpy.types.Sce
         for ob in objects:
             scene.collection.objects.link(ob)
         scene.camera = camera
-        scene.render.engine = "BLENDER_WORKBENCH"
+        scene.render.engine = "BLENDER_WORKBENCH"  # type: ignore[assignment]  # stubs: EEVEE only
         shading = scene.display.shading
         shading.light, shading.color_type = "STUDIO", "SINGLE"
         shading.single_color = (0.8, 0.62, 0.52)
@@ -143,8 +148,15 @@ def _studio(objects: Sequence[bpy.types.Object]) -> Iterator[tuple[bpy.types.Sce
         bpy.data.scenes.remove(scene)
 
 
-def _aim(camera: bpy.types.Object, centre: np.ndarray, direction: np.ndarray, up: np.ndarray,
-         width: float, depth: float) -> tuple[np.ndarray, np.ndarray]:
+def _aim(
+    camera: bpy.types.Object,
+    centre: np.ndarray,
+    direction: np.ndarray,
+    up: np.ndarray,
+    *,
+    width: float,
+    depth: float,
+) -> tuple[np.ndarray, np.ndarray]:
     """Point the orthographic camera along ``direction`` at ``centre``, ``width`` wide; returns the
     image plane's right and up axes."""
     direction = direction / np.linalg.norm(direction)
@@ -167,7 +179,9 @@ def _read(scene: bpy.types.Scene, pixels: int, landmarker: Landmarker, workdir: 
     return landmarker.read(image)
 
 
-def _frontal(reading, right: np.ndarray, up: np.ndarray, direction: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+def _frontal(
+    reading, right: np.ndarray, up: np.ndarray, direction: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray]:
     """How squarely the face looks at the camera (1 = straight at it) and its forward and up axes
     in the world: the reader's matrix takes the canonical face (looking along its +z, towards the
     viewer) into camera space (x right, y up, z towards the viewer)."""
@@ -180,25 +194,31 @@ def _frontal(reading, right: np.ndarray, up: np.ndarray, direction: np.ndarray) 
 
 def _one_or_none(faces: list, what: str, view: str) -> list:
     if len(faces) > 1:
-        raise NoFaceFound(f"{what}: {len(faces)} faces seen from the {view}: give one head per file "
-                          "(or pick its mesh with --object)")
+        raise NoFaceFound(
+            f"{what}: {len(faces)} faces seen from the {view}: give one head per file "
+            "(or pick its mesh with --object)"
+        )
     return faces
 
 
-def find_face(objects: Sequence[bpy.types.Object], surface: bpy.types.Object, *,
-              what: str = "the head") -> FaceFound:
+def find_face(
+    objects: Sequence[bpy.types.Object], surface: bpy.types.Object, *, what: str = "the head"
+) -> FaceFound:
     """The 478 landmarks of the one face among ``objects``, cast onto ``surface``. Raises
     :class:`NoFaceFound` when no view shows a face, or one shows several."""
     points = np.vstack([_world_points(ob) for ob in objects if ob.type == "MESH"])
     lo, hi = points.min(0), points.max(0)
     centre, size = (lo + hi) / 2, float(np.linalg.norm(hi - lo))
     best: tuple[float, str, np.ndarray, np.ndarray] | None = None
-    with _studio(objects) as (scene, camera), Landmarker(faces=2) as landmarker, \
-            tempfile.TemporaryDirectory(prefix="facs_rig_face_", dir=bpy.app.tempdir) as tmp:
+    with (
+        _studio(objects) as (scene, camera),
+        Landmarker(faces=2) as landmarker,
+        tempfile.TemporaryDirectory(prefix="facs_rig_face_", dir=bpy.app.tempdir) as tmp,
+    ):
         workdir = Path(tmp)
         for view, (direction, up) in VIEWS.items():
             d, u = np.array(direction, float), np.array(up, float)
-            right, true_up = _aim(camera, centre, d, u, size, size)
+            right, true_up = _aim(camera, centre, d, u, width=size, depth=size)
             faces = _one_or_none(_read(scene, SEARCH_PIXELS, landmarker, workdir), what, view)
             if faces:
                 score, forward, face_up = _frontal(faces[0], right, true_up, d)
@@ -207,11 +227,13 @@ def find_face(objects: Sequence[bpy.types.Object], surface: bpy.types.Object, *,
                 if score > 0.97:
                     break
         if best is None:
-            raise NoFaceFound(f"{what}: no face found from any side ({', '.join(VIEWS)}); "
-                              "place the landmarks by hand with --landmarks")
+            raise NoFaceFound(
+                f"{what}: no face found from any side ({', '.join(VIEWS)}); "
+                "place the landmarks by hand with --landmarks"
+            )
         _, view, forward, face_up = best
         # Close up, straight at the face: landmarks to a fraction of a pixel of the head.
-        right, true_up = _aim(camera, centre, -forward, face_up, size, size)
+        right, true_up = _aim(camera, centre, -forward, face_up, width=size, depth=size)
         faces = _one_or_none(_read(scene, SEARCH_PIXELS, landmarker, workdir), what, view)
         if not faces:
             raise NoFaceFound(f"{what}: the face seen from the {view} is lost when looked at straight on")
@@ -220,7 +242,7 @@ def find_face(objects: Sequence[bpy.types.Object], surface: bpy.types.Object, *,
         middle = (xy.min(0) + xy.max(0)) / 2
         close_width = float((xy.max(0) - xy.min(0)).max()) * CLOSE_MARGIN
         close_at = centre + middle[0] * right - middle[1] * true_up
-        close_right, close_up = _aim(camera, close_at, -forward, face_up, close_width, size)
+        close_right, close_up = _aim(camera, close_at, -forward, face_up, width=close_width, depth=size)
         faces = _read(scene, CLOSE_PIXELS, landmarker, workdir)
         if len(faces) == 1:  # else the straight-on read stands: a stylised face may read only whole
             reading, look_at, width, right, true_up = faces[0], close_at, close_width, close_right, close_up
@@ -233,12 +255,12 @@ def _cast(surface: bpy.types.Object, origins: np.ndarray, direction: np.ndarray)
     """Where rays from ``origins`` along ``direction`` first meet ``surface`` (world; NaN for a miss):
     one BVH query per landmark."""
     depsgraph = bpy.context.evaluated_depsgraph_get()
-    tree = BVHTree.FromObject(surface, depsgraph)
+    tree = cast(BVHTree, BVHTree.FromObject(surface, depsgraph))  # type: ignore[arg-type]  # stubs: two Objects
     inverse = surface.matrix_world.inverted()
-    local_direction = (inverse.to_3x3() @ Vector(direction)).normalized()
+    local_direction = (inverse.to_3x3() @ Vector(direction.tolist())).normalized()
     hits = np.full((len(origins), 3), np.nan)
     for i, origin in enumerate(origins):
-        location = tree.ray_cast(inverse @ Vector(origin), local_direction)[0]
+        location = tree.ray_cast(inverse @ Vector(origin.tolist()), local_direction)[0]
         if location is not None:
             hits[i] = surface.matrix_world @ location
     return hits
@@ -248,11 +270,14 @@ def _cast(surface: bpy.types.Object, origins: np.ndarray, direction: np.ndarray)
 def _template(asset_key: tuple[str, int]) -> Template:
     """The default head's skin, shapes, landmarks and joints, measured once per asset file."""
     asset = load_asset()
-    before = {kind: set(getattr(bpy.data, kind)) for kind in ("objects", "meshes", "armatures", "materials",
-                                                               "images")}
+    before = {
+        kind: set(getattr(bpy.data, kind))
+        for kind in ("objects", "meshes", "armatures", "materials", "images")
+    }
     try:
-        made = create_default_avatar(bpy.context, collection=bpy.context.scene.collection, studio=False,
-                                     asset=asset)
+        made = create_default_avatar(
+            bpy.context, collection=bpy.context.scene.collection, studio=False, asset=asset
+        )
         mesh = cast(bpy.types.Mesh, made.mesh.data)
         skin = asset.face_materials == asset.material_names.index(SKIN_MATERIAL)
         keep = np.zeros(asset.vertex_count, bool)
@@ -282,12 +307,16 @@ def _template(asset_key: tuple[str, int]) -> Template:
     corner = np.arange(len(fan)) - np.repeat(np.cumsum(counts - 2) - (counts - 2), counts - 2) + 1
     triangles = np.stack([first[fan], first[fan] + corner, first[fan] + corner + 1], axis=1)
     return Template(
-        positions=rest[keep], face_starts=np.arange(0, 3 * len(triangles), 3, dtype=np.int32),
+        positions=rest[keep],
+        face_starts=np.arange(0, 3 * len(triangles), 3, dtype=np.int32),
         loop_vertices=renumber[asset.loop_vertices[triangles.ravel()]].astype(np.int32),
-        keys=tuple(b.name for b in blocks), deltas=deltas[:, keep],
+        keys=tuple(b.name for b in blocks),
+        deltas=deltas[:, keep],
         landmarks=found.points,
-        joints={name: np.asarray(p, float) for name, p in zip(asset.joint_names, asset.joint_positions,
-                                                                strict=True)},
+        joints={
+            name: np.asarray(p, float)
+            for name, p in zip(asset.joint_names, asset.joint_positions, strict=True)
+        },
     )
 
 
@@ -307,18 +336,25 @@ def _turn_to_front(objects: Sequence[bpy.types.Object], found: FaceFound) -> tup
     if angle < TURN_TOLERANCE:
         return found, 0.0
     centre = np.nanmean(found.points, axis=0)
-    matrix = Matrix.Translation(Vector(centre)) @ Matrix(turn.tolist()).to_4x4() @ Matrix.Translation(Vector(-centre))
+    matrix = (
+        Matrix.Translation(Vector(centre))
+        @ Matrix(turn.tolist()).to_4x4()
+        @ Matrix.Translation(Vector(-centre))
+    )
     chosen = set(objects)
     for ob in objects:
         if ob.parent not in chosen:
             ob.matrix_world = matrix @ ob.matrix_world
     bpy.context.view_layer.update()
     points = (found.points - centre) @ turn.T + centre
-    return FaceFound(points, np.array((0.0, -1.0, 0.0)), np.array((0.0, 0.0, 1.0)), found.view), float(np.degrees(angle))
+    return FaceFound(points, np.array((0.0, -1.0, 0.0)), np.array((0.0, 0.0, 1.0)), found.view), float(
+        np.degrees(angle)
+    )
 
 
-def _template_object(head: bpy.types.Object, fitted: np.ndarray, deltas: np.ndarray, names: Sequence[str],
-                     tmpl: Template) -> bpy.types.Object:
+def _template_object(
+    head: bpy.types.Object, fitted: np.ndarray, deltas: np.ndarray, names: Sequence[str], tmpl: Template
+) -> bpy.types.Object:
     """The fitted template as a mesh in ``head``'s space, with its shapes as keys (all at 0)."""
     inverse = np.array(head.matrix_world.inverted())
     local = fitted @ inverse[:3, :3].T + inverse[:3, 3]
@@ -343,7 +379,9 @@ def _template_object(head: bpy.types.Object, fitted: np.ndarray, deltas: np.ndar
 
 
 @contextmanager
-def _only_modifier(head: bpy.types.Object, target: bpy.types.Object) -> Iterator[bpy.types.SurfaceDeformModifier]:
+def _only_modifier(
+    head: bpy.types.Object, target: bpy.types.Object
+) -> Iterator[bpy.types.SurfaceDeformModifier]:
     """A bound Surface Deform from ``head`` to ``target``, the head's own modifiers switched off
     meanwhile; everything is put back (and the modifier removed) afterwards."""
     saved = [(m, m.show_viewport) for m in head.modifiers]
@@ -373,7 +411,9 @@ def _evaluated(head: bpy.types.Object, count: int) -> np.ndarray:
     return co.reshape(-1, 3)
 
 
-def transfer(head: bpy.types.Object, spline: ThinPlate, names: Sequence[str], tmpl: Template) -> dict[str, np.ndarray]:
+def transfer(
+    head: bpy.types.Object, spline: ThinPlate, names: Sequence[str], tmpl: Template
+) -> dict[str, np.ndarray]:
     """Each template shape in ``names`` as displacements of ``head``'s vertices (in its own space),
     through ``spline`` (template landmarks to the head's, world)."""
     rows = [tmpl.keys.index(n) for n in names]
@@ -401,6 +441,7 @@ def transfer(head: bpy.types.Object, spline: ThinPlate, names: Sequence[str], tm
 def head_objects(mesh: bpy.types.Object) -> list[bpy.types.Object]:
     """The face mesh and the meshes that belong to its head: in the same hierarchy, or close enough
     to overlap its bounds (separate eyes, teeth, lashes imported as loose objects)."""
+
     def box(ob: bpy.types.Object) -> tuple[np.ndarray, np.ndarray]:
         corners = np.array([ob.matrix_world @ Vector(c) for c in ob.bound_box])
         return corners.min(0), corners.max(0)
@@ -415,7 +456,9 @@ def head_objects(mesh: bpy.types.Object) -> list[bpy.types.Object]:
     return found
 
 
-def _pivots(spline_joints: dict[str, np.ndarray], others: Sequence[bpy.types.Object]) -> dict[str, np.ndarray]:
+def _pivots(
+    spline_joints: dict[str, np.ndarray], others: Sequence[bpy.types.Object]
+) -> dict[str, np.ndarray]:
     """The warped template joints, with each eye moved to the centre of the separate eye object
     around it when the head has one."""
     joints = dict(spline_joints)
@@ -429,7 +472,9 @@ def _pivots(spline_joints: dict[str, np.ndarray], others: Sequence[bpy.types.Obj
     return joints
 
 
-def _followers(others: Sequence[bpy.types.Object], joints: dict[str, np.ndarray]) -> dict[bpy.types.Object, str]:
+def _followers(
+    others: Sequence[bpy.types.Object], joints: dict[str, np.ndarray]
+) -> dict[bpy.types.Object, str]:
     """Which bone each separate object follows: an eye bone inside it, the jaw when it sits below
     the mouth pivot (lower teeth, tongue, beard), else the head."""
     follow = {}
@@ -437,13 +482,26 @@ def _followers(others: Sequence[bpy.types.Object], joints: dict[str, np.ndarray]
         corners = np.array([ob.matrix_world @ Vector(c) for c in ob.bound_box])
         lo, hi = corners.min(0), corners.max(0)
         centre = (lo + hi) / 2
-        eye = next((s for s in ("eye.L", "eye.R") if (lo <= joints[s]).all() and (joints[s] <= hi).all()
-                    and (hi - lo).max() < np.linalg.norm(joints["eye.L"] - joints["eye.R"])), None)
+        eye = next(
+            (
+                s
+                for s in ("eye.L", "eye.R")
+                if (lo <= joints[s]).all()
+                and (joints[s] <= hi).all()
+                and (hi - lo).max() < np.linalg.norm(joints["eye.L"] - joints["eye.R"])
+            ),
+            None,
+        )
         if eye:
             follow[ob] = eye
         elif ob.parent is None:
-            follow[ob] = "jaw" if centre[2] < joints["mouth"][2] + BELOW_MOUTH and centre[1] < joints["jaw"][1] \
-                and abs(centre[0]) < abs(joints["eye.L"][0] - joints["eye.R"][0]) else "head"
+            follow[ob] = (
+                "jaw"
+                if centre[2] < joints["mouth"][2] + BELOW_MOUTH
+                and centre[1] < joints["jaw"][1]
+                and abs(centre[0]) < abs(joints["eye.L"][0] - joints["eye.R"][0])
+                else "head"
+            )
     return follow
 
 
@@ -456,16 +514,23 @@ def _parent_to_bone(ob: bpy.types.Object, armature: bpy.types.Object, bone: str)
     ob.matrix_world = world
 
 
-def generate_shapes(mesh: bpy.types.Object, armature: bpy.types.Object | None = None, *,
-                    landmarks: HandLandmarks | None = None, overwrite: bool = False) -> Generated:
+def generate_shapes(
+    mesh: bpy.types.Object,
+    armature: bpy.types.Object | None = None,
+    *,
+    landmarks: HandLandmarks | None = None,
+    overwrite: bool = False,
+) -> Generated:
     """Give ``mesh`` the template's face shapes and ``armature`` (a new one if None) jaw and eye
     bones; see the module docstring. Keys the mesh already has are kept unless ``overwrite``.
     Raises :class:`NoFaceFound`, :class:`LandmarkError` or :class:`FacsError` before changing
     anything."""
     data = cast(bpy.types.Mesh, mesh.data)
     if len(data.vertices) > MAX_VERTICES:
-        raise FacsError(f"{mesh.name}: {len(data.vertices):,} vertices is more than the {MAX_VERTICES:,} "
-                        "a face mesh may have here; decimate it first (Decimate modifier, ratio 0.1)")
+        raise FacsError(
+            f"{mesh.name}: {len(data.vertices):,} vertices is more than the {MAX_VERTICES:,} "
+            "a face mesh may have here; decimate it first (Decimate modifier, ratio 0.1)"
+        )
     if not data.polygons:
         raise FacsError(f"{mesh.name}: the mesh has no faces to rig")
     tmpl = template()
@@ -498,19 +563,28 @@ def generate_shapes(mesh: bpy.types.Object, armature: bpy.types.Object | None = 
         block.data.foreach_set("co", (rest + shapes[name]).astype(np.float32).ravel())
         block.value = 0.0
     if armature is None:
-        armature = _build_rig(bpy.context, {k: list(v) for k, v in joints.items()}, bpy.context.scene.collection)
+        armature = _build_rig(
+            bpy.context, {k: list(v) for k, v in joints.items()}, bpy.context.scene.collection
+        )
         armature.name = f"{mesh.name}_FACS_Rig"
         roots = [ob for ob in objects if ob.parent is None]
         for ob in roots:
-            world = ob.matrix_world.copy()
+            placed = ob.matrix_world.copy()
             ob.parent = armature
-            ob.matrix_world = world
+            ob.matrix_world = placed
     follow = _followers(others, joints)
     for ob, bone in follow.items():
         if bone in cast(bpy.types.Armature, armature.data).bones:
             _parent_to_bone(ob, armature, bone)
-    return Generated(mesh=mesh, armature=armature, added=tuple(wanted), kept=kept, view=found.view,
-                     turned_degrees=degrees, followers={ob.name: bone for ob, bone in follow.items()})
+    return Generated(
+        mesh=mesh,
+        armature=armature,
+        added=tuple(wanted),
+        kept=kept,
+        view=found.view,
+        turned_degrees=degrees,
+        followers={ob.name: bone for ob, bone in follow.items()},
+    )
 
 
 def _local(mesh: bpy.types.Object) -> np.ndarray:
@@ -523,12 +597,15 @@ def _local(mesh: bpy.types.Object) -> np.ndarray:
 def _hand_frame(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Forward and up of a face from hand-placed landmarks: the eyes' line and the chin-to-forehead
     line span the face; forward is their normal."""
+
     def mean(*indices: int) -> np.ndarray:
         picked = points[list(indices)]
         picked = picked[~np.isnan(picked).any(1)]
         if not len(picked):
-            raise LandmarkError("hand-placed landmarks need at least one point of each eye, the chin and "
-                                "the forehead or nose tip (e.g. eye_outer.L, eye_outer.R, chin, nose_tip)")
+            raise LandmarkError(
+                "hand-placed landmarks need at least one point of each eye, the chin and "
+                "the forehead or nose tip (e.g. eye_outer.L, eye_outer.R, chin, nose_tip)"
+            )
         return np.asarray(picked.mean(0))
 
     left = mean(263, 362, 386, 374) - mean(33, 133, 159, 145)

@@ -23,17 +23,32 @@ PREVIEW_AUS = (1, 2, 12, 26, 43)
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("head", metavar="HEAD", help="a .blend/.glb/.gltf/.fbx/.obj file with a head mesh")
     parser.add_argument("-o", "--output", required=True, metavar="OUT.blend", help=".blend file to write")
-    parser.add_argument("--object", default="", metavar="NAME",
-                        help="the face mesh in the file (default: the mesh with the most vertices)")
-    parser.add_argument("--landmarks", default=None, metavar="L.json",
-                        help="landmarks placed by hand, where the face is not found: a JSON object of "
-                             "landmark name (nose_tip, chin, eye_outer.L, ... or MediaPipe's number 0-477) "
-                             "-> vertex index or [x, y, z] in the mesh's coordinates")
+    parser.add_argument(
+        "--object",
+        default="",
+        metavar="NAME",
+        help="the face mesh in the file (default: the mesh with the most vertices)",
+    )
+    parser.add_argument(
+        "--landmarks",
+        default=None,
+        metavar="L.json",
+        help="landmarks placed by hand, where the face is not found: a JSON object of "
+        "landmark name (nose_tip, chin, eye_outer.L, ... or MediaPipe's number 0-477) "
+        "-> vertex index or [x, y, z] in the mesh's coordinates",
+    )
     parser.add_argument("--preset", default="auto", metavar="auto|NAME|FILE", help=PRESET_HELP)
-    parser.add_argument("--overwrite", action="store_true",
-                        help="replace shape keys of the same names the head already has (kept by default)")
-    parser.add_argument("--preview", default=None, metavar="OUT.png",
-                        help="also render an atlas of brow raise, smile, jaw drop and blink")
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace shape keys of the same names the head already has (kept by default)",
+    )
+    parser.add_argument(
+        "--preview",
+        default=None,
+        metavar="OUT.png",
+        help="also render an atlas of brow raise, smile, jaw drop and blink",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

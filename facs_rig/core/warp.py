@@ -15,18 +15,33 @@ from typing import Any
 import numpy as np
 
 from .errors import FacsError
-from .jsondoc import Checker, duplicate_keys, join, number
+from .jsondoc import Checker, duplicate_keys, join, kind, number
 
 LANDMARKS = 478
 """MediaPipe's face mesh: 468 face points and 10 iris points (468–477)."""
 IRIS = range(468, 478)
 NAMED = {
-    "nose_tip": 1, "chin": 152, "forehead": 10,
-    "eye_outer.L": 263, "eye_inner.L": 362, "eye_outer.R": 33, "eye_inner.R": 133,
-    "upper_lid.L": 386, "lower_lid.L": 374, "upper_lid.R": 159, "lower_lid.R": 145,
-    "mouth_corner.L": 291, "mouth_corner.R": 61, "upper_lip": 0, "lower_lip": 17,
-    "brow_inner.L": 285, "brow_outer.L": 300, "brow_inner.R": 55, "brow_outer.R": 70,
-    "cheek.L": 454, "cheek.R": 234,
+    "nose_tip": 1,
+    "chin": 152,
+    "forehead": 10,
+    "eye_outer.L": 263,
+    "eye_inner.L": 362,
+    "eye_outer.R": 33,
+    "eye_inner.R": 133,
+    "upper_lid.L": 386,
+    "lower_lid.L": 374,
+    "upper_lid.R": 159,
+    "lower_lid.R": 145,
+    "mouth_corner.L": 291,
+    "mouth_corner.R": 61,
+    "upper_lip": 0,
+    "lower_lip": 17,
+    "brow_inner.L": 285,
+    "brow_outer.L": 300,
+    "brow_inner.R": 55,
+    "brow_outer.R": 70,
+    "cheek.L": 454,
+    "cheek.R": 234,
 }
 """Names a hand-placed landmark file may use instead of MediaPipe's numbers (``L`` is the subject's
 left). Any number from 0 to 477 works too."""
@@ -54,9 +69,9 @@ class ThinPlate:
         points = np.asarray(points, dtype=np.float64)
         out = np.empty_like(points)
         for start in range(0, len(points), 8192):
-            chunk = points[start:start + 8192]
+            chunk = points[start : start + 8192]
             kernel = -np.linalg.norm(chunk[:, None, :] - self.source[None], axis=2)
-            out[start:start + 8192] = kernel @ self.weights + chunk @ self.affine[:3] + self.affine[3]
+            out[start : start + 8192] = kernel @ self.weights + chunk @ self.affine[:3] + self.affine[3]
         return out
 
     def jacobian(self, points: np.ndarray) -> np.ndarray:
@@ -66,11 +81,12 @@ class ThinPlate:
         points = np.asarray(points, dtype=np.float64)
         out = np.empty((len(points), 3, 3))
         for start in range(0, len(points), 8192):
-            chunk = points[start:start + 8192]
+            chunk = points[start : start + 8192]
             offset = chunk[:, None, :] - self.source[None]
             distance = np.maximum(np.linalg.norm(offset, axis=2, keepdims=True), 1e-12)
-            out[start:start + 8192] = np.einsum("jc,mjd->mcd", self.weights, -offset / distance) \
-                + self.affine[:3].T
+            out[start : start + 8192] = (
+                np.einsum("jc,mjd->mcd", self.weights, -offset / distance) + self.affine[:3].T
+            )
         return out
 
 
@@ -82,7 +98,9 @@ def thin_plate(source: np.ndarray, target: np.ndarray, smoothing: float = 0.0) -
     target = np.asarray(target, dtype=np.float64)
     n = len(source)
     if source.shape != target.shape or source.ndim != 2 or source.shape[1] != 3:
-        raise LandmarkError(f"landmark pairs must be two (n, 3) arrays, got {source.shape} and {target.shape}")
+        raise LandmarkError(
+            f"landmark pairs must be two (n, 3) arrays, got {source.shape} and {target.shape}"
+        )
     if n < MIN_LANDMARKS:
         raise LandmarkError(f"{n} landmark pairs cannot place a face; at least {MIN_LANDMARKS} are needed")
     centred = source - source.mean(0)
@@ -101,8 +119,9 @@ def thin_plate(source: np.ndarray, target: np.ndarray, smoothing: float = 0.0) -
     return ThinPlate(source=source, weights=solution[:n], affine=solution[n:])
 
 
-def fit_landmarks(source: np.ndarray, target: np.ndarray, smoothing: float = 0.1,
-                  rounds: int = 3) -> ThinPlate:
+def fit_landmarks(
+    source: np.ndarray, target: np.ndarray, smoothing: float = 0.1, rounds: int = 3
+) -> ThinPlate:
     """The spline from one head's (478, 3) landmarks to another's. Rows with NaN on either side
     (rays that missed) and the iris points (they sit on eyeballs, not skin) are left out, and so
     are pairs an affine map cannot bring within three median residuals, for ``rounds`` rounds: a
@@ -151,6 +170,22 @@ class HandLandmarks:
         return out
 
 
+def _landmark_value(checker: Checker, path: str, value: Any) -> tuple[int, tuple[float, float, float]] | None:
+    """One landmark's vertex index (point NaN) or point (index -1), or None after reporting why not."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 0:
+            checker.error(path, "a vertex index cannot be negative")
+            return None
+        return value, (np.nan, np.nan, np.nan)
+    if isinstance(value, list) and len(value) == 3:
+        xyz = [checker.check(join(path, i), number, v) for i, v in enumerate(value)]
+        if any(v is None for v in xyz):
+            return None
+        return -1, (float(xyz[0] or 0.0), float(xyz[1] or 0.0), float(xyz[2] or 0.0))
+    checker.error(path, f"must be a vertex index or [x, y, z], got {kind(value)}")
+    return None
+
+
 def parse_landmarks(data: Any, source: str = "landmarks") -> HandLandmarks:
     """Read a landmark document: an object of name (see :data:`NAMED`, or 0–477) → vertex index or
     ``[x, y, z]``. Every problem is listed with its JSON path; raises :class:`LandmarkError`."""
@@ -166,35 +201,24 @@ def parse_landmarks(data: Any, source: str = "landmarks") -> HandLandmarks:
         path = join("$", name)
         index = landmark_index(str(name))
         if index is None:
-            checker.error(path, f"unknown landmark (names: {', '.join(NAMED)}, or a number 0-{LANDMARKS - 1})")
-            continue
-        if index in indices:
+            checker.error(
+                path, f"unknown landmark (names: {', '.join(NAMED)}, or a number 0-{LANDMARKS - 1})"
+            )
+        elif index in indices:
             checker.error(path, f"landmark {index} is given twice")
-            continue
-        if isinstance(value, bool):
-            checker.error(path, "must be a vertex index or [x, y, z], got a boolean")
-        elif isinstance(value, int):
-            if value < 0:
-                checker.error(path, "a vertex index cannot be negative")
-                continue
+        elif (given := _landmark_value(checker, path, value)) is not None:
             indices.append(index)
-            vertices.append(value)
-            points.append((np.nan, np.nan, np.nan))
-        elif isinstance(value, list) and len(value) == 3:
-            xyz = [checker.check(join(path, i), number, v) for i, v in enumerate(value)]
-            if any(v is None for v in xyz):
-                continue
-            indices.append(index)
-            vertices.append(-1)
-            points.append((float(xyz[0] or 0.0), float(xyz[1] or 0.0), float(xyz[2] or 0.0)))
-        else:
-            checker.error(path, "must be a vertex index or [x, y, z]")
+            vertices.append(given[0])
+            points.append(given[1])
     if not checker.failed and len(indices) < MIN_LANDMARKS:
         checker.error("$", f"{len(indices)} landmarks cannot place a face; give at least {MIN_LANDMARKS}")
     if checker.failed:
         raise LandmarkError("\n".join(f"{source}: {p.path}: {p.message}" for p in checker.finish()))
-    return HandLandmarks(np.array(indices, dtype=np.int64), np.array(vertices, dtype=np.int64),
-                         np.array(points, dtype=np.float64).reshape(-1, 3))
+    return HandLandmarks(
+        np.array(indices, dtype=np.int64),
+        np.array(vertices, dtype=np.int64),
+        np.array(points, dtype=np.float64).reshape(-1, 3),
+    )
 
 
 def shape_agreement(made: np.ndarray, true: np.ndarray, size: float) -> tuple[float, float]:

@@ -38,12 +38,12 @@ def _fields(data: bytes):
         if wire == 0:
             value, i = _varint(data, i)
         elif wire == 5:
-            value, i = data[i:i + 4], i + 4
+            value, i = data[i : i + 4], i + 4
         elif wire == 1:
-            value, i = data[i:i + 8], i + 8
+            value, i = data[i : i + 8], i + 8
         else:
             size, i = _varint(data, i)
-            value, i = data[i:i + size], i + size
+            value, i = data[i : i + size], i + size
         yield number, wire, value
 
 
@@ -83,7 +83,7 @@ def _bump(points: np.ndarray, centre: tuple[float, float, float], radius: float,
     """Push points outwards from the head's centre by a smooth bump (Gaussian) around ``centre``."""
     distance = np.linalg.norm(points - np.array(centre), axis=1)
     normal = points / np.linalg.norm(points, axis=1, keepdims=True)
-    return normal * (height * np.exp(-(distance / radius) ** 2))[:, None]
+    return normal * (height * np.exp(-((distance / radius) ** 2)))[:, None]
 
 
 def stylised_head(path: Path, *, segments: int = 96) -> Path:
@@ -99,15 +99,19 @@ def stylised_head(path: Path, *, segments: int = 96) -> Path:
     p[:, 2] *= 1.25  # taller than wide
     p[:, 1] *= np.where(p[:, 1] < 0, 0.95, 1.05)
     jaw = np.clip(-p[:, 2] / 0.125, 0, 1)
-    p[:, 0] *= 1 - 0.35 * jaw ** 1.5  # narrow jaw and chin
+    p[:, 0] *= 1 - 0.35 * jaw**1.5  # narrow jaw and chin
     offset = np.zeros_like(p)
     for centre, radius, height in (
         ((0.0, -0.1, 0.0), 0.022, 0.022),  # nose
         ((0.0, -0.095, -0.01), 0.012, 0.01),  # nose tip
-        ((0.035, -0.085, 0.035), 0.025, 0.008), ((-0.035, -0.085, 0.035), 0.025, 0.008),  # brow ridge
-        ((0.034, -0.09, 0.015), 0.016, -0.014), ((-0.034, -0.09, 0.015), 0.016, -0.014),  # eye sockets
-        ((0.05, -0.075, -0.02), 0.03, 0.008), ((-0.05, -0.075, -0.02), 0.03, 0.008),  # cheeks
-        ((0.0, -0.09, -0.045), 0.018, 0.006), ((0.0, -0.085, -0.1), 0.022, 0.01),  # lips, chin
+        ((0.035, -0.085, 0.035), 0.025, 0.008),
+        ((-0.035, -0.085, 0.035), 0.025, 0.008),  # brow ridge
+        ((0.034, -0.09, 0.015), 0.016, -0.014),
+        ((-0.034, -0.09, 0.015), 0.016, -0.014),  # eye sockets
+        ((0.05, -0.075, -0.02), 0.03, 0.008),
+        ((-0.05, -0.075, -0.02), 0.03, 0.008),  # cheeks
+        ((0.0, -0.09, -0.045), 0.018, 0.006),
+        ((0.0, -0.085, -0.1), 0.022, 0.01),  # lips, chin
     ):
         offset += _bump(p, centre, radius, height)
     p += offset
@@ -116,8 +120,9 @@ def stylised_head(path: Path, *, segments: int = 96) -> Path:
     mesh.vertices.foreach_set("co", p.ravel())
     mesh.update()
     for side, x in (("L", 0.034), ("R", -0.034)):
-        bpy.ops.mesh.primitive_uv_sphere_add(segments=24, ring_count=12, radius=0.013,
-                                             location=(x, -0.082, 0.016))
+        bpy.ops.mesh.primitive_uv_sphere_add(
+            segments=24, ring_count=12, radius=0.013, location=(x, -0.082, 0.016)
+        )
         eye = bpy.context.object
         eye.name = f"Eye.{side}"
         material = bpy.data.materials.new(f"Eye.{side}")

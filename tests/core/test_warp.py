@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The thin-plate landmark fit and the landmark file, without Blender."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from facs_rig.core.warp import (
+    NAMED,
+    LandmarkError,
+    fit_landmarks,
+    parse_landmarks,
+    shape_agreement,
+    thin_plate,
+)
+
+RNG = np.random.default_rng(7)
+
+
+def _bent(points: np.ndarray) -> np.ndarray:
+    """A smooth non-rigid map: scale, turn, and a bend that grows with height."""
+    turn = np.array([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    out = points @ turn.T * 3.0
+    out[:, 0] += 0.2 * points[:, 2] ** 2
+    return out
+
+
+def test_spline_interpolates_and_generalises() -> None:
+    source = RNG.uniform(-1, 1, (120, 3))
+    spline = thin_plate(source, _bent(source))
+    assert np.abs(spline(source) - _bent(source)).max() < 1e-9
+    inside = RNG.uniform(-0.6, 0.6, (200, 3))
+    error = np.linalg.norm(spline(inside) - _bent(inside), axis=1)
+    assert error.max() < 0.05 * 3.0  # under 5% of the scaled size between the landmarks
+
+
+def test_jacobian_is_the_derivative() -> None:
+    source = RNG.uniform(-1, 1, (60, 3))
+    spline = thin_plate(source, _bent(source), smoothing=0.1)
+    points, step = RNG.uniform(-0.5, 0.5, (10, 3)), 1e-6
+    numeric = np.stack(
+        [(spline(points + step * e) - spline(points - step * e)) / (2 * step) for e in np.eye(3)], axis=2
+    )
+    assert np.allclose(spline.jacobian(points), numeric, atol=1e-5)
+
+
+def test_fit_drops_misses_iris_and_outliers() -> None:
+    source = RNG.uniform(-1, 1, (478, 3))
+    target = _bent(source)
+    target[5] += 10.0  # a ray that went through the mouth
+    target[7] = np.nan  # a ray that missed
+    spline = fit_landmarks(source, target)
+    kept = {tuple(p) for p in spline.source.round(9)}
+    assert tuple(source[5].round(9)) not in kept and tuple(source[7].round(9)) not in kept
+    assert not any(tuple(p) in kept for p in source[468:].round(9))
+    assert np.linalg.norm(spline(source[:5]) - target[:5], axis=1).max() < 0.1
+
+
+def test_degenerate_landmarks_are_refused() -> None:
+    flat = np.column_stack([RNG.uniform(size=(20, 2)), np.zeros(20)])
+    with pytest.raises(LandmarkError, match="one plane"):
+        thin_plate(flat, flat)
+    with pytest.raises(LandmarkError, match="at least 8"):
+        thin_plate(flat[:4], flat[:4])
+
+
+def test_landmark_file() -> None:
+    marks = parse_landmarks({**{name: i for i, name in enumerate(list(NAMED)[:7])}, "200": [0.1, 0.2, 0.3]})
+    assert marks.indices.tolist() == [*list(NAMED.values())[:7], 200]
+    rest = np.arange(30, dtype=float).reshape(10, 3)
+    assert np.allclose(marks.positions(rest)[:7], rest[:7])
+    assert np.allclose(marks.positions(rest)[7], (0.1, 0.2, 0.3))
+    with pytest.raises(LandmarkError, match="landmark vertex 12 is not in"):
+        parse_landmarks({str(i): i + 5 for i in range(8)}).positions(rest)
+
+
+def test_landmark_file_errors_have_paths() -> None:
+    with pytest.raises(LandmarkError) as caught:
+        parse_landmarks({"nose_tip": True, "chin": [1, None, 2], "nose": 3, "478": 1, "forehead": 4, "10": 2})
+    message = str(caught.value)
+    assert "$.nose_tip: must be a vertex index" in message
+    assert "$.chin[1]" in message
+    assert "$.nose: unknown landmark" in message and "$.478: unknown landmark" in message
+    assert "$.10: landmark 10 is given twice" in message
+    with pytest.raises(LandmarkError, match="at least 8"):
+        parse_landmarks({"chin": 1})
+    with pytest.raises(LandmarkError, match="must be an object"):
+        parse_landmarks([1, 2])
+
+
+def test_shape_agreement() -> None:
+    true = RNG.normal(size=(50, 3))
+    assert shape_agreement(true, true, 1.0) == (1.0, 0.0)
+    r, error = shape_agreement(-true, true, 2.0)
+    assert r == pytest.approx(-1.0) and error == pytest.approx(np.linalg.norm(true, axis=1).max())
