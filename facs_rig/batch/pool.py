@@ -73,14 +73,20 @@ def default_workers() -> int:
 
 
 def run_jobs(
-    jobs: Sequence[RenderJob], *, workers: int | None = None, on_result: ResultCallback | None = None
+    jobs: Sequence[RenderJob],
+    *,
+    workers: int | None = None,
+    on_result: ResultCallback | None = None,
+    on_start: Callable[[], None] | None = None,
 ) -> list[JobResult]:
     """Render ``jobs`` in ``workers`` processes (default: one per core); results in job order.
 
     ``on_result(index, result)`` is called in this process as each job finishes, for progress and
-    for writing the manifest as the batch goes.
+    for writing the manifest as the batch goes; ``on_start()`` once, before the first job starts.
     """
     results: list[JobResult | None] = [None] * len(jobs)
+    if on_start is not None:
+        on_start()
     if not jobs:
         return []
     count = min(workers or default_workers(), len(jobs))

@@ -11,8 +11,9 @@ machine (what the tests do).
 
 from __future__ import annotations
 
+import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..paths import ROOT
@@ -22,8 +23,9 @@ from .pool import ResultCallback, finished, record
 from .worker import run_job
 
 REACH_SECONDS = 5.0
-"""How long a cluster's address may take to accept a connection. Ray itself retries an address
-where nothing listens for a minute or more before it gives up."""
+"""How long a cluster's address may take to accept a connection, and Ray to answer there. Ray
+itself retries an address where nothing listens for a minute or more, and one where something
+else listens for 20 seconds."""
 
 
 def check_reachable(address: str) -> None:
@@ -47,10 +49,14 @@ def run_jobs_on_ray(
     address: str,
     *,
     on_result: ResultCallback | None = None,
+    on_start: Callable[[], None] | None = None,
     num_cpus: int | None = None,
 ) -> list[JobResult]:
     """Render ``jobs`` as Ray tasks on the cluster at ``address`` (``auto``, ``ray://host:10001``
-    or ``local``); results in job order, ``on_result`` called as each finishes."""
+    or ``local``); results in job order, ``on_result`` called as each finishes, ``on_start`` once
+    the cluster is reached (so nothing is written for a batch that never starts)."""
+    if address != "local":  # Ray tries about a second per attempt; it would try 20 times
+        os.environ.setdefault("RAY_NUM_REDIS_GET_RETRIES", str(round(REACH_SECONDS)))
     try:
         import ray
     except ImportError:
@@ -69,6 +75,8 @@ def run_jobs_on_ray(
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise JobError(f"cannot reach the Ray cluster at {address!r}: {exc}") from None
     try:
+        if on_start is not None:
+            on_start()
         task = ray.remote(num_cpus=1, max_retries=0)(run_job)
         pending = {task.remote(job.to_dict()): i for i, job in enumerate(jobs)}
         results: list[JobResult | None] = [None] * len(jobs)

@@ -59,15 +59,18 @@ def run(args: argparse.Namespace) -> int:
         elapsed = time.perf_counter() - start
         print(f"[{done}/{len(spec.jobs)} {elapsed:.1f} s] {job.name}: {status}", file=sys.stderr)
 
-    write_manifest(spec.manifest, rows)
+    def started() -> None:  # once the runner is ready: a batch that never starts writes nothing
+        write_manifest(spec.manifest, rows)
+
     if args.ray:
         from ..batch.ray_runner import run_jobs_on_ray
 
-        results = run_jobs_on_ray(spec.jobs, args.ray, on_result=finished, num_cpus=args.workers)
+        results = run_jobs_on_ray(spec.jobs, args.ray, on_result=finished, on_start=started,
+                                  num_cpus=args.workers)
     else:
         from ..batch.pool import run_jobs
 
-        results = run_jobs(spec.jobs, workers=args.workers, on_result=finished)
+        results = run_jobs(spec.jobs, workers=args.workers, on_result=finished, on_start=started)
     failed = sum(1 for r in results if not r.ok)
     print(f"{len(results) - failed} of {len(results)} renders written in "
           f"{time.perf_counter() - start:.1f} s; manifest {spec.manifest}")
