@@ -37,8 +37,9 @@ def _evaluated(ob: bpy.types.Object) -> np.ndarray:
     return co.reshape(-1, 3)
 
 
-def make_truth(levels: int = 1, identity: str = IDENTITY) -> Truth:
-    """A new head (mesh ``Truth_Head``, no keys, no armature) in the current scene, and its true shapes."""
+def make_truth(levels: int = 1, identity: str = IDENTITY, *, shapes: bool = True) -> Truth:
+    """A new head (mesh ``Truth_Head``, no keys, no armature) in the current scene, and its true
+    shapes (none when ``shapes`` is False: a head for timing only)."""
     made = create_default_avatar(bpy.context, studio=False, identity=identity)
     source = made.mesh
     source.modifiers.clear()
@@ -50,7 +51,7 @@ def make_truth(levels: int = 1, identity: str = IDENTITY) -> Truth:
     blocks = cast(bpy.types.Mesh, source.data).shape_keys.key_blocks
     rest = _evaluated(source)
     true = {}
-    for block in blocks[1:]:
+    for block in blocks[1:] if shapes else ():
         block.value = 1.0
         true[block.name] = _evaluated(source) - rest
         block.value = 0.0
