@@ -34,7 +34,7 @@ from mathutils.bvhtree import BVHTree
 
 from ..core.errors import FacsError
 from ..core.warp import LANDMARKS, HandLandmarks, LandmarkError, ThinPlate, fit_landmarks
-from ..reader import Landmarker
+from ..reader import FaceReading, Landmarker
 from .avatar import ASSET_PATH, _build_rig, create_default_avatar, load_asset
 from .render import render_scene
 from .render_images import read_png
@@ -172,7 +172,7 @@ def _aim(
     return right, true_up
 
 
-def _read(scene: bpy.types.Scene, pixels: int, landmarker: Landmarker, workdir: Path) -> list:
+def _read(scene: bpy.types.Scene, pixels: int, landmarker: Landmarker, workdir: Path) -> list[FaceReading]:
     scene.render.resolution_x = scene.render.resolution_y = pixels
     scene.render.resolution_percentage = 100
     path = render_scene(scene, workdir / "view.png", engine="workbench", show_progress=False).files[0]
@@ -181,7 +181,7 @@ def _read(scene: bpy.types.Scene, pixels: int, landmarker: Landmarker, workdir: 
 
 
 def _frontal(
-    reading, right: np.ndarray, up: np.ndarray, direction: np.ndarray
+    reading: FaceReading, right: np.ndarray, up: np.ndarray, direction: np.ndarray
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """How squarely the face looks at the camera (1 = straight at it) and its forward and up axes
     in the world: the reader's matrix takes the canonical face (looking along its +z, towards the
@@ -193,7 +193,7 @@ def _frontal(
     return float(rotation[2, 2]), forward / np.linalg.norm(forward), face_up / np.linalg.norm(face_up)
 
 
-def _one_or_none(faces: list, what: str, view: str) -> list:
+def _one_or_none(faces: list[FaceReading], what: str, view: str) -> list[FaceReading]:
     if len(faces) > 1:
         raise NoFaceFound(
             f"{what}: {len(faces)} faces seen from the {view}: give one head per file "
@@ -210,21 +210,29 @@ def find_face(
     points = np.vstack([_world_points(ob) for ob in objects if ob.type == "MESH"])
     lo, hi = points.min(0), points.max(0)
     centre, size = (lo + hi) / 2, float(np.linalg.norm(hi - lo))
-    best: tuple[float, str, np.ndarray, np.ndarray] | None = None
+    best: tuple[float, str, np.ndarray, np.ndarray, _Shot] | None = None
     with (
         _studio(objects) as (scene, camera),
         Landmarker(faces=2) as landmarker,
         tempfile.TemporaryDirectory(prefix="facs_rig_face_", dir=bpy.app.tempdir) as tmp,
     ):
         workdir = Path(tmp)
+
+        def shoot(
+            at: np.ndarray, direction: np.ndarray, up: np.ndarray, width: float, *, pixels: int, view: str
+        ) -> _Shot | None:
+            right, true_up = _aim(camera, at, direction, up, width=width, depth=size)
+            faces = _one_or_none(_read(scene, pixels, landmarker, workdir), what, view)
+            return _Shot(faces[0], at, width, right, true_up, direction) if faces else None
+
         for view, (direction, up) in VIEWS.items():
-            d, u = np.array(direction, float), np.array(up, float)
-            right, true_up = _aim(camera, centre, d, u, width=size, depth=size)
-            faces = _one_or_none(_read(scene, SEARCH_PIXELS, landmarker, workdir), what, view)
-            if faces:
-                score, forward, face_up = _frontal(faces[0], right, true_up, d)
+            shot = shoot(
+                centre, np.array(direction, float), np.array(up, float), size, pixels=SEARCH_PIXELS, view=view
+            )
+            if shot is not None:
+                score, forward, face_up = _frontal(shot.reading, shot.right, shot.up, shot.direction)
                 if best is None or score > best[0]:
-                    best = (score, view, forward, face_up)
+                    best = (score, view, forward, face_up, shot)
                 if score > 0.97:
                     break
         if best is None:
@@ -232,24 +240,30 @@ def find_face(
                 f"{what}: no face found from any side ({', '.join(VIEWS)}); "
                 "place the landmarks by hand with --landmarks"
             )
-        _, view, forward, face_up = best
-        # Close up, straight at the face: landmarks to a fraction of a pixel of the head.
-        right, true_up = _aim(camera, centre, -forward, face_up, width=size, depth=size)
-        faces = _one_or_none(_read(scene, SEARCH_PIXELS, landmarker, workdir), what, view)
-        if not faces:
-            raise NoFaceFound(f"{what}: the face seen from the {view} is lost when looked at straight on")
-        reading, look_at, width = faces[0], centre, size
-        xy = (reading.landmarks[:, :2] - 0.5) * size
+        _, view, forward, face_up, shot = best
+        # Straight at the face, then close up: landmarks to a fraction of a pixel of the head. A
+        # stylised face may read only from where it was first seen; that read then stands.
+        shot = shoot(centre, -forward, face_up, size, pixels=SEARCH_PIXELS, view=view) or shot
+        xy = (shot.reading.landmarks[:, :2] - 0.5) * shot.width
         middle = (xy.min(0) + xy.max(0)) / 2
+        close_at = shot.at + middle[0] * shot.right - middle[1] * shot.up
         close_width = float((xy.max(0) - xy.min(0)).max()) * CLOSE_MARGIN
-        close_at = centre + middle[0] * right - middle[1] * true_up
-        close_right, close_up = _aim(camera, close_at, -forward, face_up, width=close_width, depth=size)
-        faces = _read(scene, CLOSE_PIXELS, landmarker, workdir)
-        if len(faces) == 1:  # else the straight-on read stands: a stylised face may read only whole
-            reading, look_at, width, right, true_up = faces[0], close_at, close_width, close_right, close_up
-    xy = (reading.landmarks[:, :2] - 0.5) * width
-    origins = look_at[None] + xy[:, :1] * right - xy[:, 1:2] * true_up + forward * size
-    return FaceFound(_cast(surface, origins, -forward), forward, face_up, view)
+        shot = shoot(close_at, shot.direction, shot.up, close_width, pixels=CLOSE_PIXELS, view=view) or shot
+    xy = (shot.reading.landmarks[:, :2] - 0.5) * shot.width
+    origins = shot.at[None] + xy[:, :1] * shot.right - xy[:, 1:2] * shot.up - shot.direction * size
+    return FaceFound(_cast(surface, origins, shot.direction), forward, face_up, view)
+
+
+@dataclass(frozen=True)
+class _Shot:
+    """One read of the face and the orthographic camera it was read through."""
+
+    reading: FaceReading
+    at: np.ndarray
+    width: float
+    right: np.ndarray
+    up: np.ndarray
+    direction: np.ndarray
 
 
 def _cast(surface: bpy.types.Object, origins: np.ndarray, direction: np.ndarray) -> np.ndarray:

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -24,6 +25,8 @@ class OpenedAvatar:
     mesh: bpy.types.Object
     armature: bpy.types.Object | None
     source: str
+    generated: str = ""
+    """What :func:`.rig_any.generate_shapes` did when the face mesh came without shape keys."""
 
 
 def _import(path: Path, kind: str) -> None:
@@ -61,12 +64,13 @@ def face_mesh(objects: list[bpy.types.Object], name: str = "") -> bpy.types.Obje
 
 
 def open_avatar(
-    avatar: str, object_name: str = "", *, studio: bool = False, identity: str = ""
+    avatar: str, object_name: str = "", *, studio: bool = False, identity: str = "", generate: bool = True
 ) -> OpenedAvatar:
     """Replace the current file with ``avatar`` (``"default"`` or a path) and return its face mesh
     and armature. ``studio`` adds the default head's camera and lights (for files that will be
-    rendered); ``identity`` makes the default head in that identity. Raises :class:`FacsError`
-    naming the file when it cannot."""
+    rendered); ``identity`` makes the default head in that identity. With ``generate``, a face mesh
+    without shape keys gets the face shapes and pivots (:mod:`.rig_any`), said on stderr. Raises
+    :class:`FacsError` naming the file when it cannot."""
     if identity and avatar != "default":
         raise FacsError(f"{avatar}: an identity shapes the default head only; give --avatar default")
     if avatar == "default":
@@ -101,6 +105,12 @@ def open_avatar(
     if armature is None:
         armatures = [ob for ob in objects if ob.type == "ARMATURE"]
         armature = armatures[0] if len(armatures) == 1 else None
+    if generate and cast(bpy.types.Mesh, mesh.data).shape_keys is None:
+        from .rig_any import generate_shapes
+
+        shaped = generate_shapes(mesh, armature)
+        print(f"note: {path.name} has no face shapes; {shaped.summary()}", file=sys.stderr)
+        return OpenedAvatar(mesh, shaped.armature, str(path), shaped.summary())
     return OpenedAvatar(mesh, armature, str(path))
 
 

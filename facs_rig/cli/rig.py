@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     from ..blender.rig_any import generate_shapes
     from ..blender.rig_files import open_avatar, save_blend
 
-    opened = open_avatar(args.head, args.object)
+    opened = open_avatar(args.head, args.object, generate=False)
     generated = generate_shapes(opened.mesh, opened.armature, landmarks=landmarks, overwrite=args.overwrite)
     print(generated.summary())
     report = build_rig(opened.mesh, args.preset, armature=generated.armature)
