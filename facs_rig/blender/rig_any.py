@@ -22,7 +22,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import cast
@@ -33,9 +33,10 @@ from mathutils import Matrix, Vector
 from mathutils.bvhtree import BVHTree
 
 from ..core.errors import FacsError
+from ..core.mapping.matching import NameIndex, find_bone
 from ..core.warp import LANDMARKS, HandLandmarks, LandmarkError, ThinPlate, fit_landmarks
 from ..reader import FaceReading, Landmarker
-from .avatar import ASSET_PATH, _build_rig, create_default_avatar, load_asset
+from .avatar import ASSET_PATH, EYE_BONE_LENGTH, _build_rig, create_default_avatar, load_asset
 from .render import render_scene
 from .render_images import read_png
 
@@ -51,7 +52,7 @@ VIEWS = {  # name: (view direction, camera up), world axes
 }
 """Where a head may face: glTF, FBX and OBJ importers turn Y-up files Z-up, so the front view is
 tried first; a file saved Y-up faces +Z or -Z."""
-SEARCH_PIXELS = 320
+SEARCH_PIXELS = 480
 CLOSE_PIXELS = 512
 CLOSE_MARGIN = 1.5
 """The close render frames the first read's landmarks grown by this factor."""
@@ -60,7 +61,6 @@ SMOOTHING = 0.1
 """Thin-plate smoothing: landmarks read on two different heads disagree by a pixel or two."""
 TURN_TOLERANCE = 1e-3
 """Heads turned by less than this (radians) from the front view are left as they are."""
-BELOW_MOUTH = 0.0
 TEMPLATE_PREFIX = "FACS_Template"
 
 
@@ -140,7 +140,7 @@ def _studio(objects: Sequence[bpy.types.Object]) -> Iterator[tuple[bpy.types.Sce
         shading.light, shading.color_type = "STUDIO", "SINGLE"
         shading.single_color = (0.8, 0.62, 0.52)
         shading.show_cavity = True
-        scene.display.render_aa = "FXAA"  # one sample: the reader needs no more, and 8 cost 8x
+        scene.display.render_aa = "5"  # 5 samples: FXAA alone loses small faces, 8 (the default) costs more
         scene.render.film_transparent = False
         yield scene, camera
     finally:
@@ -177,7 +177,25 @@ def _read(scene: bpy.types.Scene, pixels: int, landmarker: Landmarker, workdir: 
     scene.render.resolution_percentage = 100
     path = render_scene(scene, workdir / "view.png", engine="workbench", show_progress=False).files[0]
     image = np.clip(read_png(path)[..., :3] * 255 + 0.5, 0, 255).astype(np.uint8)
-    return landmarker.read(image)
+    return landmarker.read(image) or _read_tiles(image, landmarker)
+
+
+def _read_tiles(image: np.ndarray, landmarker: Landmarker) -> list[FaceReading]:
+    """Faces too small for the reader's detector (it sees the image at 128 px): read overlapping
+    half-size tiles, map their landmarks back to the whole image, and count a face seen by two
+    tiles once (its centres within half its size)."""
+    height, width = image.shape[:2]
+    half_h, half_w = height // 2, width // 2
+    found: list[FaceReading] = []
+    for top in (0, height // 4, height - half_h):
+        for left in (0, width // 4, width - half_w):
+            for face in landmarker.read(image[top : top + half_h, left : left + half_w]):
+                scale = np.array((half_w / width, half_h / height, half_w / width))
+                landmarks = face.landmarks * scale + (left / width, top / height, 0.0)
+                whole = replace(face, landmarks=landmarks, width=width, height=height)
+                if all(np.linalg.norm(whole.centre - other.centre) > other.size / 2 for other in found):
+                    found.append(whole)
+    return found
 
 
 def _frontal(
@@ -243,7 +261,7 @@ def find_face(
         _, view, forward, face_up, shot = best
         # Straight at the face, then close up: landmarks to a fraction of a pixel of the head. A
         # stylised face may read only from where it was first seen; that read then stands.
-        shot = shoot(centre, -forward, face_up, size, pixels=SEARCH_PIXELS, view=view) or shot
+        shot = shoot(centre, -forward, face_up, size, pixels=CLOSE_PIXELS, view=view) or shot
         xy = (shot.reading.landmarks[:, :2] - 0.5) * shot.width
         middle = (xy.min(0) + xy.max(0)) / 2
         close_at = shot.at + middle[0] * shot.right - middle[1] * shot.up
@@ -488,36 +506,67 @@ def _pivots(
 
 
 def _followers(
-    others: Sequence[bpy.types.Object], joints: dict[str, np.ndarray]
+    objects: Sequence[bpy.types.Object], mesh: bpy.types.Object, joints: dict[str, np.ndarray]
 ) -> dict[bpy.types.Object, str]:
-    """Which bone each separate object follows: an eye bone inside it, the jaw when it sits below
-    the mouth pivot (lower teeth, tongue, beard), else the head."""
+    """Which pivot each top-level object of the head follows: an eye whose joint is inside it (and
+    that is smaller than the eyes' spacing), the jaw when it sits below the mouth pivot between
+    the eyes (lower teeth, tongue, beard), else the head (the face mesh too: head turns move it)."""
+    spacing = float(np.linalg.norm(joints["eye.L"] - joints["eye.R"]))
+    middle = (joints["eye.L"] + joints["eye.R"]) / 2
     follow = {}
-    for ob in others:
+    for ob in objects:
+        if ob.parent is not None:
+            continue
         corners = np.array([ob.matrix_world @ Vector(c) for c in ob.bound_box])
         lo, hi = corners.min(0), corners.max(0)
         centre = (lo + hi) / 2
-        eye = next(
-            (
-                s
-                for s in ("eye.L", "eye.R")
-                if (lo <= joints[s]).all()
-                and (joints[s] <= hi).all()
-                and (hi - lo).max() < np.linalg.norm(joints["eye.L"] - joints["eye.R"])
-            ),
-            None,
-        )
-        if eye:
-            follow[ob] = eye
-        elif ob.parent is None:
-            follow[ob] = (
-                "jaw"
-                if centre[2] < joints["mouth"][2] + BELOW_MOUTH
-                and centre[1] < joints["jaw"][1]
-                and abs(centre[0]) < abs(joints["eye.L"][0] - joints["eye.R"][0])
-                else "head"
-            )
+        inside = [s for s in ("eye.L", "eye.R") if (lo <= joints[s]).all() and (joints[s] <= hi).all()]
+        if ob != mesh and len(inside) == 1 and (hi - lo).max() < spacing:
+            follow[ob] = inside[0]
+        elif ob != mesh and centre[2] < joints["mouth"][2] and abs(centre[0] - middle[0]) < spacing / 2:
+            follow[ob] = "jaw"
+        else:
+            follow[ob] = "head"
     return follow
+
+
+def _pivot_bones(armature: bpy.types.Object, joints: dict[str, np.ndarray]) -> dict[str, str]:
+    """The existing armature's bones for the head, jaw and eye pivots (by the bone table's names,
+    as the presets find them); the jaw and eyes it lacks are added at the warped joints, under
+    its head bone. Returns pivot -> bone name (no ``head`` entry when it has no head bone)."""
+    data = cast(bpy.types.Armature, armature.data)
+    index = NameIndex(list(data.bones.keys()))
+    roles = {"head": "Head", "jaw": "Jaw", "eye.L": "LeftEye", "eye.R": "RightEye"}
+    found = {pivot: bone for pivot, role in roles.items() if (bone := find_bone(index, role)) is not None}
+    missing = [p for p in ("jaw", "eye.L", "eye.R") if p not in found]
+    if not missing:
+        return found
+    inverse = armature.matrix_world.inverted()
+    forward = np.array((0.0, -EYE_BONE_LENGTH, 0.0))
+    ends = {
+        "jaw": (joints["mouth"], joints["jaw"]),
+        "eye.L": (joints["eye.L"], joints["eye.L"] + forward),
+        "eye.R": (joints["eye.R"], joints["eye.R"] + forward),
+    }
+    view_layer = bpy.context.view_layer
+    previous = view_layer.objects.active
+    view_layer.objects.active = armature
+    with bpy.context.temp_override(active_object=armature, object=armature):
+        bpy.ops.object.mode_set(mode="EDIT")
+        try:
+            for pivot in missing:
+                edit = data.edit_bones.new(pivot)
+                edit.head, edit.tail = (inverse @ Vector(end.tolist()) for end in ends[pivot])
+                edit.align_roll(Vector((1.0, 0.0, 0.0)).cross(edit.tail - edit.head))
+                if "head" in found:
+                    edit.parent = data.edit_bones[found["head"]]
+                found[pivot] = pivot
+        finally:
+            bpy.ops.object.mode_set(mode="OBJECT")
+    view_layer.objects.active = previous
+    for pivot in missing:
+        armature.pose.bones[pivot].rotation_mode = "XYZ"
+    return found
 
 
 def _parent_to_bone(ob: bpy.types.Object, armature: bpy.types.Object, bone: str) -> None:
@@ -577,20 +626,17 @@ def generate_shapes(
         block = blocks.get(name) or mesh.shape_key_add(name=name, from_mix=False)
         block.data.foreach_set("co", (rest + shapes[name]).astype(np.float32).ravel())
         block.value = 0.0
+    follow = _followers(objects, mesh, joints)
     if armature is None:
-        armature = _build_rig(
-            bpy.context, {k: list(v) for k, v in joints.items()}, bpy.context.scene.collection
-        )
+        joint_lists = {k: v.tolist() for k, v in joints.items()}
+        armature = _build_rig(bpy.context, joint_lists, bpy.context.scene.collection)
         armature.name = f"{mesh.name}_FACS_Rig"
-        roots = [ob for ob in objects if ob.parent is None]
-        for ob in roots:
-            placed = ob.matrix_world.copy()
-            ob.parent = armature
-            ob.matrix_world = placed
-    follow = _followers(others, joints)
+        bones = {pivot: pivot for pivot in ("head", "jaw", "eye.L", "eye.R")}
+    else:
+        bones = _pivot_bones(armature, joints)
+    follow = {ob: bones[pivot] for ob, pivot in follow.items() if pivot in bones}
     for ob, bone in follow.items():
-        if bone in cast(bpy.types.Armature, armature.data).bones:
-            _parent_to_bone(ob, armature, bone)
+        _parent_to_bone(ob, armature, bone)
     return Generated(
         mesh=mesh,
         armature=armature,
@@ -598,7 +644,7 @@ def generate_shapes(
         kept=kept,
         view=found.view,
         turned_degrees=degrees,
-        followers={ob.name: bone for ob, bone in follow.items()},
+        followers={ob.name: bone for ob, bone in follow.items() if ob != mesh},
     )
 
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import bpy
 import numpy as np
@@ -38,6 +39,13 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def _rig_any(addon: ModuleType) -> ModuleType:
     return importlib.import_module(f"{addon.__name__}.blender.rig_any")
+
+
+def _open(addon: ModuleType, path: Path) -> Any:  # the add-on's own OpenedAvatar class
+    """The head file opened as the commands open it, without generating its shapes yet."""
+    return importlib.import_module(f"{addon.__name__}.blender.rig_files").open_avatar(
+        str(path), generate=False
+    )
 
 
 def _mesh_from(
@@ -75,9 +83,8 @@ def test_generated_shapes_match_the_truth(addon: ModuleType) -> None:
 def test_stylised_head_gets_pivots_and_moving_shapes(addon: ModuleType, tmp_path: Path) -> None:
     """A sculpted low-poly head with separate eyes: the eyes follow new eye bones, a smile lifts the
     mouth corners and a jaw drop lowers the chin, and the arkit52 preset rigs it."""
-    bpy.ops.preferences.addon_enable  # noqa: B018 - the glTF importer comes with Blender
     path = stylised_head(tmp_path / "stylised.glb")
-    opened = importlib.import_module(f"{addon.__name__}.blender.rig_files").open_avatar(str(path))
+    opened = _open(addon, path)
     made = _rig_any(addon).generate_shapes(opened.mesh, opened.armature)
     assert made.followers == {"Eye.L": "eye.L", "Eye.R": "eye.R"}
     assert bpy.data.objects["Eye.L"].parent_bone == "eye.L"
@@ -156,7 +163,7 @@ def test_not_a_face(addon: ModuleType, make: str) -> None:
 
 def test_two_heads_are_refused(addon: ModuleType) -> None:
     vertices, triangles = canonical_face()
-    both = np.vstack([vertices, np.add(vertices, (16.0, 0.0, 0.0))])
+    both = np.vstack([vertices, np.add(vertices, (24.0, 0.0, 0.0))])
     face = _mesh_from(both, np.vstack([triangles, triangles + len(vertices)]), "Twins")
     with pytest.raises(addon.core.errors.FacsError, match="2 faces"):
         _rig_any(addon).generate_shapes(face)
@@ -182,3 +189,26 @@ def test_bad_landmark_file(tmp_path: Path) -> None:
     assert "$.chin[1]" in result.stderr and "$.ear: unknown landmark" in result.stderr
     assert '$["eye_outer.L"]: a vertex index cannot be negative' in result.stderr
     assert not (tmp_path / "out.blend").exists()
+
+
+def test_existing_armature_gets_the_missing_pivots(addon: ModuleType, tmp_path: Path) -> None:
+    """A head already parented to an armature with only a ``Head`` bone: jaw and eye bones are
+    added under it, the eyes follow them, and the user's bone is left as it was."""
+    path = stylised_head(tmp_path / "stylised.glb")
+    opened = importlib.import_module(f"{addon.__name__}.blender.rig_files").open_avatar(
+        str(path), generate=False
+    )
+    data = bpy.data.armatures.new("Skeleton")
+    skeleton = bpy.data.objects.new("Skeleton", data)
+    bpy.context.scene.collection.objects.link(skeleton)
+    bpy.context.view_layer.objects.active = skeleton
+    bpy.ops.object.mode_set(mode="EDIT")
+    bone = data.edit_bones.new("Head")
+    bone.head, bone.tail = (0.0, 0.0, -0.1), (0.0, 0.0, 0.15)
+    bpy.ops.object.mode_set(mode="OBJECT")
+    made = _rig_any(addon).generate_shapes(opened.mesh, skeleton)
+    bones = skeleton.data.bones
+    assert made.armature == skeleton and set(bones.keys()) == {"Head", "jaw", "eye.L", "eye.R"}
+    assert bones["eye.L"].parent.name == "Head" and bones["eye.L"].head_local.x > 0
+    assert tuple(bones["Head"].head_local) == pytest.approx((0.0, 0.0, -0.1), abs=1e-6)
+    assert bpy.data.objects["Eye.R"].parent_bone == "eye.R" and opened.mesh.parent_bone == "Head"
