@@ -212,3 +212,14 @@ def test_existing_armature_gets_the_missing_pivots(addon: ModuleType, tmp_path: 
     assert bones["eye.L"].parent.name == "Head" and bones["eye.L"].head_local.x > 0
     assert tuple(bones["Head"].head_local) == pytest.approx((0.0, 0.0, -0.1), abs=1e-6)
     assert bpy.data.objects["Eye.R"].parent_bone == "eye.R" and opened.mesh.parent_bone == "Head"
+
+
+def test_other_commands_generate_the_shapes_and_say_so(tmp_path: Path) -> None:
+    """``info`` on a head without shapes: the shapes are generated on the way, said on stderr,
+    and the answer on stdout is the rigged head's (JSON stays clean)."""
+    head = canonical_face_obj(tmp_path / "face.obj")
+    result = _cli("info", "--avatar", str(head), "--json")
+    assert result.returncode == 0, result.stderr
+    assert "note: face.obj has no face shapes; CanonicalFace: generated 86 face shapes" in result.stderr
+    report = json.loads(result.stdout)
+    assert report["preset"] == "makehuman" and report["shape_keys"] == 86
