@@ -106,11 +106,15 @@ def open_avatar(
         armatures = [ob for ob in objects if ob.type == "ARMATURE"]
         armature = armatures[0] if len(armatures) == 1 else None
     if generate and cast(bpy.types.Mesh, mesh.data).shape_keys is None:
-        from .rig_any import generate_shapes
+        from .rig_any import NoFaceFound, generate_shapes
 
-        shaped = generate_shapes(mesh, armature)
-        print(f"note: {path.name} has no face shapes; {shaped.summary()}", file=sys.stderr)
-        return OpenedAvatar(mesh, shaped.armature, str(path), shaped.summary())
+        try:
+            shaped = generate_shapes(mesh, armature)
+        except NoFaceFound as exc:  # not a face: the file opens as it is, and the command says what it can
+            print(f"note: {path.name} has no face shapes, and none were generated: {exc}", file=sys.stderr)
+        else:
+            print(f"note: {path.name} has no face shapes; {shaped.summary()}", file=sys.stderr)
+            return OpenedAvatar(mesh, shaped.armature, str(path), shaped.summary())
     return OpenedAvatar(mesh, armature, str(path))
 
 
