@@ -5,9 +5,9 @@ as MakeHuman models people.
 An identity is a few named parameters, written ``gender=0.2,age=67,african=1`` (or ``random:SEED``,
 a seeded draw within the plausible ranges of ``presets/identity.json``). It shapes the head with
 MakeHuman's own targets (built into the asset by ``tools/build_avatar_asset.py``) weighted by
-MakeHuman's macro maths, taken relative to the default identity: the head as built is MakeHuman's
-default human (gender 0.5, 25 years, an equal ethnic mix, average muscle and weight), so the
-default identity moves nothing and every other one moves the difference.
+MakeHuman's macro maths, taken relative to the default identity: the head as built stands for
+MakeHuman's default parameters (gender 0.5, 25 years, an equal ethnic mix, average muscle and
+weight), so the default identity moves nothing and every other one moves the difference.
 
 Pure numpy, so the CLI and batch specs check an identity before Blender starts, and the maths is
 tested without Blender.
