@@ -358,31 +358,25 @@ def template() -> Template:
     return _template((str(ASSET_PATH), ASSET_PATH.stat().st_mtime_ns))
 
 
-def _turn_to_front(objects: Sequence[bpy.types.Object], found: FaceFound) -> tuple[FaceFound, float]:
+def _turn_to_front(objects: Sequence[bpy.types.Object], found: FaceFound) -> tuple[np.ndarray, float]:
     """Turn the head's top-level objects about the face's centre so it looks along -Y with Z up
-    (the frame the rig and camera read); returns the landmarks in that frame and the angle turned."""
+    (the frame the rig and camera read). Returns the world-space turn (4×4, identity when the head
+    is within :data:`TURN_TOLERANCE` of it) and its angle in degrees."""
     left = np.cross(found.up, found.forward)
     up = np.cross(found.forward, left)
     source = np.column_stack([left / np.linalg.norm(left), found.forward, up / np.linalg.norm(up)])
     turn = np.column_stack([(1.0, 0.0, 0.0), (0.0, -1.0, 0.0), (0.0, 0.0, 1.0)]) @ source.T
     angle = float(np.arccos(np.clip((np.trace(turn) - 1) / 2, -1.0, 1.0)))
     if angle < TURN_TOLERANCE:
-        return found, 0.0
-    centre = np.nanmean(found.points, axis=0)
-    matrix = (
-        Matrix.Translation(Vector(centre))
-        @ Matrix(turn.tolist()).to_4x4()
-        @ Matrix.Translation(Vector(-centre))
-    )
+        return np.eye(4), 0.0
+    centre = Vector(np.nanmean(found.points, axis=0).tolist())
+    matrix = Matrix.Translation(centre) @ Matrix(turn.tolist()).to_4x4() @ Matrix.Translation(-centre)
     chosen = set(objects)
     for ob in objects:
         if ob.parent not in chosen:
             ob.matrix_world = matrix @ ob.matrix_world
     bpy.context.view_layer.update()
-    points = (found.points - centre) @ turn.T + centre
-    return FaceFound(points, np.array((0.0, -1.0, 0.0)), np.array((0.0, 0.0, 1.0)), found.view), float(
-        np.degrees(angle)
-    )
+    return np.array(matrix), float(np.degrees(angle))
 
 
 def _template_object(
@@ -611,13 +605,13 @@ def generate_shapes(
     existing = set(data.shape_keys.key_blocks.keys()) if data.shape_keys else set()
     wanted = [n for n in tmpl.keys if overwrite or n not in existing]
     kept = tuple(n for n in tmpl.keys if n in existing and not overwrite)
-    found, degrees = _turn_to_front(objects, found)
     spline = fit_landmarks(tmpl.landmarks, found.points, SMOOTHING)
-    shapes = transfer(mesh, spline, wanted, tmpl)
+    shapes = transfer(mesh, spline, wanted, tmpl)  # the last step that may fail: nothing changed yet
     names = ("neck", "head", "head-2", "mouth", "jaw", "eye.L", "eye.R")
-    warped = dict(zip(names, spline(np.array([tmpl.joints[n] for n in names])), strict=True))
+    turn, degrees = _turn_to_front(objects, found)
+    warped = spline(np.array([tmpl.joints[n] for n in names])) @ turn[:3, :3].T + turn[:3, 3]
     others = [ob for ob in objects if ob != mesh]
-    joints = _pivots(warped, others)
+    joints = _pivots(dict(zip(names, warped, strict=True)), others)
     rest = _local(mesh)
     if data.shape_keys is None:
         mesh.shape_key_add(name="Basis", from_mix=False)
