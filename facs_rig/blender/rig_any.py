@@ -3,18 +3,20 @@
 MakeHuman units, and eye and jaw pivots, so every preset and AU works on it (docs/rig_any_head.md).
 
 1. **Landmarks.** The head is rendered (Workbench, orthographic) from the six axis directions; the
-   built-in reader reads each render and the most frontal face wins. A second, closer render from
-   the face's own front gives the 478 landmarks, cast back onto the mesh through the camera with a
-   BVH tree. The default head (the template) is measured the same way once per process.
+   built-in reader reads each render (in tiles when the face is small) and the most frontal face
+   wins. Renders straight at the face and close up give the 478 landmarks, cast back onto the mesh
+   through the camera with a BVH tree. The default head (the template) is measured the same way
+   once per process.
 2. **Fit.** A thin-plate spline (:mod:`..core.warp`) takes the template's landmarks onto the head's;
    the template's skin and every shape's displacements (through the spline's derivative) follow.
 3. **Transfer.** The head's face mesh is bound to the fitted template with a Surface Deform
    modifier; each template key in turn is evaluated through it (C speed) and written as a key.
-4. **Pivots.** The template's jaw and eye joints, warped, become bones; separate eye objects follow
-   the eye bones and objects below the mouth the jaw.
+4. **Pivots.** The template's jaw and eye joints, warped, become bones (a new armature, or the ones
+   an existing armature lacks); separate eye objects follow the eye bones, objects below the mouth
+   the jaw, the face and the rest the head.
 
-The head is turned to Blender's front view (face along -Y, Z up) first, because the rig's bone
-axes, the portrait camera and the presets all read the world in that frame.
+Once the transfer has succeeded, the head is turned to Blender's front view (face along -Y, Z up):
+the rig's bone axes, the portrait camera and the presets all read the world in that frame.
 """
 
 from __future__ import annotations
@@ -115,11 +117,8 @@ class Generated:
 
 
 def _world_points(ob: bpy.types.Object) -> np.ndarray:
-    mesh = cast(bpy.types.Mesh, ob.data)
-    co = np.empty(3 * len(mesh.vertices), np.float64)
-    mesh.vertices.foreach_get("co", co)
     world = np.array(ob.matrix_world)
-    return co.reshape(-1, 3) @ world[:3, :3].T + world[:3, 3]
+    return _local(ob) @ world[:3, :3].T + world[:3, 3]
 
 
 @contextmanager
