@@ -21,9 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bpy
 from rig_truth import compare, make_truth
@@ -59,9 +58,19 @@ def main() -> None:
     scores = compare(truth, _shapes(truth.head, made.added))
     r = np.array([s[0] for s in scores.values()])
     e = np.array([s[1] for s in scores.values()])
-    print(f"accuracy on {vertices} vertices, {len(scores)} shapes: median r {np.median(r):.3f} "
-          f"(target >= 0.8), lowest {r.min():.3f} (target >= 0.5), median error {np.median(e):.3f} "
-          f"of face width")
+    print(
+        f"accuracy on {vertices} vertices, {len(scores)} shapes: median r {np.median(r):.3f} "
+        f"(target >= 0.8), lowest {r.min():.3f} (target >= 0.5), median error {np.median(e):.3f} "
+        f"of face width"
+    )
+    made_shapes = _shapes(truth.head, tuple(scores))
+    amplitude = [
+        np.linalg.norm(made_shapes[n][truth.skin]) / np.linalg.norm(truth.true[n][truth.skin]) for n in scores
+    ]
+    print(
+        f"  amplitude (generated over true, on the skin): median {np.median(amplitude):.2f}, "
+        f"5th-95th percentile {np.percentile(amplitude, 5):.2f}-{np.percentile(amplitude, 95):.2f}"
+    )
     for name, (rr, ee) in sorted(scores.items(), key=lambda s: s[1][0])[:5]:
         print(f"  worst: {name:32s} r {rr:.3f}  error {ee:.3f}")
 
@@ -71,9 +80,11 @@ def main() -> None:
     start = time.perf_counter()
     rig_any.generate_shapes(dense)
     seconds = time.perf_counter() - start
-    print(f"speed: {count} vertices rigged in {seconds:.2f} s (target < {TARGET_SECONDS:.0f} s for 50k); "
-          f"{vertices} vertices in {baseline:.2f} s; ratio {seconds / baseline:.2f} for "
-          f"{count / vertices:.1f}x the vertices")
+    print(
+        f"speed: {count} vertices rigged in {seconds:.2f} s (target < {TARGET_SECONDS:.0f} s for 50k); "
+        f"{vertices} vertices in {baseline:.2f} s; ratio {seconds / baseline:.2f} for "
+        f"{count / vertices:.1f}x the vertices"
+    )
 
 
 if __name__ == "__main__":
