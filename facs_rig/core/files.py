@@ -185,33 +185,23 @@ def _remove(path: Path) -> None:
 
 
 def _install(tmp: Path, target: Path) -> None:
-    """Move a finished temporary output over the target. A folder replaces a folder as a whole,
-    via a second temporary name, so there is no moment without a complete one."""
-    if tmp.is_dir():
-        os.chmod(tmp, 0o777 & ~_umask())
-        if target.is_dir():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-            os.rmdir(old)
-            os.replace(target, old)
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-            return
-    else:
-        os.chmod(tmp, 0o666 & ~_umask())
+    """Move a finished temporary output (a file, or a folder that did not exist yet) into place,
+    with the permissions a plain ``open`` or ``mkdir`` would give (``mkstemp``/``mkdtemp`` alone
+    make them private)."""
+    os.chmod(tmp, (0o777 if tmp.is_dir() else 0o666) & ~_umask())
     os.replace(tmp, target)
 
 
 @contextlib.contextmanager
-def replaced_on_success(*targets: PathLike, folder: bool = False) -> Iterator[list[Path]]:
+def replaced_on_success(*targets: PathLike) -> Iterator[list[Path]]:
     """Yield temporary paths beside ``targets``; when the block ends without an exception (or
     ``KeyboardInterrupt``) they are moved over the targets, otherwise removed, so the targets are
-    either all new or all as before. The files get the permissions a plain ``open(path, "w")`` would
-    give (``mkstemp`` alone makes them 0600)."""
+    either all new or all as before."""
     paths = [Path(t) for t in targets]
     temps: list[Path] = []
     try:
         for target in paths:
-            temps.append(_temporary_sibling(target, folder=folder))
+            temps.append(_temporary_sibling(target, folder=False))
         yield temps
         for tmp, target in zip(temps, paths, strict=True):
             _install(tmp, target)

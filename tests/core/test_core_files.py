@@ -101,20 +101,6 @@ def test_replaced_on_success_keeps_the_old_file_on_failure(tmp_path: Path) -> No
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~_umask()
 
 
-def test_replaced_on_success_swaps_whole_folders(tmp_path: Path) -> None:
-    frames = tmp_path / "frames"
-    frames.mkdir()
-    (frames / "old_0001.png").write_bytes(b"old")
-    with pytest.raises(ValueError), replaced_on_success(frames, folder=True) as (tmp,):
-        (tmp / "new_0001.png").write_bytes(b"half")
-        raise ValueError
-    assert [p.name for p in frames.iterdir()] == ["old_0001.png"]
-    with replaced_on_success(frames, folder=True) as (tmp,):
-        (tmp / "new_0001.png").write_bytes(b"new")
-    assert [p.name for p in frames.iterdir()] == ["new_0001.png"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["frames"]
-
-
 def test_atomic_write_text_writes_utf8(tmp_path: Path) -> None:
     path = tmp_path / "t.json"
     atomic_write_text(path, "é")
