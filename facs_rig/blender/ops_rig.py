@@ -8,9 +8,12 @@ from typing import Any
 
 import bpy
 
+from ..core.jsondoc import read_document
 from ..core.mapping.presets import preset_names
+from ..core.warp import parse_landmarks
 from .ops_common import OpStatus, attempt, finish, refuse_unless
-from .rig import build_rig, is_rigged, remove_rig, user_preset_dirs
+from .rig import build_rig, find_armature, is_rigged, remove_rig, user_preset_dirs
+from .rig_any import Generated, generate_shapes
 
 
 def _preset_items(self: Any, context: bpy.types.Context) -> list[tuple[str, str, str]]:
@@ -74,4 +77,46 @@ class FACS_OT_remove_rig(bpy.types.Operator):
         return finish(self, [], f"Removed the FACS rig from {obj.name}")
 
 
-CLASSES = (FACS_OT_build_rig, FACS_OT_remove_rig)
+class FACS_OT_generate_shapes(bpy.types.Operator):
+    """Give the active mesh, a head without face shapes, the 52 ARKit keys and MakeHuman's units
+    by fitting the FACS Head to it, with eye and jaw bones (docs/rig_any_head.md)"""
+
+    bl_idname = "facs.generate_shapes"
+    bl_label = "Generate Face Shapes"
+    bl_options = {"REGISTER", "UNDO"}
+
+    landmarks: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Landmarks",
+        description="Hand-placed landmarks (JSON: name -> vertex index or [x, y, z]) where the face is not "
+                    "found; empty: find the face with the built-in reader",
+        subtype="FILE_PATH",
+        default="",
+    )
+    overwrite: bpy.props.BoolProperty(  # type: ignore[valid-type]
+        name="Replace Same-Named Keys",
+        description="Replace shape keys of the same names the mesh already has (kept by default)",
+        default=False,
+    )
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        obj = context.active_object
+        return refuse_unless(cls, obj is not None and obj.type == "MESH", "Select a mesh object")
+
+    def execute(self, context: bpy.types.Context) -> set[OpStatus]:
+        obj = context.active_object
+
+        def work(_progress: object) -> Generated:
+            marks = None
+            if self.landmarks:
+                path = bpy.path.abspath(self.landmarks)
+                marks = parse_landmarks(read_document(path, what="landmark file"), path)
+            return generate_shapes(obj, find_armature(obj), landmarks=marks, overwrite=self.overwrite)
+
+        made = attempt(self, context, work)
+        if made is None:
+            return {"CANCELLED"}
+        return finish(self, [], made.summary())
+
+
+CLASSES = (FACS_OT_build_rig, FACS_OT_remove_rig, FACS_OT_generate_shapes)

@@ -145,6 +145,8 @@ class FACS_PT_avatar(FacsSection, bpy.types.Panel):
             info = rig.rig_info(obj) or rig.RigRecord(preset="?")
             draw_coverage(col, info.controls, f"Rig: preset {info.preset}")
             return
+        if not rig.shape_key_names(obj):  # a head without face shapes: generate them (docs/rig_any_head.md)
+            col.operator("facs.generate_shapes", icon="SHAPEKEY_DATA")
         if not rig.shape_key_names(obj) and rig.find_armature(obj) is None:
             wrapped(col, f"{obj.name} has no shape keys and no armature: there is nothing to drive",
                     icon="ERROR")

@@ -223,3 +223,26 @@ def test_other_commands_generate_the_shapes_and_say_so(tmp_path: Path) -> None:
     assert "note: face.obj has no face shapes; CanonicalFace: generated 86 face shapes" in result.stderr
     report = json.loads(result.stdout)
     assert report["preset"] == "makehuman" and report["shape_keys"] == 86
+
+
+def test_panel_operator(addon: ModuleType, tmp_path: Path) -> None:
+    """Generate Face Shapes on the active mesh: the canonical face gets its keys and bones and can
+    be rigged; on a cube it reports "no face found" and changes nothing; a bad landmark file is
+    reported with its JSON path."""
+    assert {"REGISTER", "UNDO"} <= addon.blender.ops_rig.FACS_OT_generate_shapes.bl_options
+    vertices, triangles = canonical_face()
+    face = _mesh_from(vertices, triangles, "Face")
+    bpy.context.view_layer.objects.active = face
+    bad = tmp_path / "marks.json"
+    bad.write_text('{"chin": "x"}')
+    with pytest.raises(RuntimeError, match=r"\$\.chin: must be a vertex index"):
+        bpy.ops.facs.generate_shapes(landmarks=str(bad))
+    assert face.data.shape_keys is None
+    assert bpy.ops.facs.generate_shapes() == {"FINISHED"}
+    assert "jawOpen" in face.data.shape_keys.key_blocks and face.parent is not None
+    assert bpy.ops.facs.build_rig(preset="auto") == {"FINISHED"}
+    bpy.ops.mesh.primitive_cube_add()
+    cube = bpy.context.object
+    with pytest.raises(RuntimeError, match="no face found"):
+        bpy.ops.facs.generate_shapes()
+    assert cube.data.shape_keys is None and cube.parent is None
