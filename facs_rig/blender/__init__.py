@@ -12,6 +12,7 @@ from . import (
     ops_expressions,
     ops_import,
     ops_live,
+    ops_read_media,
     ops_render,
     ops_rig,
     ops_timeline,
@@ -30,6 +31,7 @@ CLASSES: tuple[type, ...] = (
     *ops_controls.CLASSES,
     *ops_expressions.CLASSES,
     *ops_import.CLASSES,
+    *ops_read_media.CLASSES,
     *ops_live.CLASSES,
     *panel.CLASSES,
 )

@@ -15,7 +15,20 @@ from .ops_common import FileInvoke, OpStatus, Progress, attempt, finish, no_file
 from .props import MODES, face, set_report, settings
 
 
-class FACS_OT_import_capture(FileInvoke, bpy.types.Operator):
+class OntoFace(FileInvoke):
+    """What the imports onto the face share (tracker files, videos, images): the file browser, how
+    the result is applied, and the poll that wants a rigged face."""
+
+    events: bpy.props.BoolProperty(  # type: ignore[valid-type]
+        name="As Events", description="Turn the dense tracked curves into FACS events")
+    mode: bpy.props.EnumProperty(name="Mode", items=MODES, default="LIVE")  # type: ignore[valid-type]
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        return poll_face_controls(cls, context)
+
+
+class FACS_OT_import_capture(OntoFace, bpy.types.Operator):
     """Animate the face from a face-tracking file or an event sheet (replaces facs_rig's animation)"""
 
     bl_idname = "facs.import_capture"
@@ -29,18 +42,11 @@ class FACS_OT_import_capture(FileInvoke, bpy.types.Operator):
     format: bpy.props.EnumProperty(  # type: ignore[valid-type]
         name="Format", items=[("auto", "Auto", "Detect the format from the file's contents")]
         + [(f.id, f.label, f.description) for f in FORMATS])
-    events: bpy.props.BoolProperty(  # type: ignore[valid-type]
-        name="As Events", description="Turn the dense tracked curves into FACS events")
     min_confidence: bpy.props.FloatProperty(  # type: ignore[valid-type]
         name="Min Confidence", default=0.8, min=0.0, max=1.0,
         description="Tracked frames below this confidence become gaps")
     fps: bpy.props.FloatProperty(  # type: ignore[valid-type]
         name="Frame Rate", default=0.0, min=0.0, description="For files with frame numbers only (0: auto)")
-    mode: bpy.props.EnumProperty(name="Mode", items=MODES, default="LIVE")  # type: ignore[valid-type]
-
-    @classmethod
-    def poll(cls, context: bpy.types.Context) -> bool:
-        return poll_face_controls(cls, context)
 
     def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         if no_file(self, "No file to import given"):
@@ -59,17 +65,23 @@ class FACS_OT_import_capture(FileInvoke, bpy.types.Operator):
         done = attempt(self, context, work)
         if done is None:
             return {"CANCELLED"}
-        imported, result = done
-        lines = imported.report.lines()
-        applying = [w for w in result.warnings if w not in imported.report.warnings]  # e.g. missing controls
-        state = settings(context)
-        if state is not None:
-            state.import_summary = f"{lines[0]}, {result.summary()}"
-            set_report(state.import_report, [("WARNING" if line.startswith("warning: ") else "INFO",
-                                              line.removeprefix("warning: ")) for line in lines[1:]]
-                       + [("WARNING", w) for w in applying])
-        return finish(self, imported.report.warnings + applying,
-                      f"Imported {path.name} onto {obj.name}: {result.summary()}")
+        return report_import(self, context, obj, path, done)
+
+
+def report_import(op: bpy.types.Operator, context: bpy.types.Context, obj: bpy.types.Object, path: Path,
+                  done: tuple[ImportResult, keyframer.ApplyResult]) -> set[OpStatus]:
+    """An applied import's report into the panel and the operator's report (files and videos alike)."""
+    imported, result = done
+    lines = imported.report.lines()
+    applying = [w for w in result.warnings if w not in imported.report.warnings]  # e.g. missing controls
+    state = settings(context)
+    if state is not None:
+        state.import_summary = f"{lines[0]}, {result.summary()}"
+        set_report(state.import_report, [("WARNING" if line.startswith("warning: ") else "INFO",
+                                          line.removeprefix("warning: ")) for line in lines[1:]]
+                   + [("WARNING", w) for w in applying])
+    return finish(op, imported.report.warnings + applying,
+                  f"Imported {path.name} onto {obj.name}: {result.summary()}")
 
 
 CLASSES = (FACS_OT_import_capture,)

@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Import section: read a tracker export or event sheet onto the face, and show what came in."""
+"""Import section: read a tracker export, an event sheet, a video or images onto the face, and show
+what came in. Where the face reader cannot run, its button gives way to what is missing."""
 
 from __future__ import annotations
 
 import bpy
 
-from .panel_common import FacsSection, draw_report, rigged_settings
+from .ops_read_media import STATUS, reader_problem
+from .panel_common import FacsSection, draw_report, rigged_settings, wrapped
 
 
 class FACS_PT_import(FacsSection, bpy.types.Panel):
@@ -32,5 +34,15 @@ class FACS_PT_import(FacsSection, bpy.types.Panel):
         op.min_confidence = state.import_min_confidence
         op.fps = state.import_fps
         op.mode = state.apply_mode
+        problem = reader_problem()
+        if problem is None:
+            op = layout.operator("facs.read_media", text="Read Video or Images...", icon="FILE_MOVIE")
+            op.events = state.import_events
+            op.fps = state.import_fps
+            op.mode = state.apply_mode
+        else:
+            wrapped(layout.box(), f"Video and image import unavailable: {problem}", icon="ERROR")
+        if STATUS.text:
+            wrapped(layout, STATUS.text, icon="ERROR" if STATUS.error else "FILE_MOVIE")
         if state.import_summary:
             draw_report(layout, state.import_summary, True, state.import_report)

@@ -9,8 +9,16 @@ Pure Python: no bpy. It sits above :mod:`..io` and hands the importers a :class:
 
 from __future__ import annotations
 
-from .capture import read_media
-from .landmarker import BLENDSHAPE_NAMES, MODEL, FaceReading, Landmarker, ReaderUnavailable, read_image
+from .capture import MediaReader, read_media
+from .landmarker import (
+    BLENDSHAPE_NAMES,
+    MODEL,
+    FaceReading,
+    Landmarker,
+    ReaderUnavailable,
+    check_available,
+    read_image,
+)
 from .media import Frame, Media, open_media
 from .select import FaceChoice, follow, parse_face
 
@@ -22,7 +30,9 @@ __all__ = [
     "Frame",
     "Landmarker",
     "Media",
+    "MediaReader",
     "ReaderUnavailable",
+    "check_available",
     "follow",
     "open_media",
     "parse_face",

@@ -10,8 +10,10 @@ show, are measured on the landmarks instead (:mod:`.geometry`). Frames without t
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import TracebackType
 
 import numpy as np
 
@@ -21,7 +23,7 @@ from ..io.errors import ReadError
 from .geometry import MIN_BASELINE_FRAMES, measured_aus
 from .geometry import SOURCE as GEOMETRY_SOURCE
 from .landmarker import BLENDSHAPE_NAMES, MODEL, FaceReading, Landmarker
-from .media import Frame, open_media, prefetched
+from .media import Frame, Media, open_media, prefetched
 from .select import FaceChoice, follow
 
 HEAD_SOURCE = "head pose (face reader)"
@@ -68,6 +70,70 @@ def _read_frames(frames: Iterator[Frame], landmarker: Landmarker, expected: int,
         yield frame, faces
 
 
+class MediaReader:
+    """A read done in slices, for a caller that must stay responsive (Blender's modal import):
+    :meth:`step` reads frames for a while, :meth:`capture` builds the capture once every frame is
+    read, :meth:`close` (or ``with``) stops decoding and frees the model, whether finished or not.
+
+    Opening checks the file and the model, so a bad input fails before the first frame. Arguments
+    as :func:`read_media`.
+    """
+
+    def __init__(self, path: str | Path, *, face: FaceChoice = "largest", fps: float | None = None,
+                 blendshapes: bool = False, model: Path = MODEL,
+                 progress: ProgressCallback | None = None) -> None:
+        self.media = open_media(path, fps=fps)
+        self.face, self.blendshapes, self.model = face, blendshapes, model
+        faces = SEARCHED_FACES if face == "largest" else max(SEARCHED_FACES, face)
+        self._landmarker = Landmarker(model, video=self.media.kind == "video", faces=faces)
+        self._frames = prefetched(self.media.frames())
+        self._picked = follow(_read_frames(self._frames, self._landmarker, self.media.expected_frames,
+                                           progress), face)
+        self.read: list[tuple[Frame, FaceReading | None]] = []
+        self.done = False
+        self._closed = False
+
+    @property
+    def expected(self) -> int:
+        """Frames to read in all, as far as known (the container's count may be short)."""
+        return max(self.media.expected_frames, len(self.read))
+
+    def step(self, seconds: float = float("inf")) -> bool:
+        """Read frames for about ``seconds`` (at least one); whether frames are left.
+        Raises :class:`ReadError` on a damaged file."""
+        deadline = time.perf_counter() + seconds
+        while not self.done:
+            item = next(self._picked, None)
+            if item is None:
+                self.done = True
+                self.close()
+            else:
+                self.read.append(item)
+                if time.perf_counter() >= deadline:
+                    break
+        return not self.done
+
+    def capture(self) -> Capture:
+        """The whole take (every frame read). Raises :class:`ReadError` naming the file when no
+        frame shows the face or the times do not increase."""
+        if not self.done:
+            raise RuntimeError("MediaReader.capture() before every frame was read")
+        return _capture(self.media, self.read, self.face, self.blendshapes, self.model)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._frames.close()  # stops the decoding thread
+            self._landmarker.close()
+
+    def __enter__(self) -> MediaReader:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
 def read_media(
     path: str | Path,
     *,
@@ -83,11 +149,15 @@ def read_media(
     (``blendshapes``: names, times, scores with null on gaps) so an ARKit head can replay them 1:1.
     Raises :class:`ReadError` naming the file when it cannot be decoded or shows no face at all.
     """
-    media = open_media(path, fps=fps)
-    faces = SEARCHED_FACES if face == "largest" else max(SEARCHED_FACES, face)
-    with Landmarker(model, video=media.kind == "video", faces=faces) as landmarker:
-        frames = prefetched(media.frames())
-        picked = list(follow(_read_frames(frames, landmarker, media.expected_frames, progress), face))
+    with MediaReader(path, face=face, fps=fps, blendshapes=blendshapes, model=model,
+                     progress=progress) as reader:
+        reader.step()
+        return reader.capture()
+
+
+def _capture(media: Media, picked: list[tuple[Frame, FaceReading | None]], face: FaceChoice,
+             blendshapes: bool, model: Path) -> Capture:
+    """The read frames as a capture: scores, head pose and the landmark AUs, gaps where no face."""
     times = np.array([frame.time for frame, _ in picked])
     found = np.array([reading is not None for _, reading in picked])
     if not found.any():

@@ -8,6 +8,7 @@ and the add-on load where it is missing; :class:`ReaderUnavailable` then says wh
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType, TracebackType
@@ -33,15 +34,40 @@ class ReaderUnavailable(FacsError):
     """The reader's runtime (mediapipe, PyAV) or its model is not installed."""
 
 
+RUNTIME = {"mediapipe": "face reading", "av": "decoding video"}
+"""The reader's packages and what each is for (their own imports, OpenCV and matplotlib, come with
+them: pip installs them, and the extension zips bundle them as wheels)."""
+
+
+def _missing(module: str, purpose: str, detail: str) -> ReaderUnavailable:
+    return ReaderUnavailable(
+        f"the face reader needs the Python package {module.partition('.')[0]!r} for {purpose} "
+        f"({detail}); install it from requirements/dev.txt, or install the extension zip made "
+        "for your platform, which bundles it")
+
+
+def _missing_model(model: Path) -> ReaderUnavailable:
+    return ReaderUnavailable(f"{model}: the face reader's model is missing; build it with "
+                             "`make assets` (tools/build_reader_model.py)")
+
+
 def require(module: str, purpose: str) -> ModuleType:
     """Import one of the reader's optional dependencies, or say which package is missing."""
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        raise ReaderUnavailable(
-            f"the face reader needs the Python package {module.partition('.')[0]!r} for {purpose} "
-            f"({exc}); install it from requirements/dev.txt"
-        ) from None
+        raise _missing(module, purpose, str(exc)) from None
+
+
+def check_available(model: Path = MODEL) -> None:
+    """Raise :class:`ReaderUnavailable` when the model or a package of :data:`RUNTIME` is missing,
+    before any work starts. Looks the packages up without importing them (importing mediapipe takes
+    about a second), so a panel can ask on every redraw."""
+    if not model.is_file():
+        raise _missing_model(model)
+    for module, purpose in RUNTIME.items():
+        if importlib.util.find_spec(module) is None:
+            raise _missing(module, purpose, f"No module named {module!r}")
 
 
 @dataclass(frozen=True)
@@ -96,8 +122,7 @@ class Landmarker:
 
     def __init__(self, model: Path = MODEL, *, video: bool = False, faces: int = 1) -> None:
         if not model.is_file():
-            raise ReaderUnavailable(f"{model}: the face reader's model is missing; build it with "
-                                    "`make assets` (tools/build_reader_model.py)")
+            raise _missing_model(model)
         self._mp = require("mediapipe", "face reading")
         vision = self._mp.tasks.vision
         options = vision.FaceLandmarkerOptions(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import queue
 import re
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -162,7 +162,7 @@ def _video_frames(media: Media) -> Generator[Frame, None, None]:
                         "frames could be decoded")
 
 
-def prefetched(frames: Generator[Frame, None, None], depth: int = PREFETCH) -> Iterator[Frame]:
+def prefetched(frames: Generator[Frame, None, None], depth: int = PREFETCH) -> Generator[Frame, None, None]:
     """``frames`` decoded in a background thread, up to ``depth`` ahead.
 
     FFmpeg decodes and converts to RGB without the GIL and MediaPipe waits on its own graph thread,

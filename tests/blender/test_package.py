@@ -47,6 +47,33 @@ print("RESULT" + json.dumps({
 }))
 """
 
+WITHOUT_READER_SCRIPT = r"""
+import importlib, json, sys
+sys.path.insert(0, sys.argv[1])  # run with -S: this is the only site-packages
+import bpy
+import addon_utils  # on sys.path once bpy is imported
+bpy.context.preferences.extensions.repos.new(
+    name="facs_dev", module="facs_dev", custom_directory=sys.argv[2], source="USER")
+key = "bl_ext.facs_dev.facs_rig"
+addon_utils.enable(key, default_set=True)
+package = key + ".facs_rig.blender."
+head = importlib.import_module(package + "avatar").create_default_avatar().mesh
+importlib.import_module(package + "rig").build_rig(head)
+bpy.context.view_layer.objects.active = head
+try:
+    bpy.ops.facs.read_media(filepath=sys.argv[3])
+    error = None
+except RuntimeError as exc:
+    error = str(exc)
+print("RESULT" + json.dumps({
+    "enabled": key in bpy.context.preferences.addons,
+    "problem": importlib.import_module(package + "ops_read_media").reader_problem(),
+    "error": error,
+    "poses": bpy.ops.facs.apply_expression(code="12", intensity="E") == {"FINISHED"},
+    "au12": head["AU12_L"],
+}))
+"""
+
 
 @pytest.fixture(scope="module")
 def built_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -130,3 +157,24 @@ def test_reader_runs_from_the_extensions_own_wheels(installed: dict[str, Any]) -
     assert all(modules[m].startswith(site) for m in ("av", "cv2", "matplotlib", "mediapipe")), modules
     assert not modules["numpy"].startswith(site)
     assert min(installed["smile"]) > 0.5  # the astronaut smiles, read through the installed add-on
+
+
+def test_without_the_reader_the_add_on_works_and_says_what_is_missing(
+        built_zip: Path, tmp_path: Path) -> None:
+    """The source tree enabled in a Blender whose Python lacks the reader's packages (an install
+    without the wheels): the rest works, the panel's message and the operator name the package."""
+    site = blender_site_packages(zipfile.ZipFile(built_zip), tmp_path / "site-packages")
+    repo = tmp_path / "extensions"
+    repo.mkdir()
+    (repo / "facs_rig").symlink_to(ROOT, target_is_directory=True)
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    env = dict(os.environ, BLENDER_USER_RESOURCES=str(tmp_path / "user"))
+    proc = subprocess.run([sys.executable, "-S", "-c", WITHOUT_READER_SCRIPT, str(site), str(repo),
+                           str(photo)], env=env, capture_output=True, text=True, timeout=600, check=False)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT")]
+    assert proc.returncode == 0 and lines, proc.stdout + proc.stderr
+    result = json.loads(lines[-1].removeprefix("RESULT"))
+    assert result["enabled"] and result["poses"] and result["au12"] > 0.5
+    assert "needs the Python package 'mediapipe'" in result["problem"]
+    assert "needs the Python package" in result["error"]
