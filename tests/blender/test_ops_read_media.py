@@ -2,7 +2,7 @@
 """Read Video or Images: a video of the default head smiling, made by ``facs_rig render``, read in
 slices (the operator's modal steps, driven directly: headless Blender has no event loop) becomes
 AU12 keys on the face; a cancelled read, a file that is not a video and a video without a face
-change nothing and say why."""
+change nothing and say why; a folder of images is spaced by the chosen rate."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from types import ModuleType
 import bpy
 import numpy as np
 import pytest
+import skimage.io
 
 from tests.blender.test_panel_support import blender_module, make_head, snapshot
 from tests.reader.support import render, write_video
@@ -108,3 +109,16 @@ def test_video_without_a_face_changes_nothing(addon: ModuleType, tmp_path: Path)
 def test_panel_offers_the_reader_here(addon: ModuleType) -> None:
     """This environment has the reader's packages and model: nothing is missing."""
     assert _ops(addon).reader_problem() is None
+
+
+def test_folder_of_images_is_spaced_by_the_frame_rate(addon: ModuleType, smile_video: Path,
+                                                       tmp_path: Path) -> None:
+    head = make_head(addon)
+    frames = list(addon.reader.open_media(smile_video).frames())
+    folder = tmp_path / "shots"
+    folder.mkdir()
+    for i, frame in enumerate(frames[::4]):  # neutral, smiling, neutral again
+        skimage.io.imsave(folder / f"shot{i}.png", frame.rgb)
+    assert bpy.ops.facs.read_media(filepath=str(folder), fps=5.0) == {"FINISHED"}
+    assert bpy.context.scene.render.fps == 5
+    assert _au12(addon, head).max() > 0.5
