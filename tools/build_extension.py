@@ -62,18 +62,19 @@ def blender_ext(*args: str) -> None:
 
 
 def fetch_wheels(platform: str) -> list[Path]:
-    """The pinned wheels for one Blender platform, downloaded once into the cache."""
+    """The pinned wheels for one Blender platform, downloaded once into the cache (wheels of
+    older pins left there are not used)."""
     folder = WHEEL_CACHE / platform
     tags = [arg for tag in PLATFORMS[platform] for arg in ("--platform", tag)]
     subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
                     "--only-binary=:all:", "--no-deps", *tags, "--python-version", "3.11",
                     "--dest", str(folder), "-r", str(WHEEL_PINS)], check=True)
-    pinned = {line.split("==")[0].strip().lower().replace("-", "_")
+    pinned = {tuple(part.strip().lower().replace("-", "_") for part in line.split("#")[0].split("=="))
               for line in WHEEL_PINS.read_text().splitlines() if "==" in line}
-    wheels = [w for w in folder.glob("*.whl") if w.name.split("-")[0].lower() in pinned]
-    if len(wheels) != len(pinned):  # an older pin left in the cache, or a package without a wheel
-        sys.exit(f"build_extension: {folder} holds {sorted(w.name for w in wheels)}, expected one wheel "
-                 f"of each of {sorted(pinned)}; empty the folder and build again")
+    wheels = [w for w in folder.glob("*.whl") if tuple(w.name.lower().split("-")[:2]) in pinned]
+    if len(wheels) != len(pinned):  # pip found no wheel of a pin for this platform
+        sys.exit(f"build_extension: {folder} holds {sorted(w.name for w in wheels)} "
+                 f"of the pins {sorted(pinned)}")
     return sorted(wheels)
 
 
