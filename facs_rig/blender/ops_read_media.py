@@ -76,8 +76,8 @@ class MediaImport:
     def fraction(self) -> float:
         return len(self.reader.read) / max(1, self.reader.expected)
 
-    def _show(self, text: str, *, error: bool = False) -> None:
-        STATUS.text, STATUS.error = f"{self.path.name}: {text}", error
+    def _show(self, text: str) -> None:
+        STATUS.text, STATUS.error = f"{self.path.name}: {text}", False
 
     def step(self, seconds: float = SLICE) -> bool:
         """Read for about ``seconds``; whether frames are left. Raises :class:`FacsError` on a
