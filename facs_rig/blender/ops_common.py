@@ -28,6 +28,11 @@ def refuse_unless(cls: Any, ok: bool, message: str) -> bool:
     return ok
 
 
+def poll_active_mesh(cls: Any, context: bpy.types.Context) -> bool:
+    obj = context.active_object
+    return refuse_unless(cls, obj is not None and obj.type == "MESH", "Select a mesh object")
+
+
 def poll_face_controls(cls: Any, context: bpy.types.Context) -> bool:
     return refuse_unless(cls, bool(face_controls(face(context))),
                          "The face has no AU controls: build a FACS rig first")

@@ -11,7 +11,7 @@ import bpy
 from ..core.jsondoc import read_document
 from ..core.mapping.presets import preset_names
 from ..core.warp import parse_landmarks
-from .ops_common import OpStatus, attempt, finish, refuse_unless
+from .ops_common import OpStatus, attempt, finish, poll_active_mesh, refuse_unless
 from .rig import build_rig, find_armature, is_rigged, remove_rig, user_preset_dirs
 from .rig_any import Generated, generate_shapes
 
@@ -42,8 +42,7 @@ class FACS_OT_build_rig(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
-        obj = context.active_object
-        return refuse_unless(cls, obj is not None and obj.type == "MESH", "Select a mesh object")
+        return poll_active_mesh(cls, context)
 
     def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         obj = context.active_object
@@ -100,8 +99,7 @@ class FACS_OT_generate_shapes(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
-        obj = context.active_object
-        return refuse_unless(cls, obj is not None and obj.type == "MESH", "Select a mesh object")
+        return poll_active_mesh(cls, context)
 
     def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         obj = context.active_object

@@ -318,6 +318,7 @@ def _template(asset_key: tuple[str, int]) -> Template:
         keep[asset.loop_vertices[skin[loop_face]]] = True
         found = find_face([made.mesh], made.mesh, what="the default head")
         blocks = [b for b in mesh.shape_keys.key_blocks if b != mesh.shape_keys.reference_key]
+        names = tuple(b.name for b in blocks)  # read now: the blocks are freed with the mesh below
         rest = np.empty(3 * len(mesh.vertices))
         mesh.vertices.foreach_get("co", rest)
         rest = rest.reshape(-1, 3)
@@ -342,7 +343,7 @@ def _template(asset_key: tuple[str, int]) -> Template:
         positions=rest[keep],
         face_starts=np.arange(0, 3 * len(triangles), 3, dtype=np.int32),
         loop_vertices=renumber[asset.loop_vertices[triangles.ravel()]].astype(np.int32),
-        keys=tuple(b.name for b in blocks),
+        keys=names,
         deltas=deltas[:, keep],
         landmarks=found.points,
         joints={
