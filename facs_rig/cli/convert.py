@@ -14,13 +14,13 @@ import sys
 from pathlib import Path
 
 from ..core.errors import FacsError
-from ..core.files import check_outputs, replaced_on_success
-from ..core.timeline import MAX_BYTES, dumps, loads
+from ..core.files import check_outputs
+from ..core.timeline import MAX_BYTES
 from ..core.timing import MAX_FRAME, time_span
 from ..io import FORMAT_IDS, read_any
 from ..io.formats import is_media
 from ..io.importer import ImportResult, build
-from ..io.parts import split_timeline
+from ..io.parts import write_timeline
 from ..reader import FaceChoice, parse_face, read_media
 from ..render.progress import Progress
 from .common import CliError
@@ -66,18 +66,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         result = read_any(source, fmt=args.fmt, events=args.events, min_confidence=args.min_confidence,
                           fps=args.fps, clip=args.clip, preset=args.preset)
-    parts = split_timeline(result.timeline)
-    targets = [target] if len(parts) == 1 else [_part_path(target, i, len(parts)) for i in range(len(parts))]
-    if len(parts) > 1:  # their names are known only now; refused before anything is written
-        check_outputs({f"-o part {i + 1}": t for i, t in enumerate(targets)}, {"INPUT": source})
-    try:
-        with replaced_on_success(*targets) as temps:
-            for part, tmp, final in zip(parts, temps, targets, strict=True):
-                text = dumps(part)
-                loads(text, filename=str(final))  # refused here exactly as `validate` would refuse it
-                tmp.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise CliError(f"{target}: cannot write: {exc.strerror or exc}") from None
+    parts, targets = write_timeline(result.timeline, target, role="-o", inputs={"INPUT": source})
     if not args.quiet:
         for line in result.report.lines():
             print(line)
@@ -87,11 +76,6 @@ def run(args: argparse.Namespace) -> int:
         for final in targets:
             print(f"wrote {final}")
     return 0
-
-
-def _part_path(target: Path, index: int, count: int) -> Path:
-    """``take.json`` -> ``take.part01.json`` ...: the parts sort in playing order."""
-    return target.with_name(f"{target.stem}.part{index + 1:0{len(str(count))}d}{target.suffix}")
 
 
 def _face(text: str) -> FaceChoice:

@@ -14,9 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-from ..core.files import atomic_write_text, check_outputs
-from ..core.timeline import dumps, loads
+from ..core.files import check_outputs
 from ..io.blendshapes import DEFAULT_PRESET
+from ..io.parts import write_timeline
 from ..live import Options, Session, parse_source
 from .common import CliError
 
@@ -70,15 +70,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"last malformed packet: {status.last_error}", file=sys.stderr)
     if target is not None:
         timeline = session.take_timeline(name=target.stem, events=args.events)
-        text = dumps(timeline)
-        loads(text, filename=str(target))  # refused here exactly as `validate` would refuse it
-        try:
-            atomic_write_text(target, text)
-        except OSError as exc:
-            raise CliError(f"{target}: cannot write: {exc.strerror or exc}") from None
+        _, targets = write_timeline(timeline, target, role="--record", inputs={"video:FILE": source.path})
         if not args.quiet:
-            print(f"wrote {target}: {len(session.take or [])} frames, {len(timeline.tracks)} tracks, "
-                  f"{len(timeline.events)} events")
+            for final in targets:
+                print(f"wrote {final}: {len(session.take or [])} frames, {len(timeline.tracks)} tracks, "
+                      f"{len(timeline.events)} events")
     return 0
 
 

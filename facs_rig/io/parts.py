@@ -11,12 +11,15 @@ refuses, ``convert`` writes consecutive parts, each a whole timeline starting at
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
+from ..core.files import FileError, PathLike, check_outputs, replaced_on_success
 from ..core.model import Event, Timeline, Track
-from ..core.timeline import MAX_BYTES, dumps
+from ..core.timeline import MAX_BYTES, dumps, loads
 from ..core.timing import DEFAULT_FPS, DEFAULT_START_FRAME, MAX_FRAME, time_span
 
 FILL = 0.9
@@ -41,6 +44,33 @@ def split_timeline(timeline: Timeline, *, max_bytes: int = MAX_BYTES) -> list[Ti
     bounds = start + (end - start) * np.arange(count + 1) / count
     bounds[-1] = np.inf
     return [_part(timeline, float(bounds[i]), float(bounds[i + 1]), i, count) for i in range(count)]
+
+
+def write_timeline(
+    timeline: Timeline, target: Path, *, role: str, inputs: Mapping[str, PathLike | None]
+) -> tuple[list[Timeline], list[Path]]:
+    """Write ``timeline`` to ``target``, or as ``target.partNN`` files when it does not fit one, each
+    checked as ``validate`` checks it before anything is moved into place: every command that
+    records or imports a take writes it this one way. ``target`` itself was checked against
+    ``inputs`` before the work began; the parts' names are known only now."""
+    parts = split_timeline(timeline)
+    targets = [target] if len(parts) == 1 else [part_path(target, i, len(parts)) for i in range(len(parts))]
+    if len(parts) > 1:
+        check_outputs({f"{role} part {i + 1}": t for i, t in enumerate(targets)}, inputs)
+    try:
+        with replaced_on_success(*targets) as temps:
+            for part, tmp, final in zip(parts, temps, targets, strict=True):
+                text = dumps(part)
+                loads(text, filename=str(final))  # refused here exactly as `validate` would refuse it
+                tmp.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise FileError(target, f"cannot write: {exc.strerror or exc}") from None
+    return parts, targets
+
+
+def part_path(target: Path, index: int, count: int) -> Path:
+    """``take.json`` -> ``take.part01.json`` ...: the parts sort in playing order."""
+    return target.with_name(f"{target.stem}.part{index + 1:0{len(str(count))}d}{target.suffix}")
 
 
 def _estimated_bytes(timeline: Timeline) -> float:
