@@ -72,7 +72,7 @@ def read_aus(images: Sequence[np.ndarray], *, neutral: int = 0) -> tuple[list[di
                                                                          list[float | None]]:
     """Each image's AU control values as the reader sees them (None where no face is found) and the
     solver's residual: the largest face, solved in one batch through the mapping ``convert`` inverts
-    for the reader (the reader speaks ARKit, whatever preset rigs the face). AU 6, 9 and 28 are
+    for the reader (the reader speaks ARKit, whatever preset rigs the face). AU 6, 7, 9 and 28 are
     measured on the landmarks against ``images[neutral]``, the face at rest, as ``convert`` measures
     them against the take's resting face."""
     with Landmarker(faces=1) as landmarker:

@@ -4,8 +4,9 @@
 The reader's 52 ARKit scores go to the same bounded blendshape → AU solve as Live Link Face and
 MediaPipe dumps (gaze included: the ``eyeLook*`` scores solve to AU 61–64, see docs/reader.md for
 why those rather than the iris landmarks); head pose from the transformation matrix becomes AU
-51–58 with the angle conventions of :mod:`..io.angles`. AU 6, 9 and 28, which the scores cannot
-show, are measured on the landmarks instead (:mod:`.geometry`). Frames without the face are gaps.
+51–58 with the angle conventions of :mod:`..io.angles`. AU 6, 7, 9 and 28, which the scores cannot
+show or cannot tell apart, are measured on the landmarks instead (:mod:`.geometry`). Frames
+without the face are gaps.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 from ..io.angles import DOWN_POSITIVE, TILT_RIGHT_POSITIVE, TURN_RIGHT_POSITIVE, angle_tracks
 from ..io.capture import Capture, estimate_fps, first_not_increasing
 from ..io.errors import ReadError
-from .geometry import MIN_BASELINE_FRAMES, measured_aus
+from .geometry import MEASURED_TEXT, MIN_BASELINE_FRAMES, measured_aus
 from .geometry import SOURCE as GEOMETRY_SOURCE
 from .landmarker import BLENDSHAPE_NAMES, MODEL, FaceReading, Landmarker
 from .media import Frame, Media, open_media, prefetched
@@ -179,10 +180,10 @@ def _capture(media: Media, picked: list[tuple[Frame, FaceReading | None]], face:
     capture.set_valid(found, "without a face")
     capture.tracks = {(au, "both"): (curve, HEAD_SOURCE) for au, curve in head_tracks(matrices).items()}
     measured = measured_aus([reading for _, reading in picked])
-    if measured is not None:  # these replace the solved AU 6, 9 and 28 in io.importer.build
+    if measured is not None:  # these replace the solved AU 6, 7, 9 and 28 in io.importer.build
         capture.tracks |= {key: (curve, GEOMETRY_SOURCE) for key, curve in measured.items()}
     else:
-        capture.warnings.append("AU 6, 9 and 28 not measured: fewer than "
+        capture.warnings.append(f"AU {MEASURED_TEXT} not measured: fewer than "
                                 f"{MIN_BASELINE_FRAMES} frames show the face, too few to find it at rest")
     capture.meta["reader"] = {"model": model.name, "face": str(face), "frames_with_face": int(found.sum())}
     if blendshapes:

@@ -2,9 +2,10 @@
 """AUs measured on the face's shape, where the reader's blendshape model is blind.
 
 MediaPipe's blendshape model scores ``cheekSquint`` and ``noseSneer`` at about 1e-6 on every face
-and ``mouthRoll`` at 0.03 at most, so AU 6, 9 and 28 cannot be solved from its scores. A FACS
-coder scores them from what moved against the same person's neutral face; this module does the
-same with the 478 landmarks:
+and ``mouthRoll`` at 0.03 at most, so AU 6, 9 and 28 cannot be solved from its scores; its
+``eyeSquint`` (AU7) fires on any raised lower lid, the cheek's push in a smile (6) included. A FACS
+coder scores these from what moved against the same person's neutral face (for 6 against 7: did
+the cheek below the lid rise with it?); this module does the same with the 478 landmarks:
 
 - the landmarks are turned into the head's own frame (the facial transformation matrix's
   rotation undone) and measured in inter-ocular distances (IOD, between the centres of the eyes'
@@ -28,8 +29,10 @@ from ..io.capture import AUKey
 from .landmarker import FaceReading
 
 LANDMARKS = 478
-MEASURED_AUS = (6, 9, 28)
+MEASURED_AUS = (6, 7, 9, 28)
 """AUs whose value comes from :func:`geometric_aus` instead of the blendshape solve."""
+MEASURED_TEXT = ", ".join(map(str, MEASURED_AUS[:-1])) + f" and {MEASURED_AUS[-1]}"
+"""The measured AUs as a message names them: ``6, 7, 9 and 28``."""
 SOURCE = "landmark geometry (face reader)"
 
 # MediaPipe face-mesh indices; L and R are the subject's own sides (263 is the outer corner of the
@@ -37,6 +40,8 @@ SOURCE = "landmark geometry (face reader)"
 EYE_CORNERS = {"L": (362, 263), "R": (33, 133)}
 UPPER_LID = {"L": (386, 385, 387), "R": (159, 158, 160)}
 LOWER_LID = {"L": (374, 380, 373), "R": (145, 153, 144)}
+CHEEK = {"L": (346, 347, 348, 349), "R": (117, 118, 119, 120)}
+"""The infraorbital skin, about 0.25 IOD below the lower lid: the cheek that AU6 raises and AU7 leaves."""
 NOSE_WING = {"L": (358, 327, 294), "R": (129, 98, 64)}
 INNER_BROW = {"L": (285, 336), "R": (55, 107)}
 UPPER_RED = ((0, 13), (37, 82), (267, 312))
@@ -48,14 +53,14 @@ MOUTH_CORNERS = ((61, 291),)
 
 FULL_MOVE = 0.1
 """A landmark movement of this many IODs (about 6 mm on an adult's 63 mm) is full intensity (E)
-for the movement measures (AU6, AU9). An engineering default, not a FACS number: no real face
+for the movement measures (AU6, AU7, AU9). An engineering default, not a FACS number: no real face
 with a known neutral and a known AU6 or AU9 was available to calibrate on (docs/reader.md)."""
 OPEN_MOUTH = 0.15
 """Lips this many IODs further apart than at rest (about 1 cm) stretch the red thin: the red-height
 measure of AU28 fades out linearly up to this opening, since parted lips are not sucked in."""
 CLOSED_EYE = 0.5
 """Once the upper lid has come down this share of the eye's resting opening, the lower-lid landmarks
-follow it (43, 45), so AU6 fades out linearly from an upper lid at rest to one that far down."""
+follow it (43, 45), so AU6 and AU7 fade out linearly from an upper lid at rest to one that far down."""
 CHUNK = 1024
 """Readings turned into head-frame points at a time (about 12 MB of points)."""
 MIN_BASELINE_FRAMES = 30
@@ -96,7 +101,7 @@ def measures(points: np.ndarray) -> dict[str, np.ndarray]:
     - ``width``: the mouth's width, corner to corner;
     - ``gap``: how far the lips are apart (inner contours);
     - ``lid_L``, ``lid_R``, ``upper_L``, ``upper_R``: the lower and upper lid's height above the
-      eye's corners;
+      eye's corners; ``cheek_L``, ``cheek_R``: the infraorbital skin's height above them;
     - ``wing_L``, ``wing_R``: the nasal wing's height; ``brow_L``, ``brow_R``: the inner brow's
       height (both against the eyes' corners, which neither AU moves)."""
     out = {"red_T": _distance(points, UPPER_RED), "red_B": _distance(points, LOWER_RED),
@@ -105,6 +110,7 @@ def measures(points: np.ndarray) -> dict[str, np.ndarray]:
         corners = _height(points, EYE_CORNERS[side])
         out[f"lid_{side}"] = _height(points, LOWER_LID[side]) - corners
         out[f"upper_{side}"] = _height(points, UPPER_LID[side]) - corners
+        out[f"cheek_{side}"] = _height(points, CHEEK[side]) - corners
         out[f"wing_{side}"] = _height(points, NOSE_WING[side])
         out[f"brow_{side}"] = _height(points, INNER_BROW[side])
     return out
@@ -123,8 +129,12 @@ def _evidence(m: dict[str, np.ndarray], rest: dict[str, np.ndarray]) -> dict[AUK
     for side in ("L", "R"):
         closing = (rest[f"upper_{side}"] - m[f"upper_{side}"]) / (rest[f"upper_{side}"] - rest[f"lid_{side}"])
         eye = np.clip(1.0 - closing / CLOSED_EYE, 0.0, 1.0)
-        # AU6: the cheek pushes the lower lid up (while the eye is open enough to see it)
-        out[(6, side)] = (m[f"lid_{side}"] - rest[f"lid_{side}"]) / FULL_MOVE * eye
+        # the lower lid's rise (seen while the eye is open enough): as far as the cheek below it
+        # rose too, the cheek pushed it (AU6); the rest the lid did on its own (AU7)
+        lid = m[f"lid_{side}"] - rest[f"lid_{side}"]
+        pushed = np.minimum(lid, np.maximum(m[f"cheek_{side}"] - rest[f"cheek_{side}"], 0.0))
+        out[(6, side)] = pushed / FULL_MOVE * eye
+        out[(7, side)] = (lid - pushed) / FULL_MOVE * eye
         # AU9: the nasal wing rises *and* the inner brow comes down; either alone is 10, 12 or 4
         rise = m[f"wing_{side}"] - rest[f"wing_{side}"]
         lower = rest[f"brow_{side}"] - m[f"brow_{side}"]
@@ -134,7 +144,7 @@ def _evidence(m: dict[str, np.ndarray], rest: dict[str, np.ndarray]) -> dict[AUK
 
 def aus_from_measures(m: dict[str, np.ndarray], *,
                       neutral: int | None = None) -> dict[AUKey, np.ndarray] | None:
-    """AU 6, 9 and 28 intensities (0..1, per side or lip; NaN on gaps) from the :func:`measures` of
+    """AU 6, 7, 9 and 28 intensities (0..1, per side or lip; NaN on gaps) from the :func:`measures` of
     n readings of one face.
 
     ``neutral`` is the index of the reading of the face at rest (``verify``'s neutral render).

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""AU 6, 9 and 28 measured on the landmarks (reader.geometry): pure tests on synthetic landmark
+"""AU 6, 7, 9 and 28 measured on the landmarks (reader.geometry): pure tests on synthetic landmark
 sets seen from other poses and sizes, then real reads (the readback render, the astronaut photo)."""
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ for _side, _x in (("R", -0.5), ("L", 0.5)):
     BASE[_outer], BASE[_inner] = (_x * 1.4, 0.0, 0.0), (_x * 0.6, 0.0, 0.05)
     BASE[list(g.UPPER_LID[_side])] = (_x, 0.12, 0.1)
     BASE[list(g.LOWER_LID[_side])] = (_x, -0.08, 0.1)
+    BASE[list(g.CHEEK[_side])] = (_x * 1.2, -0.3, 0.05)
     BASE[list(g.NOSE_WING[_side])] = (_x * 0.4, -0.6, 0.2)
     BASE[list(g.INNER_BROW[_side])] = (_x * 0.5, 0.35, 0.1)
 for _pairs, _y_outer, _y_inner in ((g.UPPER_RED, -0.9, -1.1), (g.LOWER_RED, -1.3, -1.1)):
@@ -88,7 +89,7 @@ def test_head_frame_takes_out_pose_and_size() -> None:
 def test_hidden_red_reads_as_lip_suck_and_nothing_else(yaw: float) -> None:
     read = _read(BASE, _thinned(BASE, 0.4), yaw=yaw)
     assert read[(28, "T")][1] == pytest.approx(0.4) and read[(28, "B")][1] == pytest.approx(0.4)
-    assert all(read[(au, side)][1] == pytest.approx(0.0) for au in (6, 9) for side in ("L", "R"))
+    assert all(read[(au, side)][1] == pytest.approx(0.0) for au in (6, 7, 9) for side in ("L", "R"))
     assert all(np.all(track[0] == 0.0) for track in read.values())  # the neutral reads nothing
 
 
@@ -112,12 +113,22 @@ def test_nose_wrinkle_needs_the_wing_up_and_the_inner_brow_down() -> None:
     assert read[(9, "L")][3] == pytest.approx(0.05 / g.FULL_MOVE) == read[(9, "R")][3]
 
 
-def test_cheek_raiser_lifts_the_lower_lid_of_an_open_eye() -> None:
-    raised = _moved(g.LOWER_LID["L"], (0.0, 0.03, 0.0))
-    closed = _moved(g.UPPER_LID["L"], (0.0, -0.19, 0.0), raised)  # the upper lid down onto it
-    read = _read(BASE, raised, closed, yaw=-20.0)
-    assert read[(6, "L")][1] == pytest.approx(0.03 / g.FULL_MOVE) and read[(6, "R")][1] == 0.0
-    assert read[(6, "L")][2] == 0.0
+def test_a_lower_lid_pushed_up_by_the_cheek_is_6_and_one_raised_alone_is_7() -> None:
+    """FACS: AU6 raises the cheek and the infraorbital skin, which push the lower lid up; AU7 raises
+    the lower lid without the cheek. The lid's rise counts as 6 as far as the cheek rose with it."""
+    pushed = _moved([*g.LOWER_LID["L"], *g.CHEEK["L"]], (0.0, 0.03, 0.0))
+    tightened = _moved(g.LOWER_LID["L"], (0.0, 0.03, 0.0))
+    both = _moved(g.CHEEK["L"], (0.0, 0.01, 0.0), tightened)  # the lid rises further than the cheek
+    cheek = _moved(g.CHEEK["L"], (0.0, 0.05, 0.0))  # the cheek alone (a smile's 12) moves no lid
+    closed = _moved(g.UPPER_LID["L"], (0.0, -0.19, 0.0), pushed)  # the upper lid down onto it
+    read = _read(BASE, pushed, tightened, both, cheek, closed, yaw=-20.0)
+    six, seven = read[(6, "L")], read[(7, "L")]
+    assert six[1] == pytest.approx(0.03 / g.FULL_MOVE) and seven[1] == pytest.approx(0.0, abs=1e-9)
+    assert six[2] == pytest.approx(0.0, abs=1e-9) and seven[2] == pytest.approx(0.03 / g.FULL_MOVE)
+    assert six[3] == pytest.approx(0.01 / g.FULL_MOVE) and seven[3] == pytest.approx(0.02 / g.FULL_MOVE)
+    assert six[4] == pytest.approx(0.0, abs=1e-9) and seven[4] == pytest.approx(0.0, abs=1e-9)
+    assert six[5] == 0.0 and seven[5] == 0.0
+    assert all(np.all(read[(au, "R")] == pytest.approx(0.0, abs=1e-9)) for au in (6, 7))
 
 
 def test_without_a_neutral_the_take_rests_at_its_median() -> None:
@@ -155,10 +166,11 @@ def test_readings_are_measured_in_chunks_with_gaps(monkeypatch: pytest.MonkeyPat
 
 
 def test_the_readback_take_measures_no_unposed_au(readback: ImportResult) -> None:
-    """The readback render poses 1+2, 12, 25+26, 43, R12 and head turns, none of 6, 9 or 28: their
+    """The readback render poses 1+2, 12, 25+26, 43, R12 and head turns, none of 6, 7, 9 or 28: their
     measured tracks stay below verify's MIN_READ (0.15), and near 0 where the face is at rest and
     frontal. A strong smile lifts the cheek and so the lower lid (FACS: 12 partly mimics 6): AU6 may
-    read there, below the smile itself."""
+    read there, below the smile itself, and the lid's rise is not taken for 7 (the blendshape
+    model's ``eyeSquint`` calls it 7)."""
     sources = {t.source for t in readback.timeline.tracks if t.au in g.MEASURED_AUS}
     assert sources == {g.SOURCE}
     times = np.asarray(readback.timeline.tracks[0].times)
@@ -171,6 +183,7 @@ def test_the_readback_take_measures_no_unposed_au(readback: ImportResult) -> Non
         assert np.nanmax(track[at_rest]) < 0.05, au
     cheek, smile = au_value(readback, 6)[smiling], au_value(readback, 12)[smiling]
     assert np.all(cheek < smile / 2)
+    assert np.nanmax(au_value(readback, 7)[smiling]) < 0.10  # at most a trace (the A band)
 
 
 def test_astronaut_photo_reads_a_smile_and_no_lip_au(tmp_path: Path) -> None:
@@ -179,7 +192,7 @@ def test_astronaut_photo_reads_a_smile_and_no_lip_au(tmp_path: Path) -> None:
     photo = tmp_path / "astronaut.jpg"
     skimage.io.imsave(photo, skimage.data.astronaut())
     capture = read_media(photo)
-    assert any("AU 6, 9 and 28 not measured" in w for w in capture.warnings)
+    assert any("AU 6, 7, 9 and 28 not measured" in w for w in capture.warnings)
     au = solve_shapes(capture.shape_names, capture.shape_weights).tracks
     assert au[(12, "L")][0] > 0.5 and au[(12, "R")][0] > 0.5
     result = build(capture)
