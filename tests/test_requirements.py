@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The reader's runtime is pinned twice: for the development venvs (requirements/dev.txt) and for
-the wheels bundled in the extension zips (requirements/extension-wheels.txt). The add-on must run
-inside Blender on what the tests ran on, so a package named in both files has one version."""
+"""The reader's runtime and the live sources' libraries are pinned twice: for the development venvs
+(requirements/dev.txt) and for the wheels bundled in the extension zips
+(requirements/extension-wheels.txt). The add-on must run inside Blender on what the tests ran on, so
+a package named in both files has one version."""
 
 from __future__ import annotations
 
@@ -23,5 +24,5 @@ def _pins(name: str) -> dict[str, str]:
 def test_bundled_wheels_match_the_tested_versions() -> None:
     dev, bundled = _pins("dev.txt"), _pins("extension-wheels.txt")
     shared = sorted(set(dev) & set(bundled))
-    assert {"mediapipe", "av"} <= set(shared)
+    assert {"mediapipe", "av", "python-osc", "pyzmq"} <= set(shared)
     assert {name: bundled[name] for name in shared} == {name: dev[name] for name in shared}

@@ -4,13 +4,13 @@
 The wheel has no Blender binary (``blender --command extension`` is unavailable), but it ships the
 same validator and builder as a plain script, so the zips are exactly what Blender would make.
 
-The face reader's runtime (mediapipe, PyAV, OpenCV, matplotlib and what they import; pinned in
-requirements/extension-wheels.txt) is bundled as wheels, one zip per platform
-(``--split-platforms``). The committed manifest lists no wheels, so the source tree stays a valid
-extension for the tests and for platforms without wheels: the wheels are fetched from PyPI into
-``.cache/wheels/<platform>/`` (kept, so a second build downloads nothing new) and a staged copy of
-the extension (a temporary folder: parallel builds do not meet) gets a manifest with ``platforms``
-and ``wheels``.
+The face reader's runtime (mediapipe, PyAV, OpenCV, matplotlib and what they import) and the live
+sources' libraries (python-osc, pyzmq), pinned in requirements/extension-wheels.txt, are bundled as
+wheels, one zip per platform (``--split-platforms``). The committed manifest lists no wheels, so
+the source tree stays a valid extension for the tests and for platforms without wheels: the wheels
+are fetched from PyPI into ``.cache/wheels/<platform>/`` (kept, so a second build downloads nothing
+new) and a staged copy of the extension (a temporary folder: parallel builds do not meet) gets a
+manifest with ``platforms`` and ``wheels``.
 """
 
 from __future__ import annotations
@@ -37,9 +37,10 @@ PLATFORMS: dict[str, tuple[str, ...]] = {
     "windows-x64": ("win_amd64",),
     "macos-arm64": ("macosx_14_0_arm64",),
 }
-"""Blender's platform names and the wheel tags pip may pick for them. mediapipe 1.2 has no
-macOS x86_64 wheel, so Intel Macs get no zip. pip does not widen a manylinux_2_28 tag to the older
-manylinux2014 one that OpenCV and matplotlib use, so both are given."""
+"""Blender's platform names and the wheel tags pip may pick for them (for CPython 3.11, the Python
+of Blender 4.2 to 5.0). mediapipe 1.2 has no macOS x86_64 wheel, so Intel Macs get no zip. pip does
+not widen a manylinux_2_28 tag to the older manylinux2014 one that OpenCV and matplotlib use, so
+both are given."""
 
 
 def bpy_scripts_dir() -> Path:

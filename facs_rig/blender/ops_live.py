@@ -20,7 +20,7 @@ import bpy
 from ..core.errors import FacsError
 from ..core.mapping.matching import name_key
 from ..core.timeline import dump
-from ..live import KINDS, Options, Session, Source, Status, controls_of
+from ..live import KINDS, Options, Session, Source, Status, check_available, controls_of
 from . import keyframer
 from .ops_common import OpStatus, attempt, finish, poll_face_controls, refuse_unless
 from .props import face
@@ -98,6 +98,16 @@ _running = _Running()
 
 def current() -> LiveRig | None:
     return _running.live
+
+
+def source_problem(kind: str) -> str | None:
+    """Why a source cannot run in this Blender (its library, or the face reader, is missing), or
+    None; cheap enough for each redraw of the panel."""
+    try:
+        check_available(kind)
+    except FacsError as exc:
+        return str(exc)
+    return None
 
 
 def status() -> Status | None:

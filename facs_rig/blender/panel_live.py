@@ -1,14 +1,16 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Live section: pick a source, start and stop, record, calibrate; the rate, latency, dropped and
-malformed counts, and "no data" when the sender stops."""
+malformed counts, and "no data" when the sender stops. A source whose library is missing here
+(an install without the platform zip's wheels) shows what to install in place of Start."""
 
 from __future__ import annotations
 
 import bpy
 
+from ..live import KINDS
 from . import ops_live
 from .ops_live import FACS_PG_live, live_settings
-from .panel_common import FacsSection
+from .panel_common import FacsSection, wrapped
 from .props import face, face_controls
 
 
@@ -46,7 +48,11 @@ class FACS_PT_live(FacsSection, bpy.types.Panel):
         options.prop(state, "take_path")
         row = layout.row(align=True)
         if status is None:
-            row.operator("facs.live_start", text="Start", icon="PLAY")
+            problem = ops_live.source_problem(state.source)
+            if problem is None:
+                row.operator("facs.live_start", text="Start", icon="PLAY")
+            else:
+                wrapped(layout.box(), f"{KINDS[state.source][0]} unavailable: {problem}", icon="ERROR")
             return
         row.operator("facs.live_stop", text="Stop", icon="SNAP_FACE")
         row.operator("facs.live_record", text="Record", icon="REC")

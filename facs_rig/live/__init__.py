@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .frame import LiveError, LiveFrame, MalformedPacket
 from .pipeline import Options, Processor, controls_of
-from .receiver import KINDS, Source, parse_source
+from .receiver import KINDS, Source, check_available, parse_source
 from .session import Session, Status
 from .take import Take
 
@@ -25,6 +25,7 @@ __all__ = [
     "Source",
     "Status",
     "Take",
+    "check_available",
     "controls_of",
     "parse_source",
 ]

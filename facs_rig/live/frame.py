@@ -8,6 +8,7 @@ way whatever the source, so each protocol module stays about its protocol.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -32,15 +33,32 @@ class LiveError(FacsError):
     a wire-format library that is not installed."""
 
 
+PACKAGES = {"pythonosc": "python-osc", "zmq": "pyzmq"}
+"""Wire-format libraries by import name: the package that provides each."""
+
+
+def _missing(module: str, source: str, detail: str) -> LiveError:
+    package = PACKAGES.get(module, module)
+    return LiveError(f"the {source} source needs the Python package {package!r} ({detail}); install "
+                     "the extension zip made for your platform, which bundles it, or install it from "
+                     "requirements/dev.txt")
+
+
 def require(module: str, source: str) -> ModuleType:
     """Import a source's wire-format library when the source starts, not with the add-on, so
     facs_rig loads where it is missing; else say which package to install."""
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        package = {"pythonosc": "python-osc", "zmq": "pyzmq"}.get(module.partition(".")[0], module)
-        raise LiveError(f"the {source} source needs the Python package {package!r} ({exc}); install it "
-                        "from requirements/dev.txt") from None
+        raise _missing(module.partition(".")[0], source, str(exc)) from None
+
+
+def check_installed(module: str, source: str) -> None:
+    """Raise :class:`LiveError` when a source's library is missing, without importing it (cheap
+    enough for a panel to ask on every redraw)."""
+    top = module.partition(".")[0]
+    if importlib.util.find_spec(top) is None:
+        raise _missing(top, source, f"No module named {top!r}")
 
 
 class MalformedPacket(FacsError):

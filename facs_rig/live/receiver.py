@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from ..reader import check_available as check_reader
 from . import facecap, facsvatar, ifacialmocap, livelink
-from .frame import LiveError, LiveFrame, MalformedPacket, require
+from .frame import LiveError, LiveFrame, MalformedPacket, check_installed, require
 
 PENDING = 2048
 """Frames queued for the consumer: 8 s at 240 Hz, so a busy UI loses nothing of a recorded take."""
@@ -67,6 +68,20 @@ KINDS: dict[str, tuple[str, int]] = {
     "zmq": ("FACSvatar (ZeroMQ)", facsvatar.PORT),
     "video": ("Video file (face reader)", 0),
 }
+
+
+LIBRARIES: dict[str, tuple[str, str]] = {"osc": ("pythonosc", "Face Cap"), "zmq": ("zmq", "FACSvatar")}
+"""Sources that need a wire-format library: its import name and the source's name in messages."""
+
+
+def check_available(kind: str) -> None:
+    """Raise a :class:`..core.errors.FacsError` saying what to install when a source cannot run
+    here: its wire-format library, or (video) the face reader's packages or model. Looks them up
+    without importing them, so Blender's panel can ask on every redraw."""
+    if kind == "video":
+        check_reader()
+    elif kind in LIBRARIES:
+        check_installed(*LIBRARIES[kind])
 
 
 def parse_source(text: str) -> Source:
@@ -247,7 +262,7 @@ class ZmqReceiver(Receiver):
     decoder: facsvatar.Decoder
 
     def _open(self) -> None:
-        zmq = require("zmq", "FACSvatar")
+        zmq = require(*LIBRARIES["zmq"])
         self._context = zmq.Context()
         sock = self._context.socket(zmq.SUB)
         sock.setsockopt(zmq.LINGER, 0)
@@ -262,7 +277,7 @@ class ZmqReceiver(Receiver):
         self._socket = sock
 
     def _run(self) -> None:
-        zmq = require("zmq", "FACSvatar")
+        zmq = require(*LIBRARIES["zmq"])
         sock, decoder = self._socket, self.decoder
         poller = zmq.Poller()
         poller.register(sock, zmq.POLLIN)
