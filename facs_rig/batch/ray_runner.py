@@ -23,25 +23,58 @@ from .pool import ResultCallback, finished, record
 from .worker import run_job
 
 REACH_SECONDS = 5.0
-"""How long a cluster's address may take to accept a connection, and Ray to answer there. Ray
-itself retries an address where nothing listens for a minute or more, and one where something
-else listens for 20 seconds."""
+"""How long a cluster's address may take to accept a connection, and then to answer as Ray does.
+Ray itself retries an address where nothing listens for a minute or more, and one where something
+else listens about 40 s per attempt (5 s to connect, 5 s for its pubsub, 30 s waiting for a cluster
+ID), 20 attempts by default: 210 s even with the attempts cut to 5."""
+
+GRPC_HELLO = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+"""What a gRPC client sends first: the HTTP/2 connection preface and an empty SETTINGS frame. Ray's
+GCS and its Ray Client server speak gRPC, so their first frame back is a SETTINGS frame (type 4 on
+stream 0); a web server, a database or a silent socket gives anything else."""
+
+
+def _answers_like_ray(sock: socket.socket) -> str | None:
+    """None when the peer speaks HTTP/2 (gRPC), else what it did instead."""
+    try:
+        sock.sendall(GRPC_HELLO)
+        header = b""
+        while len(header) < 9:
+            chunk = sock.recv(9 - len(header))
+            if not chunk:
+                return "it closed the connection" if not header else "it answered too little"
+            header += chunk
+    except TimeoutError:
+        return f"it did not answer within {REACH_SECONDS:g} s"
+    except OSError as exc:
+        return f"reading from it failed ({exc.strerror or exc})"
+    if header[3] == 4 and header[5:9] == bytes(4):
+        return None
+    return f"it answered {header!r}, not HTTP/2"
 
 
 def check_reachable(address: str) -> None:
-    """Refuse, within :data:`REACH_SECONDS`, a ``host:port`` or ``ray://host:port`` address that
-    accepts no connection (``auto`` is found by Ray itself, from this machine's running cluster, and
-    ``local`` starts one)."""
+    """Refuse, within about :data:`REACH_SECONDS` each, a ``host:port`` or ``ray://host:port``
+    address that accepts no connection or does not answer as Ray's gRPC servers do (``auto`` is
+    found by Ray itself, from this machine's running cluster, and ``local`` starts one). With TLS
+    (``RAY_USE_TLS``) the answer cannot be read without Ray's certificates, so only the connection
+    is checked."""
     if address in ("auto", "local"):
         return
     host, _, port = address.removeprefix("ray://").rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise JobError(f"--ray {address!r}: expected 'auto', 'local', HOST:PORT or ray://HOST:PORT")
     try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=REACH_SECONDS).close()
+        sock = socket.create_connection((host.strip("[]"), int(port)), timeout=REACH_SECONDS)
     except OSError as exc:
         reason = "no answer" if isinstance(exc, TimeoutError) else exc.strerror or str(exc)
         raise JobError(f"cannot reach the Ray cluster at {address!r}: {reason}") from None
+    with sock:
+        tls = os.environ.get("RAY_USE_TLS", "0").lower() in ("1", "true")
+        problem = None if tls else _answers_like_ray(sock)
+    if problem is not None:
+        raise JobError(f"{address!r} is not a Ray cluster: something listens there, but {problem} "
+                       "(Ray answers in gRPC); check the host and port")
 
 
 def run_jobs_on_ray(
