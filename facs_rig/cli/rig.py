@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..core.files import check_outputs
 from ..core.jsondoc import read_document
 from ..core.warp import parse_landmarks
-from ..render.job import check_files
 from .common import PRESET_HELP, CliError, require_bpy
 
 HELP = "generate the FACS/ARKit face shapes on a head that has none, rig it and save a .blend"
@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"{output}: the output must be a .blend file")
     if args.preview is not None and Path(args.preview).suffix.lower() != ".png":
         raise CliError(f"{args.preview}: the preview is a .png image")
-    check_files({"-o": output, "--preview": args.preview}, {"HEAD": args.head, "--landmarks": args.landmarks})
+    check_outputs({"-o": output, "--preview": args.preview},
+                  {"HEAD": args.head, "--landmarks": args.landmarks})
     landmarks = None
     if args.landmarks is not None:
         landmarks = parse_landmarks(read_document(args.landmarks, what="landmark file"), args.landmarks)
