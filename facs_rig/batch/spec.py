@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import FacsError
-from ..core.files import FileError
+from ..core.files import FileError, check_outputs
 from ..core.jsondoc import Checker, DocumentError, number, read_document, string
 from ..core.timeline import load as load_timeline
 from ..io.identity import default_head_details, parse_identity
@@ -45,7 +45,6 @@ from ..render.job import (
     MAX_SAMPLES,
     JobError,
     RenderJob,
-    check_files,
     parse_frames,
     parse_resolution,
 )
@@ -89,7 +88,7 @@ class Spec:
             inputs.update({f"job {job.name} {_ROLES[r]}": p for r, p in job_inputs.items()})
             if job.kind == "sequence":
                 folders.add(f"job {job.name} {_ROLES['-o']}")
-        check_files(outputs, inputs, folders=frozenset(folders))
+        check_outputs(outputs, inputs, folders=frozenset(folders))
 
 
 _ROLES = {"-o": "output", "--labels": "labels", "--timeline": "timeline", "--avatar": "avatar"}

@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..core.files import check_outputs
 from ..core.timeline import load
-from ..render.job import check_files
 from .common import CliError, add_avatar_options, require_bpy
 
 HELP = "rig an avatar, animate it with a timeline and save a .blend"
@@ -32,8 +32,8 @@ def run(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if output.suffix.lower() != ".blend":
         raise CliError(f"{output}: the output must be a .blend file")
-    check_files({"-o": output},
-                {"--timeline": args.timeline, "--avatar": None if args.avatar == "default" else args.avatar})
+    avatar = None if args.avatar == "default" else args.avatar
+    check_outputs({"-o": output}, {"--timeline": args.timeline, "--avatar": avatar})
     timeline = load(args.timeline)
     bpy = require_bpy()
     from ..blender import keyframer

@@ -9,9 +9,10 @@ import re
 
 from ..core.catalogue import normalise_au
 from ..core.errors import FacsError
+from ..core.files import check_outputs
 from ..core.intensity import LETTERS, SCALES
 from ..render.atlas import rig_aus
-from ..render.job import ENGINES, check_files
+from ..render.job import ENGINES
 from .common import CliError, add_avatar_options, require_bpy
 
 HELP = "render a labelled contact sheet of action units (PNG)"
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"{args.output}: the atlas is a PNG image; give a path ending in .png")
     if not 32 <= args.tile <= 2048:
         raise CliError(f"--tile {args.tile}: use 32 to 2048 pixels")
-    check_files({"-o": args.output}, {"--avatar": None if args.avatar == "default" else args.avatar})
+    check_outputs({"-o": args.output}, {"--avatar": None if args.avatar == "default" else args.avatar})
     require_bpy()
     from ..blender.atlas import render_atlas
     from ..blender.render import control_names

@@ -23,7 +23,6 @@ from ..io.importer import ImportResult, build
 from ..io.parts import write_timeline
 from ..reader import FaceChoice, parse_face, read_media
 from ..render.progress import Progress
-from .common import CliError
 
 HELP = "convert tracker output or an event sheet (OpenFace, py-feat, Live Link Face, ...) to a timeline"
 
@@ -59,8 +58,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     source, target = Path(args.input), Path(args.output)
     check_outputs({"-o": target}, {"INPUT": source})
-    if not target.parent.is_dir():
-        raise CliError(f"{target.parent}: no such folder for the output")
     if args.fmt == "auto" and is_media(source):
         result = _read_media(source, args)
     else:

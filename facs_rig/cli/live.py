@@ -50,8 +50,6 @@ def run(args: argparse.Namespace) -> int:
     target = Path(args.record) if args.record else None
     if target is not None:
         check_outputs({"--record": target}, {"video:FILE": source.path})
-        if not target.parent.is_dir():
-            raise CliError(f"{target.parent}: no such folder for the take")
     session = Session(source, preset=args.preset, options=Options(smoothing=args.smooth, mirror=args.mirror),
                       passthrough=args.passthrough)
     session.start()

@@ -20,7 +20,7 @@ from ..core.errors import FacsError
 from ..core.expressions import expression_info
 from ..core.files import check_outputs
 from ..core.intensity import SCALES, scale_from_spec
-from ..render.job import ENGINES, JobError, check_writable, parse_resolution
+from ..render.job import ENGINES, JobError, parse_resolution
 from ..render.verify import (
     ATLAS_SET,
     DEFAULT_VIEWS,
@@ -112,8 +112,6 @@ def run(args: argparse.Namespace) -> int:
     inputs = {"--avatar": None if args.avatar == "default" else args.avatar,
               "--preset": args.preset if Path(args.preset).suffix.lower() == ".json" else None}
     check_outputs(targets, inputs)
-    for path in targets.values():
-        check_writable(path)
     expressions = prototypes() if args.expressions is None else args.expressions
     require_bpy()
     from ..blender.render import control_names

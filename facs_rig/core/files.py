@@ -9,7 +9,11 @@ Every command and operator goes through these few rules instead of checking path
   existing output must be a regular file (or a folder, where a folder is what is written), so a
   symlink or a device node is never replaced by a regular file;
 - an output is written under a temporary name in its own folder and moved into place only on
-  success, so a failure, a kill or Ctrl-C leaves the previous file as it was.
+  success, so a failure, a kill or Ctrl-C leaves the previous file as it was;
+- an output's missing folders are made, as ``mkdir -p`` would, but only when it is written, and
+  taken away again when writing fails: before any work starts the nearest existing folder on the
+  output's way must be one this process may write in, so a refused or failed command leaves no
+  empty folder behind.
 """
 
 from __future__ import annotations
@@ -103,7 +107,8 @@ def check_outputs(
     *,
     folders: frozenset[str] = frozenset(),
 ) -> None:
-    """Refuse, before any work starts, outputs that would destroy something.
+    """Refuse, before any work starts, outputs that would destroy something or that cannot be
+    written (:func:`check_creatable`): every command's one check of what it will write.
 
     ``outputs`` and ``inputs`` map a role the user recognises (``"-o"``, ``"--labels"``,
     ``"--timeline"``) to a path; ``None`` entries are ignored. Roles named in ``folders`` write a
@@ -129,13 +134,28 @@ def check_outputs(
         try:
             info = os.lstat(path)
         except OSError:
-            continue
-        if stat.S_ISDIR(info.st_mode) and role in folders:
-            continue
-        if not stat.S_ISREG(info.st_mode):
-            raise FileError(
-                value, f"{role} exists and is {_kind(info.st_mode)}; facs_rig only replaces regular files"
-            )
+            pass
+        else:
+            if not stat.S_ISREG(info.st_mode) and not (stat.S_ISDIR(info.st_mode) and role in folders):
+                raise FileError(
+                    value, f"{role} exists and is {_kind(info.st_mode)}; facs_rig only replaces regular files"
+                )
+        check_creatable(value, folder=role in folders)
+
+
+def check_creatable(path: PathLike, *, folder: bool = False) -> None:
+    """Refuse an output that cannot be created: the nearest existing folder on its way (the
+    output itself, for a ``folder`` output that exists) must be a folder this process may write
+    in. Missing folders are not made here but by the write (:func:`replaced_on_success`), which
+    takes them away again if it fails."""
+    target = Path(path).absolute()
+    existing = target if folder else target.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise FileError(path, f"cannot write there: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise FileError(path, f"cannot write there: no permission to write in {existing}")
 
 
 _unfinished: dict[Path, list[Path]] = {}
@@ -147,15 +167,29 @@ def _temporary_sibling(target: Path, *, folder: bool) -> Path:
     system), keeping the suffix so writers that choose a format by suffix still do. Folders made
     for it are taken away again with it, unless the output was moved into them."""
     made = [folder for folder in (target.parent, *target.parent.parents) if not folder.exists()]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if folder:
-        path = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    else:
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
-        os.close(fd)
-        path = Path(name)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if folder:
+            path = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        else:
+            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
+            os.close(fd)
+            path = Path(name)
+    except BaseException:  # no temporary name (a name too long, a full disk): no folders left either
+        _remove_folders(made)
+        raise
     _unfinished[path] = made
     return path
+
+
+def _remove_folders(made: list[Path]) -> None:
+    """Remove the folders made for an output, deepest first, as far as they are still empty."""
+    for folder in made:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (something else lives there now), or never made
+            if folder.exists():
+                break
 
 
 def _discard(tmp: Path) -> None:
@@ -163,11 +197,7 @@ def _discard(tmp: Path) -> None:
     made = _unfinished.pop(tmp, [])
     if tmp.exists():
         _remove(tmp)
-    for folder in made:
-        try:
-            folder.rmdir()
-        except OSError:  # not empty: something else lives there now
-            break
+    _remove_folders(made)
 
 
 def remove_unfinished() -> None:

@@ -76,6 +76,5 @@ def write_labels(
     writer = csv.writer(text)
     writer.writerow(header)
     writer.writerows(rows)
-    path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, text.getvalue())
     return path

@@ -8,9 +8,7 @@ same code, so a job renders the same wherever it runs. Parsing of the user's str
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
@@ -58,39 +56,9 @@ def output_kind(path: str | Path) -> OutputKind:
     )
 
 
-def check_writable(path: str | Path) -> None:
-    """Raise JobError unless ``path`` (a file, or a folder for a sequence) could be created: its
-    nearest existing ancestor must be a folder this process may write in. Checked before Blender
-    starts, so a bad path costs nothing and leaves nothing behind."""
-    target = Path(path).absolute()
-    folder = target if str(path).endswith(("/", "\\")) or not target.suffix else target.parent
-    existing = folder
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise JobError(f"{path}: cannot write there: {existing} is a file, not a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise JobError(f"{path}: cannot write there: no permission to write in {existing}")
-
-
 def _short(text: str) -> str:
     """The user's text in a message, cut short: a 5,000-digit number need not be echoed whole."""
     return repr(text) if len(text) <= 40 else repr(text[:37] + "...")
-
-
-def check_files(
-    outputs: Mapping[str, str | Path | None],
-    inputs: Mapping[str, str | Path | None],
-    *,
-    folders: frozenset[str] = frozenset(),
-) -> None:
-    """Every command's one check of what it will write, before it starts: no output is an input,
-    another output or a special file (:func:`~facs_rig.core.files.check_outputs`), and each can be
-    created (:func:`check_writable`)."""
-    check_outputs(outputs, inputs, folders=folders)
-    for path in outputs.values():
-        if path is not None:
-            check_writable(path)
 
 
 def parse_resolution(text: str) -> tuple[int, int]:
@@ -180,9 +148,9 @@ class RenderJob:
 
     def check_files(self) -> None:
         """Refuse, before anything renders, outputs that would overwrite an input, each other or a
-        special file, or that cannot be written (see :func:`check_files`)."""
+        special file, or that cannot be written (see :func:`~facs_rig.core.files.check_outputs`)."""
         outputs, inputs = self.files()
-        check_files(outputs, inputs, folders=frozenset({"-o"}) if self.kind == "sequence" else frozenset())
+        check_outputs(outputs, inputs, folders=frozenset({"-o"}) if self.kind == "sequence" else frozenset())
 
     @property
     def kind(self) -> OutputKind:

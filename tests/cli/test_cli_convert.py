@@ -51,12 +51,6 @@ def test_bad_input_leaves_the_output_untouched(tmp_path: Path, capsys: pytest.Ca
     assert len(err) == 2 and "bad.csv, line 7" in err[0] and "truncated" in err[0]
 
 
-def test_output_folder_must_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "nowhere" / "face.json"
-    assert main(["convert", str(FIXTURES / "openface_small.csv"), "-o", str(out)]) == 2
-    assert "no such folder" in capsys.readouterr().err
-
-
 def test_command_line_entry(tmp_path: Path) -> None:
     out = tmp_path / "a2f.json"
     done = subprocess.run(

@@ -11,12 +11,9 @@ import pytest
 
 from facs_rig.cli import build_parser, main
 from facs_rig.cli.render import job_from_args
+from facs_rig.core.files import FileError, check_creatable
 from facs_rig.paths import PRESETS
-from facs_rig.render.job import (
-    JobError,
-    RenderJob,
-    check_writable,
-)
+from facs_rig.render.job import RenderJob
 
 
 def test_job_survives_dicts_and_the_command_line() -> None:
@@ -31,10 +28,10 @@ def test_outputs_under_a_file_are_refused_before_rendering(tmp_path: Path, capsy
     blocker = tmp_path / "not_a_folder"
     blocker.write_text("x")
     for out in (blocker / "demo.mp4", blocker / "frames", blocker / "deeper" / "still.png"):
-        with pytest.raises(JobError, match="is a file, not a folder"):
-            check_writable(out)
-    check_writable(tmp_path / "new" / "nested" / "demo.mp4")  # missing folders are made later
-    check_writable(tmp_path / "frames")
+        with pytest.raises(FileError, match="is a file, not a folder"):
+            check_creatable(out, folder=RenderJob(output=str(out)).kind == "sequence")
+    check_creatable(tmp_path / "new" / "nested" / "demo.mp4")  # missing folders are made later
+    check_creatable(tmp_path / "frames", folder=True)
     assert not (tmp_path / "new").exists()
     demo = str(PRESETS / "timelines" / "demo.json")
     for command in (["render", "--timeline", demo], ["atlas"]):

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The file-safety rules every command shares: bounded regular inputs, outputs that never destroy
-an input or a special file, and outputs that appear only when complete."""
+an input or a special file, outputs that appear only when complete, and missing output folders
+made only by a write that succeeds."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from facs_rig.core.errors import FacsError
 from facs_rig.core.files import (
     FileError,
     atomic_write_text,
+    check_creatable,
     check_input,
     check_outputs,
     read_bytes,
@@ -111,3 +113,26 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_missing_folders_are_made_by_a_write_and_removed_when_it_fails(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b" / "take.json"
+    check_creatable(target)  # the check makes nothing
+    check_outputs({"-o": target, "frames": tmp_path / "c" / "frames"}, folders=frozenset({"frames"}))
+    assert not list(tmp_path.iterdir())
+    with pytest.raises(RuntimeError), replaced_on_success(target) as (tmp,):
+        assert tmp.parent.is_dir()
+        raise RuntimeError("killed")
+    assert not list(tmp_path.iterdir())
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "mine.txt").write_text("the user's")
+    with pytest.raises(KeyboardInterrupt), replaced_on_success(target):
+        raise KeyboardInterrupt
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a", "mine.txt"]  # only what was made goes
+    atomic_write_text(target, "{}")
+    assert target.read_text() == "{}"
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    for path, folder in ((blocker / "x.json", False), (blocker / "d" / "x.json", False), (blocker, True)):
+        with pytest.raises(FileError, match=f"cannot write there: {blocker} is a file, not a folder"):
+            check_creatable(path, folder=folder)

@@ -25,7 +25,7 @@ def free_udp_port() -> int:
 
 
 def test_live_records_a_take_from_live_link_face(tmp_path: Path) -> None:
-    port, take = free_udp_port(), tmp_path / "take.json"
+    port, take = free_udp_port(), tmp_path / "takes" / "day 1" / "take.json"  # folders made on writing
     command = [sys.executable, "-m", "facs_rig", "live", "--source", f"llf://{LOOPBACK}:{port}",
                "--record", str(take), "--duration", "4", "--events"]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -58,8 +58,8 @@ def test_live_refuses_a_port_in_use(tmp_path: Path) -> None:
         taken.bind((LOOPBACK, 0))
         port = taken.getsockname()[1]
         done = subprocess.run([sys.executable, "-m", "facs_rig", "live", "--source", f"llf://{LOOPBACK}:{port}",
-                               "--record", str(tmp_path / "t.json"), "--duration", "1"],
+                               "--record", str(tmp_path / "new" / "t.json"), "--duration", "1"],
                               check=False, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "already in use" in done.stderr and "Traceback" not in done.stderr
-    assert not (tmp_path / "t.json").exists()
+    assert not list(tmp_path.iterdir())  # neither the take nor its folder
