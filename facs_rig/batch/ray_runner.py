@@ -24,9 +24,10 @@ from .worker import run_job
 
 REACH_SECONDS = 5.0
 """How long a cluster's address may take to accept a connection, and then to answer as Ray does.
-Ray itself retries an address where nothing listens for a minute or more, and one where something
-else listens about 40 s per attempt (5 s to connect, 5 s for its pubsub, 30 s waiting for a cluster
-ID), 20 attempts by default: 210 s even with the attempts cut to 5."""
+Ray itself retries an address where nothing listens for a minute or more, and spends about 40 s an
+attempt on one where something else listens (``RAY_gcs_rpc_server_connect_timeout_s``, 5 s, to
+connect, as long again for its pubsub, then ``RAY_py_gcs_connect_timeout_s``, 30 s, waiting for a
+cluster ID), ``RAY_NUM_REDIS_GET_RETRIES`` attempts: 206 s measured with them cut from 20 to 5."""
 
 GRPC_HELLO = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
 """What a gRPC client sends first: the HTTP/2 connection preface and an empty SETTINGS frame. Ray's
@@ -88,7 +89,7 @@ def run_jobs_on_ray(
     """Render ``jobs`` as Ray tasks on the cluster at ``address`` (``auto``, ``ray://host:10001``
     or ``local``); results in job order, ``on_result`` called as each finishes, ``on_start`` once
     the cluster is reached (so nothing is written for a batch that never starts)."""
-    if address != "local":  # Ray tries about a second per attempt; it would try 20 times
+    if address != "local":  # 5 attempts, not 20, should the cluster go away after the check
         os.environ.setdefault("RAY_NUM_REDIS_GET_RETRIES", str(round(REACH_SECONDS)))
     try:
         import ray
