@@ -33,6 +33,7 @@ from ..core.errors import FacsError
 from ..io import avatar_asset
 from ..io.avatar_asset import AvatarAsset, AvatarAssetError
 from ..io.identity import DEFAULT, Identity, details_of, parse_identity, shape
+from ..io.identity_units import unit_offsets
 from . import avatar_materials, avatar_studio
 
 ASSET_PATH = avatar_asset.DEFAULT_PATH
@@ -110,7 +111,8 @@ def create_default_avatar(
 
     ``identity`` (an :class:`~facs_rig.io.identity.Identity` or its text, ``gender=0.2,age=67,african=1``
     or ``random:SEED``) reshapes the neutral head, its eyes, teeth, bones and studio and tints the
-    skin; the shape keys stay the same offsets on the new neutral. None is the default head.
+    skin; the shape keys' offsets are carried onto the new neutral (they turn and scale with the
+    face, and an eye closure closes where its lids meet). None is the default head.
 
     Raises ``AvatarAssetError`` when the asset is missing or stale and ``FacsError`` for an unknown
     variant, a bad identity or a context not in Object Mode, before anything is created.
@@ -129,7 +131,7 @@ def create_default_avatar(
     positions, joints = shape(asset, identity)
     with _removed_on_error():
         mesh = _build_mesh(asset, positions, collection)
-        _add_shape_keys(mesh, asset, positions, variant)
+        _add_shape_keys(mesh, asset, positions, variant, identity)
         rig = _build_rig(context, dict(zip(asset.joint_names, joints.tolist(), strict=True)), collection)
         rig.location = Vector(location)
         mesh.parent = rig
@@ -183,12 +185,15 @@ def _build_mesh(
     return ob
 
 
-def _add_shape_keys(ob: bpy.types.Object, asset: AvatarAsset, base: np.ndarray, variant: str) -> None:
+def _add_shape_keys(
+    ob: bpy.types.Object, asset: AvatarAsset, base: np.ndarray, variant: str, identity: Identity
+) -> None:
     """ARKit keys under their exact names, then the variant's expression units (prefixed in the
-    asset), each the same offsets on the identity's neutral ``base``."""
+    asset), each its offsets carried onto the identity's neutral ``base`` (``io/identity_units.py``;
+    the asset's own offsets on the default head)."""
     ob.shape_key_add(name="Basis", from_mix=False)
-    for row in asset.key_rows(avatar_asset.ARKIT_SET) + asset.key_rows(variant):
-        idx, delta = asset.key_delta(row)
+    rows = asset.key_rows(avatar_asset.ARKIT_SET) + asset.key_rows(variant)
+    for row, (idx, delta) in zip(rows, unit_offsets(asset, identity, base, rows), strict=True):
         co = base.copy()
         co[idx] += delta
         key = ob.shape_key_add(name=asset.key_names[row], from_mix=False)

@@ -8,6 +8,7 @@ import bpy
 from ..core.errors import FacsError
 from ..io.identity import ETHNIC, MACROS, Identity, details_of, make_identity, parse_identity
 from . import avatar
+from .identity_fields import macro_field
 from .ops_common import OpStatus
 
 _VARIANTS = (
@@ -38,35 +39,13 @@ class FACS_OT_add_default_head(bpy.types.Operator):
         default=True,
     )
     # Identity (docs/avatar.md); the defaults are the default head's.
-    gender: bpy.props.FloatProperty(  # type: ignore[valid-type]
-        name="Gender", description="0 female, 1 male (MakeHuman's gender)", min=0.0, max=1.0,
-        default=MACROS["gender"][2], subtype="FACTOR",
-    )
-    age: bpy.props.FloatProperty(  # type: ignore[valid-type]
-        name="Age", description="Age in years (MakeHuman's 1-90 curve)", min=MACROS["age"][0],
-        max=MACROS["age"][1], default=MACROS["age"][2],
-    )
-    african: bpy.props.FloatProperty(  # type: ignore[valid-type]
-        name="African", description="Share of MakeHuman's African group (the three shares are normalised)",
-        min=0.0, max=1.0, default=MACROS["african"][2], subtype="FACTOR",
-    )
-    asian: bpy.props.FloatProperty(  # type: ignore[valid-type]
-        name="Asian", description="Share of MakeHuman's Asian group (the three shares are normalised)",
-        min=0.0, max=1.0, default=MACROS["asian"][2], subtype="FACTOR",
-    )
-    caucasian: bpy.props.FloatProperty(  # type: ignore[valid-type]
-        name="Caucasian",
-        description="Share of MakeHuman's Caucasian group (the three shares are normalised)",
-        min=0.0, max=1.0, default=MACROS["caucasian"][2], subtype="FACTOR",
-    )
-    muscle: bpy.props.FloatProperty(  # type: ignore[valid-type]
-        name="Muscle", description="MakeHuman's muscle: 0 minimum, 0.5 average, 1 maximum", min=0.0, max=1.0,
-        default=MACROS["muscle"][2], subtype="FACTOR",
-    )
-    weight: bpy.props.FloatProperty(  # type: ignore[valid-type]
-        name="Weight", description="MakeHuman's weight: 0 minimum, 0.5 average, 1 maximum", min=0.0, max=1.0,
-        default=MACROS["weight"][2], subtype="FACTOR",
-    )
+    gender: macro_field("gender")  # type: ignore[valid-type]
+    age: macro_field("age")  # type: ignore[valid-type]
+    african: macro_field("african")  # type: ignore[valid-type]
+    asian: macro_field("asian")  # type: ignore[valid-type]
+    caucasian: macro_field("caucasian")  # type: ignore[valid-type]
+    muscle: macro_field("muscle")  # type: ignore[valid-type]
+    weight: macro_field("weight")  # type: ignore[valid-type]
     details: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Face Details",
         description="MakeHuman face details as NAME=VALUE pairs (nose-hump-decr-incr=0.4,"

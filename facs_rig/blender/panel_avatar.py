@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Avatar section: add the default head, pick the preset, build or remove the rig, and see which
-AUs the face can show."""
+"""Avatar section: add the default head in the identity its fields give, pick the preset, build or
+remove the rig, and see which AUs the face can show."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ from ..core.expressible import unexpressed
 from ..core.mapping.presets import load_preset, preset_names
 from ..core.mapping.resolve import resolve, resolve_auto
 from ..core.model import parse_control_name
+from ..io.identity import MACROS
 from . import rig
 from .panel_common import FacsSection, point_at, wrapped
-from .props import face, settings
+from .props import FACS_PG_settings, face, settings
 
 
 @dataclass(frozen=True)
@@ -109,16 +110,36 @@ class FACS_MT_presets(bpy.types.Menu):
                 op.value = name
 
 
+def draw_identity(layout: bpy.types.UILayout, state: FACS_PG_settings) -> None:
+    """The next head's identity fields, then Add FACS Head with their values (``random:SEED``
+    instead when Random Identity is on; fields at their defaults make the default head)."""
+    box = layout.box()
+    fields = box.column(align=True)
+    fields.enabled = not state.identity_random
+    for name in MACROS:
+        fields.prop(state, f"identity_{name}")
+    row = box.row(align=True)
+    row.prop(state, "identity_random")
+    seed = row.row(align=True)
+    seed.enabled = state.identity_random
+    seed.prop(state, "identity_seed")
+    op = box.operator("facs.add_default_head", icon="USER")
+    for name in MACROS:
+        setattr(op, name, getattr(state, f"identity_{name}"))
+    op.details = f"random:{state.identity_seed}" if state.identity_random else ""
+
+
 class FACS_PT_avatar(FacsSection, bpy.types.Panel):
     bl_label = "Avatar"
     bl_idname = "FACS_PT_avatar"
 
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
-        layout.operator("facs.add_default_head", icon="USER")
         state = settings(context)
         if state is None:
+            layout.operator("facs.add_default_head", icon="USER")
             return
+        draw_identity(layout, state)
         obj = face(context)
         if obj is None or obj.type != "MESH":
             layout.label(text="Select a mesh, or add the FACS Head", icon="INFO")

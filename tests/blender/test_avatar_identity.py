@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The default head in other identities, in real Blender: the default stays exactly as it was, the
-units stay the same offsets on the new neutral, eyes, bones and studio follow the proportions, the
+units are their offsets carried onto the new neutral, eyes, bones and studio follow the proportions, the
 skin follows the ethnic mix, the operator's fields, the CLI's --identity with its labels, and bad
 identities that change nothing."""
 
@@ -18,6 +18,7 @@ import pytest
 
 from facs_rig.io import avatar_asset
 from facs_rig.io.identity import details_of, parse_identity, shape
+from facs_rig.io.identity_units import unit_offsets
 from tests.blender.test_avatar import evaluated, material_vertices
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,16 +59,21 @@ def test_the_default_head_is_unchanged(addon: ModuleType) -> None:
 
 
 @pytest.mark.parametrize("text", [OLD_WOMAN, YOUNG_MAN, "random:3"])
-def test_units_stay_offsets_on_the_identitys_neutral(addon: ModuleType, text: str) -> None:
+def test_units_are_their_carried_offsets_on_the_identitys_neutral(addon: ModuleType, text: str) -> None:
     made = addon.blender.avatar.create_default_avatar(studio=False, identity=text)
     identity = parse_identity(text, details_of(ASSET))
     neutral, joints = shape(ASSET, identity)
     assert made.mesh[addon.blender.avatar.IDENTITY_PROP] == identity.text
     assert np.array_equal(rest(made.mesh), neutral)
     assert np.abs(neutral - ASSET.positions).max() > 0.003
-    for name in ("jawOpen", "eyeBlinkLeft", "mouthSmileRight", "eyeLookUpLeft", "mh_mouth-corner-puller"):
-        row = ASSET.key_names.index(name)
-        assert np.allclose(key_co(made.mesh, name) - neutral, ASSET.key_dense(row), atol=1e-6), name
+    names = ("jawOpen", "eyeBlinkLeft", "mouthSmileRight", "eyeLookUpLeft", "mh_mouth-corner-puller")
+    rows = [ASSET.key_names.index(name) for name in names]
+    carried_units = unit_offsets(ASSET, identity, neutral, rows)
+    for name, row, (idx, delta) in zip(names, rows, carried_units, strict=True):
+        carried = np.zeros_like(neutral)
+        carried[idx] = delta
+        assert np.allclose(key_co(made.mesh, name) - neutral, carried, atol=1e-6), name
+        assert not np.allclose(carried, ASSET.key_dense(row), atol=1e-4), name  # not the raw offsets
     bones = made.rig.data.bones
     for bone, joint in (("jaw", "mouth"), ("head", "head"), ("eye.L", "eye.L"), ("eye.R", "eye.R")):
         assert np.allclose(bones[bone].head_local, joints[ASSET.joint_names.index(joint)], atol=1e-6)

@@ -227,6 +227,35 @@ def test_expressions_and_import_sections_pass_the_panel_state(addon: ModuleType)
                               "fps": 0.0, "mode": "BAKE"}
 
 
+def test_avatar_section_adds_the_head_in_the_identity_its_fields_give(addon: ModuleType) -> None:
+    """The identity fields sit before Add FACS Head, which gets their values; clicking it makes
+    that person (or the seeded random one), and fields left at their defaults the default head."""
+    prop = blender_module(addon).avatar.IDENTITY_PROP
+    state = bpy.context.scene.facs_rig
+    rec = draw_all(addon, context_for(None))["FACS_PT_avatar"]
+    macros = ("gender", "age", "african", "asian", "caucasian", "muscle", "weight")
+    fields = [*(f"identity_{name}" for name in macros), "identity_random", "identity_seed"]
+    assert [p for p in rec.paths(state) if p.startswith("identity_")] == fields
+    button = rec.operator("facs.add_default_head")
+    assert button.properties["details"] == "" and button.properties["age"] == pytest.approx(25.0)
+    assert click(button, studio=False) == {"FINISHED"}
+    assert prop not in bpy.context.view_layer.objects.active  # the defaults: the default head
+
+    state.identity_gender, state.identity_age = 0.0, 70.0
+    state.identity_asian, state.identity_weight = 1.0, 0.8
+    button = draw_all(addon, context_for(None))["FACS_PT_avatar"].operator("facs.add_default_head")
+    assert click(button, studio=False) == {"FINISHED"}
+    made = bpy.context.view_layer.objects.active
+    assert made[prop] == "gender=0,age=70,african=0.3333,asian=1,caucasian=0.3333,weight=0.8"
+
+    state.identity_random, state.identity_seed = True, 12
+    button = draw_all(addon, context_for(None))["FACS_PT_avatar"].operator("facs.add_default_head")
+    assert button.properties["details"] == "random:12"
+    assert click(button, studio=False) == {"FINISHED"}
+    random = addon.io.identity.parse_identity("random:12", addon.io.identity.default_head_details())
+    assert bpy.context.view_layer.objects.active[prop] == random.text
+
+
 def test_render_section_joins_the_output_folder(addon: ModuleType) -> None:
     head = make_head(addon, studio=True)
     state = bpy.context.scene.facs_rig
