@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import bpy
 
+from facs_rig.blender.atlas import render_text
 from facs_rig.blender.avatar import create_default_avatar
 
 BOTH = ("Left", "Right")
@@ -78,6 +79,8 @@ EXPRESSIONS: dict[str, dict[str, float]] = {
     "contempt": {"mouthSmileRight": 0.45, "mouthDimpleRight": 0.6},
 }
 COLUMNS = 4
+LABEL_BAND = 0.12
+"""Height of the label band under each cell, as a share of the cell's height."""
 IDENTITY_EXPRESSIONS = ("neutral", "happiness", "surprise")
 SEXES = {"F": 0.0, "M": 1.0}
 IDENTITIES = tuple(
@@ -92,33 +95,11 @@ IDENTITIES = tuple(
 """Every sex-and-age pair twice, each ethnic group with two women and two men."""
 
 
-def label(camera: bpy.types.Object, text: str) -> bpy.types.Object:
-    """A white caption in the frame's top-left corner, parented to the camera."""
-    curve = bpy.data.curves.new("caption", "FONT")
-    curve.body = text
-    depth = 0.5
-    half_h = depth * math.tan(math.atan(camera.data.sensor_height / 2 / camera.data.lens))
-    curve.size = half_h * 0.14
-    ob = bpy.data.objects.new("caption", curve)
-    bpy.context.scene.collection.objects.link(ob)
-    ob.parent = camera
-    ob.location = (-half_h * 0.7, half_h * 0.82, -depth)
-    mat = bpy.data.materials.new("caption")
-    mat.diffuse_color = (1.0, 1.0, 1.0, 1.0)
-    if mat.node_tree is None:  # Blender 4.x
-        mat.use_nodes = True
-    nodes = mat.node_tree.nodes
-    bsdf = next(n for n in nodes if n.type == "BSDF_PRINCIPLED")
-    bsdf.inputs["Emission Color"].default_value = (1.0, 1.0, 1.0, 1.0)
-    bsdf.inputs["Emission Strength"].default_value = 3.0
-    curve.materials.append(mat)
-    return ob
-
-
 def render_cells(
     engine: str, size: tuple[int, int], samples: int, variant: str | None, *, identity: str = "",
-    expressions: tuple[str, ...] = tuple(EXPRESSIONS), title: str = "",
+    expressions: tuple[str, ...] = tuple(EXPRESSIONS),
 ) -> list[np.ndarray]:
+    """One render per expression, top row first (``(h, w, 4)`` RGBA)."""
     bpy.ops.wm.read_homefile(use_empty=True)
     avatar = create_default_avatar(bpy.context, variant=variant, identity=identity)
     scene = bpy.context.scene
@@ -143,25 +124,31 @@ def render_cells(
             missing = sorted(set(weights) - set(keys.keys()))
             if missing:
                 sys.exit(f"contact_sheet: the avatar has no shape keys {missing}")
-            caption = label(avatar.camera, f"{title}\n{name}" if title else name)
             scene.render.filepath = str(Path(tmp) / f"{name}.png")
             bpy.ops.render.render(write_still=True)
-            bpy.data.objects.remove(caption)
             image = bpy.data.images.load(scene.render.filepath)
-            cells.append(np.array(image.pixels[:], dtype=np.float32).reshape(size[1], size[0], 4))
+            pixels = np.array(image.pixels[:], dtype=np.float32).reshape(size[1], size[0], 4)
+            cells.append(pixels[::-1])  # Blender's rows go up
             bpy.data.images.remove(image)
     return cells
 
 
-def save_grid(cells: list[np.ndarray], path: Path, columns: int = COLUMNS) -> None:
+def save_grid(cells: list[np.ndarray], labels: list[str], path: Path, columns: int = COLUMNS) -> None:
+    """The cells in rows of ``columns``, each with its label in a white band of its own under it
+    (drawn by the atlas's text renderer), so no caption covers a face."""
     h, w = cells[0].shape[:2]
+    band = max(24, round(h * LABEL_BAND))
+    with tempfile.TemporaryDirectory() as tmp:
+        texts = render_text([(text, w, band, band * 0.45) for text in labels], Path(tmp))
     rows = math.ceil(len(cells) / columns)
-    grid = np.ones((rows * h, columns * w, 4), dtype=np.float32)
-    for i, cell in enumerate(cells):
+    grid = np.ones((rows * (h + band), columns * w, 4), dtype=np.float32)
+    for i, (cell, ink) in enumerate(zip(cells, texts, strict=True)):
         r, c = divmod(i, columns)
-        grid[(rows - 1 - r) * h : (rows - r) * h, c * w : (c + 1) * w] = cell  # Blender rows go up
-    image = bpy.data.images.new("contact_sheet", columns * w, rows * h, alpha=True)
-    image.pixels.foreach_set(grid.ravel())
+        top, left = r * (h + band), c * w
+        grid[top:top + h, left:left + w] = cell
+        grid[top + h:top + h + band, left:left + w, :3] = 1.0 - ink[..., None]
+    image = bpy.data.images.new("contact_sheet", grid.shape[1], grid.shape[0], alpha=True)
+    image.pixels.foreach_set(grid[::-1].ravel())  # Blender's rows go up
     path.parent.mkdir(parents=True, exist_ok=True)
     image.filepath_raw = str(path)
     image.file_format = "PNG"
@@ -186,15 +173,16 @@ def main() -> int:
         start = time.perf_counter()
         blender_engine = engine.upper() if engine == "cycles" else "WORKBENCH"
         if args.identities:
-            cells = [cell for title, text in IDENTITIES
+            cells = [cell for _title, text in IDENTITIES
                      for cell in render_cells(blender_engine, size, args.samples, args.variant, identity=text,
-                                              expressions=IDENTITY_EXPRESSIONS, title=title)]
+                                              expressions=IDENTITY_EXPRESSIONS)]
+            labels = [f"{title}: {name}" for title, _text in IDENTITIES for name in IDENTITY_EXPRESSIONS]
             path = args.output_dir / f"identities_{engine}.png"
-            save_grid(cells, path, columns=2 * len(IDENTITY_EXPRESSIONS))
+            save_grid(cells, labels, path, columns=2 * len(IDENTITY_EXPRESSIONS))
         else:
             cells = render_cells(blender_engine, size, args.samples, args.variant, identity=args.identity)
             path = args.output_dir / f"contact_sheet_{engine}.png"
-            save_grid(cells, path)
+            save_grid(cells, list(EXPRESSIONS), path)
         print(f"contact_sheet: {path} ({len(cells)} cells, {time.perf_counter() - start:.1f} s)")
     return 0
 
