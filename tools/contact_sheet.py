@@ -2,7 +2,8 @@
 """Contact sheet of the default avatar: neutral and the seven basic emotions, set directly with
 shape-key weights, rendered with Workbench and with Cycles into one labelled grid per engine.
 ``--identities`` instead renders twelve identities (both sexes, ages 20, 45 and 70, the three
-ethnic groups) in neutral, happiness and surprise.
+ethnic groups) in neutral, happiness and surprise; ``--lids`` those and the default head with the
+eyes closed (AU 43), close up.
 
 The weights follow the FACS prototypes (shared/FACS.md section 5) through the ARKit table (section 6):
 happiness 6+12, sadness 1+4+15, surprise 1+2+5B+26, fear 1+2+4+5+20+26 (with MakeHuman's platysma
@@ -10,7 +11,9 @@ unit for the neck), anger 4+5+7+23, disgust 9+15+16, contempt R12A+R14A.
 
 Run: ``.venv/bin/python tools/contact_sheet.py`` -> ``out/contact_sheet_workbench.png`` and
 ``out/contact_sheet_cycles.png``; ``--identities --engines workbench`` ->
-``out/identities_workbench.png`` (the README's sheet, ``docs/identities.png``).
+``out/identities_workbench.png`` (the README's sheet, ``docs/identities.png``); ``--lids --engines
+workbench`` -> ``out/identities_lids_workbench.png`` (``docs/identities_lids.png``): every head's closed
+eyes, close up.
 """
 
 from __future__ import annotations
@@ -27,9 +30,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import bpy
+from bpy_extras.object_utils import world_to_camera_view
 
 from facs_rig.blender.atlas import render_text
-from facs_rig.blender.avatar import create_default_avatar
+from facs_rig.blender.avatar import Avatar, create_default_avatar
+from facs_rig.render.atlas import resize
 
 BOTH = ("Left", "Right")
 EXPRESSIONS: dict[str, dict[str, float]] = {
@@ -77,8 +82,13 @@ EXPRESSIONS: dict[str, dict[str, float]] = {
         **{f"cheekSquint{s}": 0.3 for s in BOTH},
     },
     "contempt": {"mouthSmileRight": 0.45, "mouthDimpleRight": 0.6},
+    "eye closure": {f"eyeBlink{s}": 1.0 for s in BOTH},
 }
+"""The sheets' expressions; the default sheet shows all but eye closure (AU 43, the lids sheet)."""
+EMOTIONS = tuple(name for name in EXPRESSIONS if name != "eye closure")
 COLUMNS = 4
+LIDS_RENDER, LIDS_CELL = (1600, 1600), (480, 120)
+"""The lids sheet: render size, then each crop around the eyes resized to the cell size."""
 LABEL_BAND = 0.12
 """Height of the label band under each cell, as a share of the cell's height."""
 IDENTITY_EXPRESSIONS = ("neutral", "happiness", "surprise")
@@ -95,11 +105,26 @@ IDENTITIES = tuple(
 """Every sex-and-age pair twice, each ethnic group with two women and two men."""
 
 
+def eye_box(scene: bpy.types.Scene, avatar: Avatar) -> tuple[int, int, int, int]:
+    """Pixels (top, bottom, left, right) of the render around both eyes: 2.2 times as wide as the
+    distance between their centres, 0.55 times as tall, centred between them."""
+    width, height = scene.render.resolution_x, scene.render.resolution_y
+    bones = avatar.rig.data.bones
+    points = [world_to_camera_view(scene, avatar.camera, avatar.rig.matrix_world @ bones[name].head_local)
+              for name in ("eye.L", "eye.R")]
+    xs = [point.x * width for point in points]
+    y = (1 - (points[0].y + points[1].y) / 2) * height
+    apart, middle = abs(xs[0] - xs[1]), (xs[0] + xs[1]) / 2
+    return (round(y - 0.3 * apart), round(y + 0.25 * apart), round(middle - 1.1 * apart),
+            round(middle + 1.1 * apart))
+
+
 def render_cells(
     engine: str, size: tuple[int, int], samples: int, variant: str | None, *, identity: str = "",
-    expressions: tuple[str, ...] = tuple(EXPRESSIONS),
+    expressions: tuple[str, ...] = EMOTIONS, eyes: tuple[int, int] | None = None,
 ) -> list[np.ndarray]:
-    """One render per expression, top row first (``(h, w, 4)`` RGBA)."""
+    """One render per expression, top row first (``(h, w, 4)`` RGBA); with ``eyes`` (a cell size),
+    each cropped to the eyes and resized to it."""
     bpy.ops.wm.read_homefile(use_empty=True)
     avatar = create_default_avatar(bpy.context, variant=variant, identity=identity)
     scene = bpy.context.scene
@@ -128,7 +153,11 @@ def render_cells(
             bpy.ops.render.render(write_still=True)
             image = bpy.data.images.load(scene.render.filepath)
             pixels = np.array(image.pixels[:], dtype=np.float32).reshape(size[1], size[0], 4)
-            cells.append(pixels[::-1])  # Blender's rows go up
+            pixels = pixels[::-1]  # Blender's rows go up
+            if eyes:
+                top, bottom, left, right = eye_box(scene, avatar)
+                pixels = resize(pixels[top:bottom, left:right], eyes)
+            cells.append(pixels)
             bpy.data.images.remove(image)
     return cells
 
@@ -167,12 +196,22 @@ def main() -> int:
     parser.add_argument("--identity", default="", help="one identity, e.g. gender=0.2,age=67,african=1")
     parser.add_argument("--identities", action="store_true",
                         help="twelve identities x neutral, happiness, surprise instead of the emotions")
+    parser.add_argument("--lids", action="store_true",
+                        help="the default head and the twelve identities with closed eyes (AU 43), cropped "
+                             "to the eyes")
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.lower().split("x"))
     for engine in args.engines:
         start = time.perf_counter()
         blender_engine = engine.upper() if engine == "cycles" else "WORKBENCH"
-        if args.identities:
+        if args.lids:
+            heads = [("default head", ""), *IDENTITIES]
+            cells = [cell for _title, text in heads
+                     for cell in render_cells(blender_engine, LIDS_RENDER, args.samples, args.variant,
+                                              identity=text, expressions=("eye closure",), eyes=LIDS_CELL)]
+            path = args.output_dir / f"identities_lids_{engine}.png"
+            save_grid(cells, [f"{title}: AU 43" for title, _text in heads], path, columns=3)
+        elif args.identities:
             cells = [cell for _title, text in IDENTITIES
                      for cell in render_cells(blender_engine, size, args.samples, args.variant, identity=text,
                                               expressions=IDENTITY_EXPRESSIONS)]
@@ -182,7 +221,7 @@ def main() -> int:
         else:
             cells = render_cells(blender_engine, size, args.samples, args.variant, identity=args.identity)
             path = args.output_dir / f"contact_sheet_{engine}.png"
-            save_grid(cells, list(EXPRESSIONS), path)
+            save_grid(cells, list(EMOTIONS), path)
         print(f"contact_sheet: {path} ({len(cells)} cells, {time.perf_counter() - start:.1f} s)")
     return 0
 
