@@ -71,6 +71,9 @@ def run(args: argparse.Namespace) -> int:
     generated = generate_shapes(opened.mesh, opened.armature, landmarks=landmarks, overwrite=args.overwrite)
     print(generated.summary())
     report = build_rig(opened.mesh, args.preset, armature=generated.armature)
+    # Workbench renders (atlas, verify) show image textures, as in the default head's studio: a
+    # scan's photo texture carries its brows and lid lines; a head without one keeps its colours.
+    bpy.context.scene.display.shading.color_type = "TEXTURE"
     for warning in report.warnings:
         print(f"warning: {warning}")
     save_blend(output)

@@ -20,7 +20,7 @@ from .conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(Path(__file__).parent))
-from heads import canonical_face, canonical_face_obj, stylised_head
+from heads import canonical_face, canonical_face_obj, head_scan, stylised_head
 from rig_truth import compare, make_truth
 
 ARKIT_KEYS = 52
@@ -99,6 +99,73 @@ def test_stylised_head_gets_pivots_and_moving_shapes(addon: ModuleType, tmp_path
     assert jaw[:, 2].min() < -0.005  # the chin drops by millimetres on a 25 cm head
     report = addon.blender.rig.build_rig(opened.mesh, "arkit52", armature=made.armature)
     assert report.preset == "arkit52" and opened.mesh.get("AU12_L") is not None, list(opened.mesh.keys())
+
+
+def _world(ob: bpy.types.Object, local: np.ndarray) -> np.ndarray:
+    matrix = np.array(ob.matrix_world)
+    return local @ matrix[:3, :3].T + matrix[:3, 3]
+
+
+def test_closed_lids_lie_over_proud_eyeballs(addon: ModuleType, tmp_path: Path) -> None:
+    """The stylised head's eyeballs stand half out of the skin. Its eye landmarks are laid over the
+    balls and a blink brings skin down in front of each eyeball, and no vertex pokes through the
+    front half of a ball (where a lid closing over it would show the eye through holes)."""
+    lids = importlib.import_module(f"{addon.__name__}.core.lids")
+    path = stylised_head(tmp_path / "stylised.glb")
+    opened = _open(addon, path)
+    _rig_any(addon).generate_shapes(opened.mesh, opened.armature)
+    rest = np.empty(3 * len(opened.mesh.data.vertices))
+    opened.mesh.data.vertices.foreach_get("co", rest)
+    rest = rest.reshape(-1, 3)
+    for key, side in (("eyeBlinkLeft", "L"), ("eyeBlinkRight", "R")):
+        eye_ob = bpy.data.objects[f"Eye.{side}"]
+        co = np.empty(3 * len(eye_ob.data.vertices))
+        eye_ob.data.vertices.foreach_get("co", co)
+        eye = lids.fit_sphere(_world(eye_ob, co.reshape(-1, 3)))
+        delta = _shape(opened.mesh, key)
+        end = _world(opened.mesh, rest + delta) - eye.centre
+        moved = (
+            np.linalg.norm(delta @ np.array(opened.mesh.matrix_world)[:3, :3].T, axis=1) > 0.1 * eye.radius
+        )
+        # in the ball's front half as seen from the front (the face looks along -Y)
+        front_half = moved & (np.linalg.norm(end[:, [0, 2]], axis=1) < 0.9 * eye.radius) & (end[:, 1] < 0)
+        outside = np.linalg.norm(end, axis=1) > eye.radius
+        assert front_half.sum() >= 5, (key, front_half.sum())  # the lid comes over the ball
+        assert outside[front_half].all(), (key, (front_half & ~outside).sum())  # and none pokes in
+
+
+def test_head_scan(addon: ModuleType, tmp_path: Path) -> None:
+    """A real face scan with its own topology (menpo3d's ``james.obj``, millimetres, a photo
+    texture): brow raise lifts the brows, the smile lifts the left mouth corner, blink lowers the
+    left upper lid and the jaw drop lowers the chin; the rig command saves it textured."""
+    head = head_scan(tmp_path / "scan")
+    out = tmp_path / "scan.blend"
+    result = _cli("rig", str(head), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "james: generated 86 face shapes" in result.stdout
+    bpy.ops.wm.open_mainfile(filepath=str(out), load_ui=False)
+    face = bpy.data.objects["james"]
+    assert bpy.context.scene.display.shading.color_type == "TEXTURE"
+    rest = np.empty(3 * len(face.data.vertices))
+    face.data.shape_keys.key_blocks[0].data.foreach_get("co", rest)
+    rest = _world(face, rest.reshape(-1, 3))
+    centre = np.median(rest, axis=0)
+    turn = np.array(face.matrix_world)[:3, :3]
+    for key, up, left in (
+        ("mh_eyebrows-left-inner-up", True, True),
+        ("mouthSmileLeft", True, True),
+        ("eyeBlinkLeft", False, True),
+        ("jawOpen", False, None),
+    ):
+        delta = _shape(face, key) @ turn.T
+        size = np.linalg.norm(delta, axis=1)
+        moved = size > 0.5 * size.max()
+        assert size.max() > 2.0, key  # millimetres on a head about 200 mm tall
+        assert (delta[moved, 2].mean() > 0) == up, key
+        if left is not None:
+            assert (rest[moved, 0].mean() > centre[0]) == left, key  # the subject's left is +X
+        else:
+            assert rest[moved, 2].mean() < centre[2], key  # the jaw drop moves the lower face
 
 
 def test_rig_command_on_an_obj_face(tmp_path: Path) -> None:

@@ -1,0 +1,106 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The template: the default head's skin (triangulated), its 86 shapes, its landmarks read the
+way a head's are, and its joints; measured once per process and asset file (docs/rig_any_head.md,
+step 4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import cast
+
+import bpy
+import numpy as np
+
+from .avatar import ASSET_PATH, create_default_avatar, load_asset
+from .rig_any_landmarks import find_face
+
+SKIN_MATERIAL = "skin"
+EYE_MATERIALS = ("sclera", "iris", "pupil")
+"""The template's eyeballs: bound to (and kept still) only on heads with eyeballs of their own."""
+TEMPLATE_PREFIX = "FACS_Template"
+
+
+@dataclass(frozen=True)
+class Template:
+    """The default head's skin as the transfer's source: neutral positions, triangles (loops; the
+    skin's first, then the eyeballs'), each shape's displacements (none on the eyeballs), its
+    landmarks and joints (all in the head's own frame)."""
+
+    positions: np.ndarray  # (n, 3)
+    loop_vertices: np.ndarray  # (3 * triangles,)
+    skin_triangles: int
+    keys: tuple[str, ...]
+    deltas: np.ndarray  # (keys, n, 3)
+    landmarks: np.ndarray  # (478, 3)
+    joints: dict[str, np.ndarray]
+
+
+@cache
+def _template(asset_key: tuple[str, int]) -> Template:
+    """The default head's skin, shapes, landmarks and joints, measured once per asset file."""
+    asset = load_asset()
+    before = {
+        kind: set(getattr(bpy.data, kind))
+        for kind in ("objects", "meshes", "armatures", "materials", "images")
+    }
+    try:
+        made = create_default_avatar(
+            bpy.context, collection=bpy.context.scene.collection, studio=False, asset=asset
+        )
+        mesh = cast(bpy.types.Mesh, made.mesh.data)
+        skin = asset.face_materials == asset.material_names.index(SKIN_MATERIAL)
+        eyes = np.isin(asset.face_materials, [asset.material_names.index(m) for m in EYE_MATERIALS])
+        keep = np.zeros(asset.vertex_count, bool)
+        starts = np.append(asset.face_starts, len(asset.loop_vertices))
+        loop_face = np.repeat(np.arange(len(asset.face_starts)), np.diff(starts))
+        keep[asset.loop_vertices[(skin | eyes)[loop_face]]] = True
+        found = find_face([made.mesh], made.mesh, what="the default head")
+        blocks = [b for b in mesh.shape_keys.key_blocks if b != mesh.shape_keys.reference_key]
+        names = tuple(b.name for b in blocks)  # read now: the blocks are freed with the mesh below
+        rest = np.empty(3 * len(mesh.vertices))
+        mesh.vertices.foreach_get("co", rest)
+        rest = rest.reshape(-1, 3)
+        deltas = np.empty((len(blocks), len(rest), 3))
+        co = np.empty(3 * len(rest))
+        for k, block in enumerate(blocks):
+            block.data.foreach_get("co", co)
+            deltas[k] = co.reshape(-1, 3) - rest
+    finally:
+        for kind, old in before.items():
+            collection = getattr(bpy.data, kind)
+            for block in set(collection) - old:
+                collection.remove(block)
+    still = np.ones(asset.vertex_count, bool)  # the eyeballs, where they do not touch the skin
+    still[asset.loop_vertices[skin[loop_face]]] = False
+    deltas[:, still] = 0
+    renumber = np.cumsum(keep) - 1
+    skin_loops = renumber[asset.loop_vertices[_triangles(starts, skin).ravel()]]
+    eye_loops = renumber[asset.loop_vertices[_triangles(starts, eyes).ravel()]]
+    return Template(
+        positions=rest[keep],
+        loop_vertices=np.concatenate([skin_loops, eye_loops]).astype(np.int32),
+        skin_triangles=len(skin_loops) // 3,
+        keys=names,
+        deltas=deltas[:, keep],
+        landmarks=found.points,
+        joints={
+            name: np.asarray(p, float)
+            for name, p in zip(asset.joint_names, asset.joint_positions, strict=True)
+        },
+    )
+
+
+def _triangles(starts: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """The ``chosen`` faces (their loop ``starts``, closed by the loop count) as fans of triangles
+    ((t, 3) loop indices): a warped quad may turn concave, which Surface Deform refuses to bind to."""
+    first = starts[:-1][chosen]
+    counts = np.diff(starts)[chosen]
+    fan = np.repeat(np.arange(len(first)), counts - 2)
+    corner = np.arange(len(fan)) - np.repeat(np.cumsum(counts - 2) - (counts - 2), counts - 2) + 1
+    return np.stack([first[fan], first[fan] + corner, first[fan] + corner + 1], axis=1)
+
+
+def template() -> Template:
+    """The template for the asset file as it is now (measured again when the asset is rebuilt)."""
+    return _template((str(ASSET_PATH), ASSET_PATH.stat().st_mtime_ns))

@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The transfer (docs/rig_any_head.md, step 6): the head's face mesh bound to the fitted template
+with a Surface Deform modifier; each template key in turn is evaluated through it (C speed) and
+read back as the head's displacements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import cast
+
+import bpy
+import numpy as np
+
+from ..core.errors import FacsError
+from ..core.warp import ThinPlate
+from .rig_any_template import TEMPLATE_PREFIX, Template
+
+
+def _template_object(
+    head: bpy.types.Object,
+    fitted: np.ndarray,
+    deltas: np.ndarray,
+    names: Sequence[str],
+    tmpl: Template,
+    *,
+    eyes: bool,
+) -> bpy.types.Object:
+    """The fitted template as a mesh in ``head``'s space, with its shapes as keys (all at 0); with
+    its still eyeballs when ``eyes``."""
+    inverse = np.array(head.matrix_world.inverted())
+    local = fitted @ inverse[:3, :3].T + inverse[:3, 3]
+    local_deltas = deltas @ inverse[:3, :3].T
+    me = bpy.data.meshes.new(TEMPLATE_PREFIX)
+    me.vertices.add(len(local))
+    me.vertices.foreach_set("co", local.astype(np.float32).ravel())
+    loops = tmpl.loop_vertices if eyes else tmpl.loop_vertices[: 3 * tmpl.skin_triangles]
+    me.loops.add(len(loops))
+    me.loops.foreach_set("vertex_index", loops)
+    me.polygons.add(len(loops) // 3)
+    me.polygons.foreach_set("loop_start", np.arange(0, len(loops), 3, dtype=np.int32))
+    me.update(calc_edges=True)
+    ob = bpy.data.objects.new(TEMPLATE_PREFIX, me)
+    bpy.context.scene.collection.objects.link(ob)
+    ob.matrix_world = head.matrix_world.copy()
+    ob.shape_key_add(name="Basis", from_mix=False)
+    for name, delta in zip(names, local_deltas, strict=True):
+        block = ob.shape_key_add(name=name, from_mix=False)
+        block.data.foreach_set("co", (local + delta).astype(np.float32).ravel())
+        block.value = 0.0
+    return ob
+
+
+@contextmanager
+def _only_modifier(
+    head: bpy.types.Object, target: bpy.types.Object
+) -> Iterator[bpy.types.SurfaceDeformModifier]:
+    """A bound Surface Deform from ``head`` to ``target``, the head's own modifiers switched off
+    meanwhile; everything is put back (and the modifier removed) afterwards."""
+    saved = [(m, m.show_viewport) for m in head.modifiers]
+    for m, _ in saved:
+        m.show_viewport = False
+    mod = cast(bpy.types.SurfaceDeformModifier, head.modifiers.new("FACS_Transfer", "SURFACE_DEFORM"))
+    try:
+        mod.target = target
+        mod.falloff = 4.0
+        with bpy.context.temp_override(object=head, active_object=head):
+            bpy.ops.object.surfacedeform_bind(modifier=mod.name)
+        if not mod.is_bound:
+            raise FacsError(f"{head.name}: Blender could not bind the face mesh to the fitted template")
+        yield mod
+    finally:
+        head.modifiers.remove(mod)
+        for m, shown in saved:
+            m.show_viewport = shown
+
+
+def _evaluated(head: bpy.types.Object, count: int) -> np.ndarray:
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    depsgraph.update()
+    mesh = head.evaluated_get(depsgraph).data
+    co = np.empty(3 * count, np.float32)
+    cast(bpy.types.Mesh, mesh).vertices.foreach_get("co", co)
+    return co.reshape(-1, 3)
+
+
+def transfer(
+    head: bpy.types.Object, spline: ThinPlate, names: Sequence[str], tmpl: Template, *, eyes: bool = False
+) -> dict[str, np.ndarray]:
+    """Each template shape in ``names`` as displacements of ``head``'s vertices (in its own space),
+    through ``spline`` (template landmarks to the head's, world). ``eyes`` (the head has eyeballs
+    of its own) binds it to the template's eyeballs too, which keep still: the skin hidden behind
+    a proud eyeball then stays there instead of following the lid's edge across the eye opening."""
+    rows = [tmpl.keys.index(n) for n in names]
+    fitted = spline(tmpl.positions)
+    jacobian = spline.jacobian(tmpl.positions)
+    deltas = np.einsum("vcd,kvd->kvc", jacobian, tmpl.deltas[rows])
+    count = len(cast(bpy.types.Mesh, head.data).vertices)
+    fitted_ob = _template_object(head, fitted, deltas, names, tmpl, eyes=eyes)
+    out: dict[str, np.ndarray] = {}
+    try:
+        with _only_modifier(head, fitted_ob):
+            blocks = cast(bpy.types.Mesh, fitted_ob.data).shape_keys.key_blocks
+            rest = _evaluated(head, count)
+            for name in names:
+                blocks[name].value = 1.0
+                out[name] = _evaluated(head, count) - rest
+                blocks[name].value = 0.0
+    finally:
+        mesh = fitted_ob.data
+        bpy.data.objects.remove(fitted_ob)
+        bpy.data.meshes.remove(cast(bpy.types.Mesh, mesh))
+    return out
