@@ -10,7 +10,7 @@ happiness 6+12, sadness 1+4+15, surprise 1+2+5B+26, fear 1+2+4+5+20+26 (with Mak
 unit for the neck), anger 4+5+7+23, disgust 9+15+16, contempt R12A+R14A.
 
 Run: ``.venv/bin/python tools/contact_sheet.py`` -> ``out/contact_sheet_workbench.png`` and
-``out/contact_sheet_cycles.png``; ``--identities --engines workbench`` ->
+``out/contact_sheet_cycles.png``; ``--identities --engines workbench --size 160x200`` ->
 ``out/identities_workbench.png`` (the README's sheet, ``docs/identities.png``); ``--lids --engines
 workbench`` -> ``out/identities_lids_workbench.png`` (``docs/identities_lids.png``): every head's closed
 eyes, close up.
@@ -176,7 +176,7 @@ def save_grid(cells: list[np.ndarray], labels: list[str], path: Path, columns: i
         top, left = r * (h + band), c * w
         grid[top:top + h, left:left + w] = cell
         grid[top + h:top + h + band, left:left + w, :3] = 1.0 - ink[..., None]
-    image = bpy.data.images.new("contact_sheet", grid.shape[1], grid.shape[0], alpha=True)
+    image = bpy.data.images.new("contact_sheet", grid.shape[1], grid.shape[0], alpha=False)
     image.pixels.foreach_set(grid[::-1].ravel())  # Blender's rows go up
     path.parent.mkdir(parents=True, exist_ok=True)
     image.filepath_raw = str(path)
