@@ -11,7 +11,9 @@ MakeHuman units, and eye and jaw pivots, so every preset and AU works on it (doc
    follow.
 3. **Transfer** (:mod:`.rig_any_transfer`): the head's face mesh is bound to the fitted template
    with a Surface Deform modifier; each template key in turn is evaluated through it (C speed) and
-   written as a key.
+   written as a key. A head with eyeballs of its own (:mod:`.rig_any_eyes`) has its eye landmarks
+   laid over them before the fit, and its lid shapes bent to close in front of them
+   (:mod:`..core.lids`).
 4. **Pivots** (:mod:`.rig_any_pivots`): the template's jaw and eye joints, warped, become bones (a
    new armature, or the ones an existing armature lacks); separate eye objects follow the eye
    bones, objects below the mouth the jaw, the face and the rest the head.

@@ -3,7 +3,8 @@
 the template head onto another head by pairs of landmarks, the landmark file format (name → vertex
 index or point), and the measures that compare a generated shape with a true one.
 
-Pure numpy, no bpy: the geometry that needs a BVH or a modifier is in ``blender/rig_any.py``.
+Pure numpy, no bpy: the geometry that needs a BVH or a modifier is in ``blender/rig_any*.py``; the
+lids over a head's own eyeballs are in :mod:`.lids`.
 """
 
 from __future__ import annotations
