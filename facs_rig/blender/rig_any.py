@@ -153,7 +153,7 @@ def generate_shapes(
     spline, eyes, found = _fit(mesh, objects, found, tmpl)
     warped = spline(np.array([tmpl.joints[n] for n in names]))
     # the last step that may fail: nothing is changed before it
-    shapes = transfer(mesh, spline, wanted, tmpl, eyes=bool(eyes))
+    shapes = transfer(mesh, spline, wanted, tmpl)
     rest = local_points(mesh)
     shapes = _lids_over_eyes(mesh, rest, shapes, eyes, found.forward)
     turn, degrees = turn_to_front(objects, found)

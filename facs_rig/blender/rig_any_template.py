@@ -16,20 +16,17 @@ from .avatar import ASSET_PATH, create_default_avatar, load_asset
 from .rig_any_landmarks import find_face
 
 SKIN_MATERIAL = "skin"
-EYE_MATERIALS = ("sclera", "iris", "pupil")
-"""The template's eyeballs: bound to (and kept still) only on heads with eyeballs of their own."""
 TEMPLATE_PREFIX = "FACS_Template"
 
 
 @dataclass(frozen=True)
 class Template:
-    """The default head's skin as the transfer's source: neutral positions, triangles (loops; the
-    skin's first, then the eyeballs'), each shape's displacements (none on the eyeballs), its
-    landmarks and joints (all in the head's own frame)."""
+    """The default head's skin as the transfer's source: neutral positions, triangles (their
+    loops' vertices), each shape's displacements, its landmarks and joints (all in the head's own
+    frame)."""
 
     positions: np.ndarray  # (n, 3)
     loop_vertices: np.ndarray  # (3 * triangles,)
-    skin_triangles: int
     keys: tuple[str, ...]
     deltas: np.ndarray  # (keys, n, 3)
     landmarks: np.ndarray  # (478, 3)
@@ -50,11 +47,10 @@ def _template(asset_key: tuple[str, int]) -> Template:
         )
         mesh = cast(bpy.types.Mesh, made.mesh.data)
         skin = asset.face_materials == asset.material_names.index(SKIN_MATERIAL)
-        eyes = np.isin(asset.face_materials, [asset.material_names.index(m) for m in EYE_MATERIALS])
         keep = np.zeros(asset.vertex_count, bool)
         starts = np.append(asset.face_starts, len(asset.loop_vertices))
         loop_face = np.repeat(np.arange(len(asset.face_starts)), np.diff(starts))
-        keep[asset.loop_vertices[(skin | eyes)[loop_face]]] = True
+        keep[asset.loop_vertices[skin[loop_face]]] = True
         found = find_face([made.mesh], made.mesh, what="the default head")
         blocks = [b for b in mesh.shape_keys.key_blocks if b != mesh.shape_keys.reference_key]
         names = tuple(b.name for b in blocks)  # read now: the blocks are freed with the mesh below
@@ -71,16 +67,10 @@ def _template(asset_key: tuple[str, int]) -> Template:
             collection = getattr(bpy.data, kind)
             for block in set(collection) - old:
                 collection.remove(block)
-    still = np.ones(asset.vertex_count, bool)  # the eyeballs, where they do not touch the skin
-    still[asset.loop_vertices[skin[loop_face]]] = False
-    deltas[:, still] = 0
     renumber = np.cumsum(keep) - 1
-    skin_loops = renumber[asset.loop_vertices[_triangles(starts, skin).ravel()]]
-    eye_loops = renumber[asset.loop_vertices[_triangles(starts, eyes).ravel()]]
     return Template(
         positions=rest[keep],
-        loop_vertices=np.concatenate([skin_loops, eye_loops]).astype(np.int32),
-        skin_triangles=len(skin_loops) // 3,
+        loop_vertices=renumber[asset.loop_vertices[_triangles(starts, skin).ravel()]].astype(np.int32),
         keys=names,
         deltas=deltas[:, keep],
         landmarks=found.points,

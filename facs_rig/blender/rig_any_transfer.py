@@ -23,22 +23,18 @@ def _template_object(
     deltas: np.ndarray,
     names: Sequence[str],
     tmpl: Template,
-    *,
-    eyes: bool,
 ) -> bpy.types.Object:
-    """The fitted template as a mesh in ``head``'s space, with its shapes as keys (all at 0); with
-    its still eyeballs when ``eyes``."""
+    """The fitted template as a mesh in ``head``'s space, with its shapes as keys (all at 0)."""
     inverse = np.array(head.matrix_world.inverted())
     local = fitted @ inverse[:3, :3].T + inverse[:3, 3]
     local_deltas = deltas @ inverse[:3, :3].T
     me = bpy.data.meshes.new(TEMPLATE_PREFIX)
     me.vertices.add(len(local))
     me.vertices.foreach_set("co", local.astype(np.float32).ravel())
-    loops = tmpl.loop_vertices if eyes else tmpl.loop_vertices[: 3 * tmpl.skin_triangles]
-    me.loops.add(len(loops))
-    me.loops.foreach_set("vertex_index", loops)
-    me.polygons.add(len(loops) // 3)
-    me.polygons.foreach_set("loop_start", np.arange(0, len(loops), 3, dtype=np.int32))
+    me.loops.add(len(tmpl.loop_vertices))
+    me.loops.foreach_set("vertex_index", tmpl.loop_vertices)
+    me.polygons.add(len(tmpl.loop_vertices) // 3)
+    me.polygons.foreach_set("loop_start", np.arange(0, len(tmpl.loop_vertices), 3, dtype=np.int32))
     me.update(calc_edges=True)
     ob = bpy.data.objects.new(TEMPLATE_PREFIX, me)
     bpy.context.scene.collection.objects.link(ob)
@@ -85,18 +81,16 @@ def _evaluated(head: bpy.types.Object, count: int) -> np.ndarray:
 
 
 def transfer(
-    head: bpy.types.Object, spline: ThinPlate, names: Sequence[str], tmpl: Template, *, eyes: bool = False
+    head: bpy.types.Object, spline: ThinPlate, names: Sequence[str], tmpl: Template
 ) -> dict[str, np.ndarray]:
     """Each template shape in ``names`` as displacements of ``head``'s vertices (in its own space),
-    through ``spline`` (template landmarks to the head's, world). ``eyes`` (the head has eyeballs
-    of its own) binds it to the template's eyeballs too, which keep still: the skin hidden behind
-    a proud eyeball then stays there instead of following the lid's edge across the eye opening."""
+    through ``spline`` (template landmarks to the head's, world)."""
     rows = [tmpl.keys.index(n) for n in names]
     fitted = spline(tmpl.positions)
     jacobian = spline.jacobian(tmpl.positions)
     deltas = np.einsum("vcd,kvd->kvc", jacobian, tmpl.deltas[rows])
     count = len(cast(bpy.types.Mesh, head.data).vertices)
-    fitted_ob = _template_object(head, fitted, deltas, names, tmpl, eyes=eyes)
+    fitted_ob = _template_object(head, fitted, deltas, names, tmpl)
     out: dict[str, np.ndarray] = {}
     try:
         with _only_modifier(head, fitted_ob):
