@@ -5,16 +5,18 @@ face or another eye shape what they do on the default head: an eye closure close
 this identity's lids meet, a lip suck rolls this identity's lips in.
 
 Raw offsets would not: an identity with a lower lid opening (an old man's) crosses its lids by a
-millimetre on closing, one with a taller opening leaves a gap. Each offset is carried by the
-identity's per-vertex deformation gradients (smoothed over a few rings of edges), by how far it
+millimetre on closing, one with a taller opening leaves a gap. Each offset is carried by how far it
 moves:
 
-- up to a centimetre: turned and scaled with the surface around its vertex;
+- a short move (up to ``LOCAL``): by its vertex's deformation gradient (smoothed over a few rings
+  of edges), turned and scaled with the surface around it;
+- a longer one: scaled with the face as a whole (the median of the gradients' volume scales), in
+  one piece: neighbouring gradients differ by a few percent, which would tear a 3 cm jaw drop at
+  the mouth corners;
 - a lid closure (around the eyes, further than the vertex's ring of edges, up to ``CLOSURE``): the
   vertex goes where its offset takes it on the default head, moved as the identity moves the
   surface *there* (read from the default-head vertices of its material nearest that destination,
-  found once per process), so an upper lid lands on this identity's lower lid;
-- a long sweep (past ``CLOSURE``, the jaw): by its unit's mean gradient, as one piece.
+  found once per process), so an upper lid lands on this identity's lower lid.
 
 The ways fade into each other. Pure numpy; the default identity keeps the asset's offsets untouched.
 """
@@ -38,9 +40,11 @@ LIDS = 0.025
 """Metres around each eye's centre where closures are read: the lids. The lips touch at rest, so
 neighbouring lip vertices would read the two different lips and part; they keep the gradient."""
 CLOSURE = (0.010, 0.015)
-"""Metres: a lid move up to the first is a closure, whose destination is read; longer moves fade to
-the gradient carry by the second, and so does each unit's long sweep (the jaw dropping the lower
-lip past the chin), which crosses other parts of the face on its way."""
+"""Metres: a lid move up to the first is a closure, whose destination is read; longer ones fade to
+the face's scale by the second (a sweep crosses other parts of the face on its way)."""
+LOCAL = (0.003, 0.006)
+"""Metres: moves up to the first take their vertex's gradient, longer ones fade to the face's scale
+by the second."""
 REACH = 0.004
 """Metres around a key's destinations searched for anchors (the search is per key and material)."""
 
@@ -109,20 +113,12 @@ def _anchors(asset: AvatarAsset, rows: tuple[int, ...]) -> tuple[np.ndarray, ...
     return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))
 
 
-def _sweep_gradients(
-    gradients: np.ndarray, idx: np.ndarray, delta: np.ndarray, lengths: list[int]
-) -> np.ndarray:
-    """Each entry's gradient: its vertex's for a short move, fading over ``CLOSURE`` to its key's
-    (the mean over the key's vertices, weighted by how far each moves) for a long sweep, so a
-    dropped jaw is scaled and turned as one piece instead of wrinkling where neighbours' gradients
-    differ by a few percent of three centimetres."""
-    key = np.repeat(np.arange(len(lengths)), lengths)
-    reach = np.linalg.norm(delta, axis=1)
-    flat = gradients[idx].reshape(-1, 9)
-    summed = np.stack([np.bincount(key, flat[:, k] * reach, len(lengths)) for k in range(9)], axis=1)
-    mean = summed / np.maximum(np.bincount(key, reach, len(lengths)), 1e-12)[:, None]
-    local = np.clip((CLOSURE[1] - reach) / (CLOSURE[1] - CLOSURE[0]), 0.0, 1.0)[:, None]
-    return np.asarray((mean[key] + local * (flat - mean[key])).reshape(-1, 3, 3))
+def _move_gradients(gradients: np.ndarray, idx: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """Each entry's matrix: its vertex's gradient for a short move, fading over ``LOCAL`` to the
+    face's scale (the median of the gradients' volume scales, as a length)."""
+    face = float(np.median(np.cbrt(np.linalg.det(gradients)))) * np.eye(3)
+    local = np.clip((LOCAL[1] - np.linalg.norm(delta, axis=1)) / (LOCAL[1] - LOCAL[0]), 0.0, 1.0)
+    return np.asarray(face + local[:, None, None] * (gradients[idx] - face))
 
 
 def unit_offsets(
@@ -141,7 +137,7 @@ def unit_offsets(
                                         vertex_normals(target, asset.face_starts, asset.loop_vertices)),
                        edges, SMOOTHING)
     lengths = [len(span[0]) for span in spans]
-    carried = np.einsum("nij,nj->ni", _sweep_gradients(gradients, idx, delta, lengths), delta)
+    carried = np.einsum("nij,nj->ni", _move_gradients(gradients, idx, delta), delta)
     entries, anchors, weights, short = _anchors(asset, tuple(rows))
     landed = carry_offsets(base, target, gradients, vertices=idx[entries], offsets=delta[entries],
                            anchors=anchors, anchor_weights=weights)
