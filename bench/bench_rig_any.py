@@ -11,11 +11,16 @@ Speed: the same head subdivided twice (about 90k vertices, denser than the 50k o
 rigged from scratch; the 22k head's time in the same process is the baseline the ratio is against.
 The template (the default head's landmarks, measured once per process) is timed apart.
 Target: under 10 s for a 50k-vertex head.
+
+Lids over proud eyes: the stylised test head (``tests/blender/heads.py``: separate eyeballs standing
+half out of the skin) rigged; with both blinks at 1, rays from the front through each eyeball's
+outline (within 0.9 of its radius): the share whose first hit is skin, not the ball.
 """
 
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,11 +28,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "blender"))
 
 import bpy
+from heads import stylised_head
+from mathutils import Vector
+from mathutils.bvhtree import BVHTree
 from rig_truth import compare, make_truth
 
-from facs_rig.blender import rig_any
+from facs_rig.blender import rig_any, rig_files
+from facs_rig.core.lids import fit_sphere
 
 TARGET_SECONDS = 10.0
 
@@ -85,6 +95,55 @@ def main() -> None:
         f"{vertices} vertices in {baseline:.2f} s; ratio {seconds / baseline:.2f} for "
         f"{count / vertices:.1f}x the vertices"
     )
+
+    with tempfile.TemporaryDirectory() as folder:
+        cover = lid_cover(Path(folder))
+    print(
+        "lids over proud eyes (share of each eyeball's front covered by skin): "
+        + ", ".join(f"{name} {share:.0%}" for name, share in cover.items())
+    )
+
+
+def _world_tree(ob: bpy.types.Object, positions: np.ndarray) -> BVHTree:
+    matrix = np.array(ob.matrix_world)
+    world = positions @ matrix[:3, :3].T + matrix[:3, 3]
+    polygons = [tuple(p.vertices) for p in ob.data.polygons]
+    return BVHTree.FromPolygons(world.tolist(), polygons)
+
+
+def lid_cover(folder: Path) -> dict[str, float]:
+    """Per eye of the rigged stylised head: the share of rays from the front through the eyeball's
+    outline that meet skin before the ball, with both blinks at 1 (``neutral`` and ``blink``)."""
+    bpy.ops.wm.read_homefile(use_empty=True)
+    opened = rig_files.open_avatar(str(stylised_head(folder / "stylised.glb")), "", generate=False)
+    rig_any.generate_shapes(opened.mesh, opened.armature)
+    head = opened.mesh
+    shapes = _shapes(head, ("eyeBlinkLeft", "eyeBlinkRight"))
+    rest = np.empty(3 * len(head.data.vertices))
+    head.data.shape_keys.key_blocks[0].data.foreach_get("co", rest)
+    rest = rest.reshape(-1, 3)
+    out = {}
+    for pose, positions in (("neutral", rest), ("blink", rest + sum(shapes.values()))):
+        skin = _world_tree(head, positions)
+        for side in ("L", "R"):
+            eye_ob = bpy.data.objects[f"Eye.{side}"]
+            co = np.empty(3 * len(eye_ob.data.vertices))
+            eye_ob.data.vertices.foreach_get("co", co)
+            ball = _world_tree(eye_ob, co.reshape(-1, 3))
+            matrix = np.array(eye_ob.matrix_world)
+            eye = fit_sphere(co.reshape(-1, 3) @ matrix[:3, :3].T + matrix[:3, 3])
+            steps = np.linspace(-0.9, 0.9, 19) * eye.radius
+            covered = []
+            for x in steps:
+                for z in steps:
+                    if x * x + z * z > (0.9 * eye.radius) ** 2:
+                        continue
+                    origin = Vector((eye.centre[0] + x, eye.centre[1] - 10 * eye.radius, eye.centre[2] + z))
+                    on_skin = skin.ray_cast(origin, Vector((0.0, 1.0, 0.0)))[3]
+                    on_ball = ball.ray_cast(origin, Vector((0.0, 1.0, 0.0)))[3]
+                    covered.append(on_skin is not None and (on_ball is None or on_skin < on_ball))
+            out[f"{pose} Eye.{side}"] = float(np.mean(covered))
+    return out
 
 
 if __name__ == "__main__":
