@@ -166,10 +166,14 @@ def _one_or_none(faces: list[FaceReading], what: str, view: str) -> list[FaceRea
 
 
 def find_face(
-    objects: Sequence[bpy.types.Object], surface: bpy.types.Object, *, what: str = "the head"
+    objects: Sequence[bpy.types.Object],
+    surface: bpy.types.Object,
+    *,
+    what: str = "the head",
+    cast_on: Sequence[bpy.types.Object] = (),
 ) -> FaceFound:
-    """The 478 landmarks of the one face among ``objects``, cast onto ``surface`` (and the
-    head's small meshes, see :func:`cast_surfaces`). Raises
+    """The 478 landmarks of the one face among ``objects``, cast onto ``surface`` and the head's
+    small meshes (see :func:`cast_surfaces`), or onto ``cast_on`` when given. Raises
     :class:`NoFaceFound` when no view shows a face, or one shows several."""
     points = np.vstack([world_points(ob) for ob in objects if ob.type == "MESH"])
     lo, hi = points.min(0), points.max(0)
@@ -215,9 +219,8 @@ def find_face(
         shot = shoot(close_at, shot.direction, shot.up, close_width, pixels=CLOSE_PIXELS, view=view) or shot
     xy = (shot.reading.landmarks[:, :2] - 0.5) * shot.width
     origins = shot.at[None] + xy[:, :1] * shot.right - xy[:, 1:2] * shot.up - shot.direction * size
-    return FaceFound(
-        cast_rays(cast_surfaces(objects, surface), origins, shot.direction), forward, face_up, view
-    )
+    surfaces = list(cast_on) or cast_surfaces(objects, surface)
+    return FaceFound(cast_rays(surfaces, origins, shot.direction), forward, face_up, view)
 
 
 def cast_surfaces(objects: Sequence[bpy.types.Object], surface: bpy.types.Object) -> list[bpy.types.Object]:

@@ -12,10 +12,13 @@ from typing import cast
 import bpy
 import numpy as np
 
+from ..io.avatar_asset import AvatarAsset
 from .avatar import ASSET_PATH, create_default_avatar, load_asset
 from .rig_any_landmarks import find_face
 
 SKIN_MATERIAL = "skin"
+INSIDE_MATERIALS = ("mouth", "teeth", "tongue", "lashes")
+"""Left out of the surface the default head's landmarks are cast onto (:func:`_seen_from_the_front`)."""
 TEMPLATE_PREFIX = "FACS_Template"
 
 
@@ -51,12 +54,13 @@ def _template(asset_key: tuple[str, int]) -> Template:
         starts = np.append(asset.face_starts, len(asset.loop_vertices))
         loop_face = np.repeat(np.arange(len(asset.face_starts)), np.diff(starts))
         keep[asset.loop_vertices[skin[loop_face]]] = True
-        found = find_face([made.mesh], made.mesh, what="the default head")
-        blocks = [b for b in mesh.shape_keys.key_blocks if b != mesh.shape_keys.reference_key]
-        names = tuple(b.name for b in blocks)  # read now: the blocks are freed with the mesh below
         rest = np.empty(3 * len(mesh.vertices))
         mesh.vertices.foreach_get("co", rest)
         rest = rest.reshape(-1, 3)
+        surface = _mesh_object(made.mesh, rest, _seen_from_the_front(asset, starts, rest))
+        found = find_face([made.mesh], made.mesh, what="the default head", cast_on=[surface])
+        blocks = [b for b in mesh.shape_keys.key_blocks if b != mesh.shape_keys.reference_key]
+        names = tuple(b.name for b in blocks)  # read now: the blocks are freed with the mesh below
         deltas = np.empty((len(blocks), len(rest), 3))
         co = np.empty(3 * len(rest))
         for k, block in enumerate(blocks):
@@ -89,6 +93,37 @@ def _triangles(starts: np.ndarray, chosen: np.ndarray) -> np.ndarray:
     fan = np.repeat(np.arange(len(first)), counts - 2)
     corner = np.arange(len(fan)) - np.repeat(np.cumsum(counts - 2) - (counts - 2), counts - 2) + 1
     return np.stack([first[fan], first[fan] + corner, first[fan] + corner + 1], axis=1)
+
+
+def _seen_from_the_front(asset: AvatarAsset, starts: np.ndarray, rest: np.ndarray) -> np.ndarray:
+    """The default head's triangles ((t, 3) vertex indices) that the landmarks are cast onto: not
+    :data:`INSIDE_MATERIALS`, and turned to the front (the head looks along -Y). A landmark read
+    between the lips then lands on the lips' inner skin, or misses (and is dropped), instead of on
+    the teeth 2 cm further in or on the inside of the back of the head; a lid landmark lands on the
+    lid, not on the lashes in front of it. The eyeballs stay: a head's lid landmarks land on its
+    eyeballs too (:func:`.rig_any_landmarks.cast_surfaces`)."""
+    inside = [asset.material_names.index(name) for name in INSIDE_MATERIALS]
+    triangles = asset.loop_vertices[_triangles(starts, ~np.isin(asset.face_materials, inside))]
+    corners = rest[triangles]
+    normals = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+    return triangles[normals[:, 1] < 0]
+
+
+def _mesh_object(source: bpy.types.Object, positions: np.ndarray, triangles: np.ndarray) -> bpy.types.Object:
+    """A new object in ``source``'s place with ``positions`` ((n, 3), its own space) and only
+    ``triangles`` ((t, 3) vertex indices), linked to the scene."""
+    me = bpy.data.meshes.new(TEMPLATE_PREFIX)
+    me.vertices.add(len(positions))
+    me.vertices.foreach_set("co", positions.astype(np.float32).ravel())
+    me.loops.add(triangles.size)
+    me.loops.foreach_set("vertex_index", triangles.astype(np.int32).ravel())
+    me.polygons.add(len(triangles))
+    me.polygons.foreach_set("loop_start", np.arange(0, triangles.size, 3, dtype=np.int32))
+    me.update(calc_edges=True)
+    ob = bpy.data.objects.new(TEMPLATE_PREFIX, me)
+    bpy.context.scene.collection.objects.link(ob)
+    ob.matrix_world = source.matrix_world.copy()
+    return ob
 
 
 def template() -> Template:

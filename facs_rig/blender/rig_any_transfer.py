@@ -87,8 +87,7 @@ def transfer(
     through ``spline`` (template landmarks to the head's, world)."""
     rows = [tmpl.keys.index(n) for n in names]
     fitted = spline(tmpl.positions)
-    jacobian = spline.jacobian(tmpl.positions)
-    deltas = np.einsum("vcd,kvd->kvc", jacobian, tmpl.deltas[rows])
+    deltas = spline.moves(tmpl.positions, tmpl.deltas[rows])
     count = len(cast(bpy.types.Mesh, head.data).vertices)
     fitted_ob = _template_object(head, fitted, deltas, names, tmpl)
     out: dict[str, np.ndarray] = {}

@@ -7,13 +7,17 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import bpy
 
 from ..core.errors import FacsError
 from ..core.files import replaced_on_success
 from .rig import find_armature
+
+if TYPE_CHECKING:
+    from ..core.warp import HandLandmarks
+    from .rig_any import Generated
 
 SCENE_FILES = (".blend",)
 IMPORTERS = {".glb": "gltf", ".gltf": "gltf", ".fbx": "fbx", ".obj": "obj"}
@@ -106,16 +110,35 @@ def open_avatar(
         armatures = [ob for ob in objects if ob.type == "ARMATURE"]
         armature = armatures[0] if len(armatures) == 1 else None
     if generate and cast(bpy.types.Mesh, mesh.data).shape_keys is None:
-        from .rig_any import NoFaceFound, generate_shapes
+        from .rig_any import NoFaceFound
 
         try:
-            shaped = generate_shapes(mesh, armature)
+            shaped = generate_face_shapes(mesh, armature)
         except NoFaceFound as exc:  # not a face: the file opens as it is, and the command says what it can
             print(f"note: {path.name} has no face shapes, and none were generated: {exc}", file=sys.stderr)
         else:
             print(f"note: {path.name} has no face shapes; {shaped.summary()}", file=sys.stderr)
             return OpenedAvatar(mesh, shaped.armature, str(path), shaped.summary())
     return OpenedAvatar(mesh, armature, str(path))
+
+
+def generate_face_shapes(
+    mesh: bpy.types.Object,
+    armature: bpy.types.Object | None,
+    *,
+    landmarks: HandLandmarks | None = None,
+    overwrite: bool = False,
+) -> Generated:
+    """:func:`.rig_any.generate_shapes` for a command (``rig``, and the others when the head they
+    open has no face shapes), and the scene set up to render the head as the default head's studio
+    does: Workbench shows image textures, so a scan's photo texture carries its brows and lid lines
+    into ``atlas``, ``verify`` and ``render`` (a head without a texture keeps its material colours).
+    The one place commands set this up, so every one renders a generated head alike."""
+    from .rig_any import generate_shapes
+
+    made = generate_shapes(mesh, armature, landmarks=landmarks, overwrite=overwrite)
+    bpy.context.scene.display.shading.color_type = "TEXTURE"
+    return made
 
 
 def save_blend(path: Path) -> None:

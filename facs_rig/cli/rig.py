@@ -57,23 +57,22 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"{output}: the output must be a .blend file")
     if args.preview is not None and Path(args.preview).suffix.lower() != ".png":
         raise CliError(f"{args.preview}: the preview is a .png image")
-    check_outputs({"-o": output, "--preview": args.preview},
-                  {"HEAD": args.head, "--landmarks": args.landmarks})
+    check_outputs(
+        {"-o": output, "--preview": args.preview}, {"HEAD": args.head, "--landmarks": args.landmarks}
+    )
     landmarks = None
     if args.landmarks is not None:
         landmarks = parse_landmarks(read_document(args.landmarks, what="landmark file"), args.landmarks)
     bpy = require_bpy()
     from ..blender.rig import build_rig
-    from ..blender.rig_any import generate_shapes
-    from ..blender.rig_files import open_avatar, save_blend
+    from ..blender.rig_files import generate_face_shapes, open_avatar, save_blend
 
     opened = open_avatar(args.head, args.object, generate=False)
-    generated = generate_shapes(opened.mesh, opened.armature, landmarks=landmarks, overwrite=args.overwrite)
+    generated = generate_face_shapes(
+        opened.mesh, opened.armature, landmarks=landmarks, overwrite=args.overwrite
+    )
     print(generated.summary())
     report = build_rig(opened.mesh, args.preset, armature=generated.armature)
-    # Workbench renders (atlas, verify) show image textures, as in the default head's studio: a
-    # scan's photo texture carries its brows and lid lines; a head without one keeps its colours.
-    bpy.context.scene.display.shading.color_type = "TEXTURE"
     for warning in report.warnings:
         print(f"warning: {warning}")
     save_blend(output)

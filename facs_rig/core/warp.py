@@ -46,6 +46,22 @@ NAMED = {
 }
 """Names a hand-placed landmark file may use instead of MediaPipe's numbers (``L`` is the subject's
 left). Any number from 0 to 477 works too."""
+MOUTH_LINE = (
+    (191, 95),
+    (80, 88),
+    (81, 178),
+    (82, 87),
+    (13, 14),
+    (312, 317),
+    (311, 402),
+    (310, 318),
+    (415, 324),
+)
+"""MediaPipe's inner upper and inner lower lip points, in facing pairs: where a closed mouth's lips
+meet, both contours lie on one line (on the default head the lower one is up to 1.2 mm above the
+upper one). Fitted apart onto a head whose reading parts them (a sculpted mouth groove, a slightly
+open mouth), points a millimetre apart, sometimes crossed, go several millimetres apart, and the
+spline turns the mouth corners inside out; each pair is fitted as one point, its midpoint."""
 MIN_LANDMARKS = 8
 """Fewer pairs than this cannot place a face (the spline's affine part alone needs 4)."""
 
@@ -66,28 +82,38 @@ class ThinPlate:
     affine: np.ndarray  # (4, 3)
 
     def __call__(self, points: np.ndarray) -> np.ndarray:
-        """The warped ``points`` ((m, 3) → (m, 3)), in chunks so a dense mesh stays in memory."""
+        """The warped ``points`` ((m, 3) → (m, 3)), in chunks so a dense mesh stays in memory. The
+        distances come from |a|² + |b|² - 2 a·b about the landmarks' centre (a matrix product, not an
+        (m, n, 3) array of differences)."""
         points = np.asarray(points, dtype=np.float64)
+        centre = self.source.mean(0)
+        source = self.source - centre
+        squared = (source**2).sum(1)
         out = np.empty_like(points)
         for start in range(0, len(points), 8192):
             chunk = points[start : start + 8192]
-            kernel = -np.linalg.norm(chunk[:, None, :] - self.source[None], axis=2)
+            local = chunk - centre
+            distance2 = (local**2).sum(1)[:, None] + squared[None] - 2.0 * local @ source.T
+            kernel = -np.sqrt(np.maximum(distance2, 0.0))
             out[start : start + 8192] = kernel @ self.weights + chunk @ self.affine[:3] + self.affine[3]
         return out
 
-    def jacobian(self, points: np.ndarray) -> np.ndarray:
-        """The spline's derivative at ``points`` ((m, 3) → (m, 3, 3), ``J[i] @ d`` warps a small
-        offset ``d`` at point ``i``): how a template shape's displacements are carried to the warped
-        head, turned and scaled with the face around them."""
+    def moves(self, points: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """Where the spline takes moves ``offsets`` ((k, m, 3): k shapes) of ``points`` ((m, 3)): the
+        warped end minus the warped start, evaluated only where a shape moves a point. A template
+        shape carried this way ends where its warped end is: a blink that closes the template's upper
+        lid onto its lower lid closes the head's upper lid onto the head's lower lid, whatever the two
+        eye openings' proportions (the spline's derivative at the start scales the whole travel by
+        the stretch at the start only, and on a head with narrower eyes than the template's, such as
+        MediaPipe's canonical face, it sent the upper lid twice the opening down)."""
         points = np.asarray(points, dtype=np.float64)
-        out = np.empty((len(points), 3, 3))
-        for start in range(0, len(points), 8192):
-            chunk = points[start : start + 8192]
-            offset = chunk[:, None, :] - self.source[None]
-            distance = np.maximum(np.linalg.norm(offset, axis=2, keepdims=True), 1e-12)
-            out[start : start + 8192] = (
-                np.einsum("jc,mjd->mcd", self.weights, -offset / distance) + self.affine[:3].T
-            )
+        offsets = np.asarray(offsets, dtype=np.float64)
+        out = np.zeros_like(offsets)
+        shape, vertex = np.nonzero(np.abs(offsets).max(-1) > 0)
+        used = np.unique(vertex)
+        start = np.zeros_like(points)
+        start[used] = self(points[used])
+        out[shape, vertex] = self(points[vertex] + offsets[shape, vertex]) - start[vertex]
         return out
 
 
@@ -126,7 +152,10 @@ def fit_landmarks(
     """The spline from one head's (478, 3) landmarks to another's. Rows with NaN on either side
     (rays that missed) and the iris points (they sit on eyeballs, not skin) are left out, and so
     are pairs an affine map cannot bring within three median residuals, for ``rounds`` rounds: a
-    landmark cast through the mouth opening onto the teeth would otherwise fold the face."""
+    landmark cast through the mouth opening onto the teeth would otherwise fold the face. Of the
+    :data:`MOUTH_LINE` pairs left, each counts as its midpoint."""
+    source = np.array(source, dtype=np.float64)
+    target = np.array(target, dtype=np.float64)
     use = ~(np.isnan(source).any(1) | np.isnan(target).any(1))
     use[np.arange(len(use)) >= IRIS.start] = False
     rows = np.flatnonzero(use)
@@ -137,6 +166,14 @@ def fit_landmarks(
         affine = np.linalg.lstsq(homogeneous, target[rows], rcond=None)[0]
         residual = np.linalg.norm(homogeneous @ affine - target[rows], axis=1)
         rows = rows[residual <= 3 * np.median(residual)]
+    kept = np.zeros(len(source), bool)
+    kept[rows] = True
+    upper, lower = np.array(MOUTH_LINE).T
+    both = kept[upper] & kept[lower]
+    for points in (source, target):
+        points[upper[both]] = (points[upper[both]] + points[lower[both]]) / 2
+    kept[lower[both]] = False
+    rows = np.flatnonzero(kept)
     return thin_plate(source[rows], target[rows], smoothing)
 
 

@@ -292,6 +292,23 @@ def test_other_commands_generate_the_shapes_and_say_so(tmp_path: Path) -> None:
     assert report["preset"] == "makehuman" and report["shape_keys"] == 86
 
 
+def test_commands_set_up_a_generated_head_textured(addon: ModuleType, tmp_path: Path) -> None:
+    """``atlas``, ``render``, ``verify``, ``animate`` and ``info`` open a head through
+    ``open_avatar``; when it generates the face shapes there, the scene shows image textures in
+    Workbench, as ``rig`` saves it (one place sets it up): the scan renders with its photo texture.
+    A head that opens with its own shapes is left as it is."""
+    rig_files = importlib.import_module(f"{addon.__name__}.blender.rig_files")
+    head = head_scan(tmp_path / "scan")
+    opened = rig_files.open_avatar(str(head))
+    assert "james: generated 86 face shapes" in opened.generated
+    assert bpy.context.scene.display.shading.color_type == "TEXTURE"
+    out = tmp_path / "shaped.blend"
+    bpy.context.scene.display.shading.color_type = "MATERIAL"
+    rig_files.save_blend(out)
+    rig_files.open_avatar(str(out))
+    assert bpy.context.scene.display.shading.color_type == "MATERIAL"
+
+
 def test_panel_operator(addon: ModuleType, tmp_path: Path) -> None:
     """Generate Face Shapes on the active mesh: the canonical face gets its keys and bones and can
     be rigged; on a cube it reports "no face found" and changes nothing; a bad landmark file is
