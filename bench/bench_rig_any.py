@@ -12,6 +12,9 @@ rigged from scratch; the 22k head's time in the same process is the baseline the
 The template (the default head's landmarks, measured once per process) is timed apart.
 Target: under 10 s for a 50k-vertex head.
 
+Folds: the stylised head and MediaPipe's canonical face rigged; the triangles a smile, a blink and a
+jaw drop turn over (skin folding through itself).
+
 Lids over proud eyes: the stylised test head (``tests/blender/heads.py``: separate eyeballs standing
 half out of the skin) rigged; with both blinks at 1, rays from the front through each eyeball's
 outline (within 0.9 of its radius): the share whose first hit is skin, not the ball.
@@ -31,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "blender"))
 
 import bpy
-from heads import stylised_head
+from heads import canonical_face_obj, stylised_head
 from mathutils import Vector
 from mathutils.bvhtree import BVHTree
 from rig_truth import compare, make_truth
@@ -98,10 +101,12 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         cover = lid_cover(Path(folder))
-    print(
-        "lids over proud eyes (share of each eyeball's front covered by skin): "
-        + ", ".join(f"{name} {share:.0%}" for name, share in cover.items())
-    )
+        print(
+            "lids over proud eyes (share of each eyeball's front covered by skin): "
+            + ", ".join(f"{name} {share:.0%}" for name, share in cover.items())
+        )
+        for name, counts in folded(Path(folder)).items():
+            print(f"triangles turned over, {name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
 def _world_tree(ob: bpy.types.Object, positions: np.ndarray) -> BVHTree:
@@ -109,6 +114,46 @@ def _world_tree(ob: bpy.types.Object, positions: np.ndarray) -> BVHTree:
     world = positions @ matrix[:3, :3].T + matrix[:3, 3]
     polygons = [tuple(p.vertices) for p in ob.data.polygons]
     return BVHTree.FromPolygons(world.tolist(), polygons)
+
+
+FOLD_SHAPES = {
+    "smile": ("mouthSmileLeft", "mouthSmileRight"),
+    "blink": ("eyeBlinkLeft", "eyeBlinkRight"),
+    "jaw drop": ("jawOpen",),
+}
+
+
+def _turned_over(head: bpy.types.Object, keys: tuple[str, ...]) -> int:
+    """How many triangles of ``head`` its ``keys`` (all at 1) turn over."""
+    head.data.calc_loop_triangles()
+    corners = np.empty(3 * len(head.data.loop_triangles), np.int32)
+    head.data.loop_triangles.foreach_get("vertices", corners)
+    a, b, c = corners.reshape(-1, 3).T
+    rest = np.empty(3 * len(head.data.vertices))
+    head.data.shape_keys.key_blocks[0].data.foreach_get("co", rest)
+    rest = rest.reshape(-1, 3)
+    posed = rest + sum(_shapes(head, keys).values())
+    before = np.cross(rest[b] - rest[a], rest[c] - rest[a])
+    after = np.cross(posed[b] - posed[a], posed[c] - posed[a])
+    return int(((before * after).sum(1) < 0).sum())
+
+
+def folded(folder: Path) -> dict[str, dict[str, int]]:
+    """Per test head (the stylised head and MediaPipe's canonical face, no eyes in their meshes), rigged
+    as ``rig`` does: how many triangles each of :data:`FOLD_SHAPES` (its keys at 1) turns over (the
+    normal by more than 90 degrees): skin folding through itself, seen as a dark tear. The stylised
+    head's jaw drop turns its chin's underside (it has no neck) over in any case."""
+    out = {}
+    for name, path in (
+        ("stylised head", stylised_head(folder / "folds.glb")),
+        ("canonical face", canonical_face_obj(folder / "folds.obj")),
+    ):
+        bpy.ops.wm.read_homefile(use_empty=True)
+        opened = rig_files.open_avatar(str(path), "", generate=False)
+        rig_any.generate_shapes(opened.mesh, opened.armature)
+        head = opened.mesh
+        out[name] = {shape: _turned_over(head, keys) for shape, keys in FOLD_SHAPES.items()}
+    return out
 
 
 def lid_cover(folder: Path) -> dict[str, float]:
