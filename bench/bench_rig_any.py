@@ -12,8 +12,9 @@ rigged from scratch; the 22k head's time in the same process is the baseline the
 The template (the default head's landmarks, measured once per process) is timed apart.
 Target: under 10 s for a 50k-vertex head.
 
-Folds: the stylised head and MediaPipe's canonical face rigged; the triangles a smile, a blink and a
-jaw drop turn over (skin folding through itself).
+Folds: the stylised head, MediaPipe's canonical face and the head scan rigged; the triangles a
+smile, a blink and a jaw drop turn over (skin folding through itself), and the jaw drop fitted as a
+rigid turn.
 
 Lids over proud eyes: the stylised test head (``tests/blender/heads.py``: separate eyeballs standing
 half out of the skin) rigged; with both blinks at 1, rays from the front through each eyeball's
@@ -34,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "blender"))
 
 import bpy
-from heads import canonical_face_obj, stylised_head
+from heads import canonical_face_obj, head_scan, stylised_head
 from mathutils import Vector
 from mathutils.bvhtree import BVHTree
 from rig_truth import compare, make_truth
@@ -105,8 +106,12 @@ def main() -> None:
             "lids over proud eyes (share of each eyeball's front covered by skin): "
             + ", ".join(f"{name} {share:.0%}" for name, share in cover.items())
         )
-        for name, counts in folded(Path(folder)).items():
-            print(f"triangles turned over, {name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        for name, (counts, (degrees, residual)) in folded(Path(folder)).items():
+            print(
+                f"{name}: triangles turned over: "
+                + ", ".join(f"{k} {v}" for k, v in counts.items())
+                + f"; jaw drop as a turn: {degrees:.1f} degrees, rms residual {residual:.2f} of the mean move"
+            )
 
 
 def _world_tree(ob: bpy.types.Object, positions: np.ndarray) -> BVHTree:
@@ -138,21 +143,42 @@ def _turned_over(head: bpy.types.Object, keys: tuple[str, ...]) -> int:
     return int(((before * after).sum(1) < 0).sum())
 
 
-def folded(folder: Path) -> dict[str, dict[str, int]]:
-    """Per test head (the stylised head and MediaPipe's canonical face, no eyes in their meshes), rigged
-    as ``rig`` does: how many triangles each of :data:`FOLD_SHAPES` (its keys at 1) turns over (the
-    normal by more than 90 degrees): skin folding through itself, seen as a dark tear. The stylised
-    head's jaw drop turns its chin's underside (it has no neck) over in any case."""
+def _jaw_turn(head: bpy.types.Object) -> tuple[float, float]:
+    """``jawOpen`` on the vertices it moves by over 0.3 of its largest move, fitted as a rigid turn
+    (Kabsch): the angle in degrees, and the rms residual over the mean move."""
+    rest = np.empty(3 * len(head.data.vertices))
+    head.data.shape_keys.key_blocks[0].data.foreach_get("co", rest)
+    move = _shapes(head, ("jawOpen",))["jawOpen"]
+    size = np.linalg.norm(move, axis=1)
+    start = rest.reshape(-1, 3)[size > 0.3 * size.max()]
+    end = start + move[size > 0.3 * size.max()]
+    a, b = start - start.mean(0), end - end.mean(0)
+    u, _, vt = np.linalg.svd(a.T @ b)
+    turn = (u @ np.diag([1.0, 1.0, np.sign(np.linalg.det(u @ vt))]) @ vt).T
+    residual = np.linalg.norm(a @ turn.T - b, axis=1)
+    degrees = np.degrees(np.arccos(np.clip((np.trace(turn) - 1) / 2, -1.0, 1.0)))
+    return float(degrees), float(np.sqrt((residual**2).mean()) / size[size > 0.3 * size.max()].mean())
+
+
+def folded(folder: Path) -> dict[str, tuple[dict[str, int], tuple[float, float]]]:
+    """Per test head (the stylised head, MediaPipe's canonical face, the head scan), rigged as
+    ``rig`` does: how many triangles each of :data:`FOLD_SHAPES` (its keys at 1) turns over (the
+    normal by more than 90 degrees: skin folding through itself, seen as a dark tear; the stylised
+    head's jaw drop turns its chin's underside over, it has no neck), and the jaw drop as a turn."""
     out = {}
     for name, path in (
         ("stylised head", stylised_head(folder / "folds.glb")),
         ("canonical face", canonical_face_obj(folder / "folds.obj")),
+        ("head scan", head_scan(folder / "scan")),
     ):
         bpy.ops.wm.read_homefile(use_empty=True)
         opened = rig_files.open_avatar(str(path), "", generate=False)
         rig_any.generate_shapes(opened.mesh, opened.armature)
         head = opened.mesh
-        out[name] = {shape: _turned_over(head, keys) for shape, keys in FOLD_SHAPES.items()}
+        out[name] = (
+            {shape: _turned_over(head, keys) for shape, keys in FOLD_SHAPES.items()},
+            _jaw_turn(head),
+        )
     return out
 
 
