@@ -7,8 +7,8 @@ MakeHuman units, and eye and jaw pivots, so every preset and AU works on it (doc
    mesh. The default head (the template, :mod:`.rig_any_template`) is measured the same way once
    per process.
 2. **Fit** (:mod:`..core.warp`): a thin-plate spline takes the template's landmarks onto the
-   head's; the template's skin and every shape's displacements (through the spline's derivative)
-   follow.
+   head's; the template's skin and every shape follow (each vertex's move carried as its warped end
+   minus its warped start).
 3. **Transfer** (:mod:`.rig_any_transfer`): the head's face mesh is bound to the fitted template
    with a Surface Deform modifier; each template key in turn is evaluated through it (C speed) and
    written as a key. A head with eyeballs of its own (:mod:`.rig_any_eyes`) has its eye landmarks

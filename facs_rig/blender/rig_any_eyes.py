@@ -8,7 +8,7 @@ eyeballs it puts a narrow human eye off the ball (above it, or half outside), an
 lids, fitted there, close a human-sized slit. The eyeball meshes say where the eyes are and how
 much of them shows: each eye's contour becomes the template's, stretched over the part of the ball
 seen from the front, so the fitted lids span the opening and a blink closes all of it (the
-spline's derivative stretches the lid motion with the opening)."""
+shapes, carried as warped ends, stretch the lid motion with the opening)."""
 
 from __future__ import annotations
 
