@@ -13,7 +13,7 @@ import bpy
 import numpy as np
 
 from ..core.errors import FacsError
-from ..core.warp import ThinPlate
+from ..core.warp import CORRECTIVES, ThinPlate
 from .rig_any_template import TEMPLATE_PREFIX, Template
 
 
@@ -87,7 +87,11 @@ def transfer(
     through ``spline`` (template landmarks to the head's, world)."""
     rows = [tmpl.keys.index(n) for n in names]
     fitted = spline(tmpl.positions)
-    deltas = spline.moves(tmpl.positions, tmpl.deltas[rows])
+    bases = np.zeros((len(rows), *tmpl.positions.shape))
+    for k, name in enumerate(names):
+        if name in CORRECTIVES:
+            bases[k] = tmpl.deltas[tmpl.keys.index(CORRECTIVES[name])]
+    deltas = spline.moves(tmpl.positions, tmpl.deltas[rows], bases)
     count = len(cast(bpy.types.Mesh, head.data).vertices)
     fitted_ob = _template_object(head, fitted, deltas, names, tmpl)
     out: dict[str, np.ndarray] = {}

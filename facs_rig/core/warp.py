@@ -62,6 +62,14 @@ meet, both contours lie on one line (on the default head the lower one is up to 
 upper one). Fitted apart onto a head whose reading parts them (a sculpted mouth groove, a slightly
 open mouth), points a millimetre apart, sometimes crossed, go several millimetres apart, and the
 spline turns the mouth corners inside out; each pair is fitted as one point, its midpoint."""
+CORRECTIVES = {"mouthClose": "jawOpen"}
+"""Template shapes made to be used on top of another (ARKit's ``mouthClose`` brings the lips
+together over an open jaw: alone it pushes the lower lip 2.7 cm up and 2.2 cm forward, through the
+upper lip and out in front of the face): each is carried from its base shape's end. Carried from
+rest, its end (out in front of the face) and the jaw's (down and back) warp differently, and the
+two no longer cancel at the lips where they cancel on the template: on MediaPipe's canonical face
+a jaw drop with the lips kept together (``jawOpen`` and ``mouthClose`` at 0.7) pushed the mouth
+line 5 % of the face's width forward, a pout, and barely down."""
 MIN_LANDMARKS = 8
 """Fewer pairs than this cannot place a face (the spline's affine part alone needs 4)."""
 
@@ -98,22 +106,31 @@ class ThinPlate:
             out[start : start + 8192] = kernel @ self.weights + chunk @ self.affine[:3] + self.affine[3]
         return out
 
-    def moves(self, points: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    def moves(self, points: np.ndarray, offsets: np.ndarray, bases: np.ndarray | None = None) -> np.ndarray:
         """Where the spline takes moves ``offsets`` ((k, m, 3): k shapes) of ``points`` ((m, 3)): the
         warped end minus the warped start, evaluated only where a shape moves a point. A template
         shape carried this way ends where its warped end is: a blink that closes the template's upper
         lid onto its lower lid closes the head's upper lid onto the head's lower lid, whatever the two
         eye openings' proportions (the spline's derivative at the start scales the whole travel by
         the stretch at the start only, and on a head with narrower eyes than the template's, such as
-        MediaPipe's canonical face, it sent the upper lid twice the opening down)."""
+        MediaPipe's canonical face, it sent the upper lid twice the opening down).
+
+        ``bases`` ((k, m, 3), zero for a shape that starts at rest) starts each move at the end of
+        another: a corrective shape (see :data:`CORRECTIVES`) is carried from where its base shape
+        ends, so the two together end at the warped end of their sum, as on the template."""
         points = np.asarray(points, dtype=np.float64)
         offsets = np.asarray(offsets, dtype=np.float64)
+        bases = np.zeros_like(offsets) if bases is None else np.asarray(bases, dtype=np.float64)
         out = np.zeros_like(offsets)
         shape, vertex = np.nonzero(np.abs(offsets).max(-1) > 0)
-        used = np.unique(vertex)
+        based = np.abs(bases[shape, vertex]).max(-1) > 0
+        used = np.unique(vertex[~based])
         start = np.zeros_like(points)
         start[used] = self(points[used])
-        out[shape, vertex] = self(points[vertex] + offsets[shape, vertex]) - start[vertex]
+        begin = start[vertex]
+        begin[based] = self(points[vertex[based]] + bases[shape[based], vertex[based]])
+        end = points[vertex] + bases[shape, vertex] + offsets[shape, vertex]
+        out[shape, vertex] = self(end) - begin
         return out
 
 

@@ -154,6 +154,33 @@ def test_blink_closes_onto_the_lower_lid(addon: ModuleType) -> None:
         assert np.linalg.norm(blink, axis=1).max() < 1.8 * opening, key
 
 
+def test_jaw_drop_keeps_closed_lips_together(addon: ModuleType) -> None:
+    """AU 26 without 25 on the canonical face, whose mouth is one closed surface: the jaw drops
+    with the lips kept together (FACS: the lower face lengthens, the lips stay touching and are
+    drawn down, not pushed forward). The preset drives ``jawOpen`` and ``mouthClose``, which on the
+    template cancel at the lips; carried from rest, ``mouthClose``'s end (out in front of the face)
+    warped unlike the jaw's, and the mouth line went forward by up to 0.28 of the chin's travel, the
+    lips pouting and parting apart by 0.17. Carried from the jaw's end, each contact point moves
+    forward by under a tenth of the chin's travel, down, and stays with the point it faces."""
+    intensity = importlib.import_module(f"{addon.__name__}.core.intensity")
+    warp = importlib.import_module(f"{addon.__name__}.core.warp")
+    vertices, triangles = canonical_face()
+    face = _mesh_from(vertices, triangles, "Face")
+    _rig_any(addon).generate_shapes(face)
+    level = intensity.scale_from_spec("facs").to_value("E")
+    targets = json.loads((ROOT / "presets" / "mappings" / "makehuman.json").read_text())["controls"]["AU26"]
+    assert {t["shape"] for t in targets} == {"jawOpen", "mouthClose"}
+    turn = np.array(face.matrix_world)[:3, :3]  # world: the face looks along -Y, Z up
+    drop = sum(level * t.get("weight", 1.0) * _shape(face, t["shape"]) for t in targets) @ turn.T
+    chin = float(np.linalg.norm(drop[warp.NAMED["chin"]]))
+    upper, lower = np.array(warp.MOUTH_LINE).T
+    contact = drop[np.concatenate([upper, lower])]
+    assert chin > 0.0
+    assert (-contact[:, 1] < 0.1 * chin).all(), -contact[:, 1] / chin  # not forward
+    assert (contact[:, 2] < 0.0).all(), contact[:, 2] / chin  # down
+    assert (np.linalg.norm(drop[upper] - drop[lower], axis=1) < 0.1 * chin).all()  # still touching
+
+
 def _world(ob: bpy.types.Object, local: np.ndarray) -> np.ndarray:
     matrix = np.array(ob.matrix_world)
     return local @ matrix[:3, :3].T + matrix[:3, 3]

@@ -56,6 +56,22 @@ def test_moves_end_where_the_warped_ends_are() -> None:
     assert np.all(moved[0, 1:] == 0.0)
 
 
+def test_a_corrective_is_carried_from_its_base_end() -> None:
+    """A shape carried from another's end (``bases``): the two together end at the warped end of
+    their sum however the spline bends, as they do on the template (``jawOpen`` and ``mouthClose``
+    cancelling at the lips); carried from rest, a bent spline leaves a remainder."""
+    source = RNG.uniform(-1, 1, (60, 3))
+    spline = thin_plate(source, _bent(source))
+    points = source[:8]
+    jaw = RNG.uniform(-0.5, 0.5, (8, 3))
+    close = -jaw + RNG.uniform(-0.05, 0.05, (8, 3))  # nearly undoes the jaw at these points
+    both = spline(points + jaw + close) - spline(points)
+    based = spline.moves(points, np.stack([jaw, close]), np.stack([np.zeros_like(jaw), jaw]))
+    assert np.allclose(based.sum(0), both, atol=1e-9)
+    from_rest = spline.moves(points, np.stack([jaw, close]))
+    assert np.abs(from_rest.sum(0) - both).max() > 0.01  # of moves up to 0.5, scaled 3 times
+
+
 def test_fit_drops_misses_iris_and_outliers() -> None:
     source = RNG.uniform(-1, 1, (478, 3))
     target = _bent(source)
