@@ -8,7 +8,7 @@ import bpy
 from ..core.errors import FacsError
 from ..io.identity import ETHNIC, MACROS, Identity, details_of, make_identity, parse_identity
 from . import avatar
-from .identity_fields import macro_field
+from .identity_fields import add_macro_fields
 from .ops_common import OpStatus
 
 _VARIANTS = (
@@ -38,14 +38,7 @@ class FACS_OT_add_default_head(bpy.types.Operator):
         description="Also add a portrait camera and three area lights parented to the rig",
         default=True,
     )
-    # Identity (docs/avatar.md); the defaults are the default head's.
-    gender: macro_field("gender")  # type: ignore[valid-type]
-    age: macro_field("age")  # type: ignore[valid-type]
-    african: macro_field("african")  # type: ignore[valid-type]
-    asian: macro_field("asian")  # type: ignore[valid-type]
-    caucasian: macro_field("caucasian")  # type: ignore[valid-type]
-    muscle: macro_field("muscle")  # type: ignore[valid-type]
-    weight: macro_field("weight")  # type: ignore[valid-type]
+    # Identity (docs/avatar.md): the macro fields are added below the class (add_macro_fields).
     details: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Face Details",
         description="MakeHuman face details as NAME=VALUE pairs (nose-hump-decr-incr=0.4,"
@@ -100,6 +93,9 @@ class FACS_OT_add_default_head(bpy.types.Operator):
     @classmethod
     def unregister(cls) -> None:
         bpy.types.VIEW3D_MT_add.remove(_menu_entry)
+
+
+add_macro_fields(FACS_OT_add_default_head)
 
 
 def _menu_entry(menu: bpy.types.Menu, _context: bpy.types.Context) -> None:

@@ -24,6 +24,15 @@ _DESCRIPTIONS = {
 }
 
 
+def add_macro_fields(cls: type, prefix: str = "") -> None:
+    """Give ``cls`` one float property per macro parameter, named ``prefix + name``.
+
+    Added to the class's annotations before it is registered (Blender reads them at
+    ``register_class``), so the operator and the scene settings list the parameters in one place.
+    """
+    cls.__annotations__.update({prefix + name: macro_field(name) for name in MACROS})
+
+
 def macro_field(name: str) -> Any:
     """The float property of macro parameter ``name`` (``gender``, ``age``, ``african``, ...)."""
     low, high, default = MACROS[name]

@@ -15,7 +15,7 @@ from ..core.expressions import expression_info, expression_names
 from ..core.intensity import LETTERS
 from ..core.model import is_control_name
 from ..io import FORMATS
-from .identity_fields import macro_field, seed_field
+from .identity_fields import add_macro_fields, seed_field
 
 SEVERITIES = (("ERROR", "Error", ""), ("WARNING", "Warning", ""), ("INFO", "Info", ""))
 MODES = (("LIVE", "Live", "Keys on the AU controls; the rig's drivers move the face"),
@@ -98,18 +98,15 @@ class FACS_PG_settings(bpy.types.PropertyGroup):
         name="Levels", default="A,C,E", description="Intensity letters the atlas shows, e.g. A,C,E")
     atlas_tile: bpy.props.IntProperty(  # type: ignore[valid-type]
         name="Tile Size", default=256, min=32, max=2048, description="Width of each atlas face in pixels")
-    # The next FACS Head's identity (Avatar section; passed to Add FACS Head).
-    identity_gender: macro_field("gender")  # type: ignore[valid-type]
-    identity_age: macro_field("age")  # type: ignore[valid-type]
-    identity_african: macro_field("african")  # type: ignore[valid-type]
-    identity_asian: macro_field("asian")  # type: ignore[valid-type]
-    identity_caucasian: macro_field("caucasian")  # type: ignore[valid-type]
-    identity_muscle: macro_field("muscle")  # type: ignore[valid-type]
-    identity_weight: macro_field("weight")  # type: ignore[valid-type]
+    # The next FACS Head's identity (Avatar section; passed to Add FACS Head); the macro fields
+    # ``identity_gender`` ... are added below the class (add_macro_fields).
     identity_random: bpy.props.BoolProperty(  # type: ignore[valid-type]
         name="Random Identity", default=False,
         description="Add a seeded random person (random:SEED) instead of the fields above")
     identity_seed: seed_field()  # type: ignore[valid-type]
+
+
+add_macro_fields(FACS_PG_settings, "identity_")
 
 
 def attach() -> None:
