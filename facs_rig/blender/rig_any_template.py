@@ -57,7 +57,7 @@ def _template(asset_key: tuple[str, int]) -> Template:
         rest = np.empty(3 * len(mesh.vertices))
         mesh.vertices.foreach_get("co", rest)
         rest = rest.reshape(-1, 3)
-        surface = _mesh_object(made.mesh, rest, _seen_from_the_front(asset, starts, rest))
+        surface = mesh_object(made.mesh, rest, _seen_from_the_front(asset, starts, rest))
         found = find_face([made.mesh], made.mesh, what="the default head", cast_on=[surface])
         blocks = [b for b in mesh.shape_keys.key_blocks if b != mesh.shape_keys.reference_key]
         names = tuple(b.name for b in blocks)  # read now: the blocks are freed with the mesh below
@@ -109,7 +109,7 @@ def _seen_from_the_front(asset: AvatarAsset, starts: np.ndarray, rest: np.ndarra
     return triangles[normals[:, 1] < 0]
 
 
-def _mesh_object(source: bpy.types.Object, positions: np.ndarray, triangles: np.ndarray) -> bpy.types.Object:
+def mesh_object(source: bpy.types.Object, positions: np.ndarray, triangles: np.ndarray) -> bpy.types.Object:
     """A new object in ``source``'s place with ``positions`` ((n, 3), its own space) and only
     ``triangles`` ((t, 3) vertex indices), linked to the scene."""
     me = bpy.data.meshes.new(TEMPLATE_PREFIX)

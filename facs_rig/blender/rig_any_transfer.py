@@ -14,7 +14,7 @@ import numpy as np
 
 from ..core.errors import FacsError
 from ..core.warp import CORRECTIVES, ThinPlate
-from .rig_any_template import TEMPLATE_PREFIX, Template
+from .rig_any_template import Template, mesh_object
 
 
 def _template_object(
@@ -28,17 +28,7 @@ def _template_object(
     inverse = np.array(head.matrix_world.inverted())
     local = fitted @ inverse[:3, :3].T + inverse[:3, 3]
     local_deltas = deltas @ inverse[:3, :3].T
-    me = bpy.data.meshes.new(TEMPLATE_PREFIX)
-    me.vertices.add(len(local))
-    me.vertices.foreach_set("co", local.astype(np.float32).ravel())
-    me.loops.add(len(tmpl.loop_vertices))
-    me.loops.foreach_set("vertex_index", tmpl.loop_vertices)
-    me.polygons.add(len(tmpl.loop_vertices) // 3)
-    me.polygons.foreach_set("loop_start", np.arange(0, len(tmpl.loop_vertices), 3, dtype=np.int32))
-    me.update(calc_edges=True)
-    ob = bpy.data.objects.new(TEMPLATE_PREFIX, me)
-    bpy.context.scene.collection.objects.link(ob)
-    ob.matrix_world = head.matrix_world.copy()
+    ob = mesh_object(head, local, tmpl.loop_vertices.reshape(-1, 3))
     ob.shape_key_add(name="Basis", from_mix=False)
     for name, delta in zip(names, local_deltas, strict=True):
         block = ob.shape_key_add(name=name, from_mix=False)
