@@ -7,7 +7,7 @@ import argparse
 from types import ModuleType
 
 from ..core.errors import FacsError
-from ..io.identity import default_head_details, parse_identity
+from ..io.identity import DEFAULT, default_head_details, parse_identity
 
 
 class CliError(FacsError):
@@ -54,7 +54,10 @@ def add_avatar_options(
 
 def identity_text(text: str) -> str:
     """An identity checked against the default head's parameters, as the parameters it stands for
-    (``random:7`` becomes its draw), so what is recorded reads back as the same head."""
+    (``random:7`` becomes its draw), so what is recorded reads back as the same head. argparse
+    converts the option's default too, which is the default head: no asset is read for it."""
+    if not text:
+        return DEFAULT.text
     try:
         return parse_identity(text, default_head_details()).text
     except FacsError as exc:

@@ -38,3 +38,15 @@ def test_outputs_under_a_file_are_refused_before_rendering(tmp_path: Path, capsy
         assert main([*command, "-o", str(blocker / "out.png")]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "is a file, not a folder" in err
+
+
+def test_a_command_without_identity_reads_no_avatar_asset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argparse converts the option's default too: that is the default head, with nothing to check."""
+    from facs_rig.cli import common
+
+    def unread() -> dict[str, list[str]]:
+        raise AssertionError("the avatar asset was read for the default identity")
+
+    monkeypatch.setattr(common, "default_head_details", unread)
+    for argv in (["render", "-o", "x.png"], ["atlas", "-o", "x.png"], ["info", "--avatar", "default"]):
+        assert build_parser().parse_args(argv).identity == ""
