@@ -5,9 +5,10 @@ Blender loads an installed extension, and every test starts from an empty file."
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import bpy
 import pytest
@@ -49,15 +50,27 @@ SMILE = {"format": "facs-timeline", "version": 1, "name": "smile", "fps": 10,
 
 
 @pytest.fixture
-def smiling_head(addon: ModuleType) -> bpy.types.Object:
+def animated_head(addon: ModuleType) -> Callable[[dict[str, Any], int], bpy.types.Object]:
+    """Make the default head, rigged and playing a timeline (a dict), set to render size×size with
+    Workbench (the cheapest real render); returns its mesh."""
+
+    def make(timeline: dict[str, Any], size: int) -> bpy.types.Object:
+        avatar = importlib.import_module(f"{addon.__name__}.blender.avatar").create_default_avatar()
+        addon.blender.rig.build_rig(avatar.mesh)
+        keyframer = importlib.import_module(f"{addon.__name__}.blender.keyframer")
+        keyframer.apply_timeline(avatar.mesh, addon.core.timeline.from_dict(timeline), set_scene_range=True)
+        scene = bpy.context.scene
+        scene.render.engine = "BLENDER_WORKBENCH"
+        scene.render.resolution_x = scene.render.resolution_y = size
+        return avatar.mesh
+
+    return make
+
+
+@pytest.fixture
+def smiling_head(animated_head: Callable[[dict[str, Any], int], bpy.types.Object]) -> bpy.types.Object:
     """The default head, rigged, active and playing :data:`SMILE`, set to render 32×32 with
     Workbench (the cheapest real render)."""
-    avatar = importlib.import_module(f"{addon.__name__}.blender.avatar").create_default_avatar()
-    addon.blender.rig.build_rig(avatar.mesh)
-    keyframer = importlib.import_module(f"{addon.__name__}.blender.keyframer")
-    keyframer.apply_timeline(avatar.mesh, addon.core.timeline.from_dict(SMILE), set_scene_range=True)
-    scene = bpy.context.scene
-    scene.render.engine = "BLENDER_WORKBENCH"
-    scene.render.resolution_x = scene.render.resolution_y = 32
-    bpy.context.view_layer.objects.active = avatar.mesh
-    return avatar.mesh
+    mesh = animated_head(SMILE, 32)
+    bpy.context.view_layer.objects.active = mesh
+    return mesh

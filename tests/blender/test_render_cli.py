@@ -11,8 +11,10 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import bpy
 import numpy as np
@@ -62,14 +64,11 @@ def test_render_command_refuses_bad_input(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json"]
 
 
-def test_rigged_blend_renders_on_a_worker_without_the_addon(addon: ModuleType, tmp_path: Path) -> None:
-    avatar = importlib.import_module(f"{addon.__name__}.blender.avatar").create_default_avatar()
-    addon.blender.rig.build_rig(avatar.mesh)
-    keyframer = importlib.import_module(f"{addon.__name__}.blender.keyframer")
-    keyframer.apply_timeline(avatar.mesh, addon.core.timeline.from_dict(BLINK), set_scene_range=True)
+def test_rigged_blend_renders_on_a_worker_without_the_addon(
+    addon: ModuleType, animated_head: Callable[[dict[str, Any], int], bpy.types.Object], tmp_path: Path
+) -> None:
+    animated_head(BLINK, 48)
     scene = bpy.context.scene
-    scene.render.engine = "BLENDER_WORKBENCH"
-    scene.render.resolution_x, scene.render.resolution_y = 48, 48
     blend = tmp_path / "rigged.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(blend), copy=True)
     here = addon.blender.render.render_scene(scene, tmp_path / "here", frames=(1, 3))
