@@ -172,20 +172,24 @@ def prefetched(frames: Generator[Frame, None, None], depth: int = PREFETCH) -> G
     ahead: queue.Queue[Frame | BaseException | object] = queue.Queue(depth)
     stop = threading.Event()
 
+    def put(item: Frame | BaseException | object) -> bool:
+        """Queue ``item`` unless the caller left first (then it would wait for room for ever)."""
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def decode() -> None:
         try:
             for frame in frames:
-                while not stop.is_set():
-                    try:
-                        ahead.put(frame, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not put(frame):
                     return
-            ahead.put(done)
+            put(done)
         except BaseException as exc:  # handed to the caller, who raises it
-            ahead.put(exc)
+            put(exc)
         finally:
             frames.close()  # the video file is closed by the thread that reads it
 
