@@ -18,7 +18,7 @@ import bpy
 import numpy as np
 
 from ..core.lids import Sphere, fit_sphere
-from .rig_any_landmarks import FaceFound, cast_rays, world_points
+from .rig_any_landmarks import FaceFound, RayCaster, ray_caster, world_points
 from .rig_any_pivots import eye_meshes
 from .rig_any_template import Template
 
@@ -71,9 +71,10 @@ def on_eyeballs(
     left /= np.linalg.norm(left)
     up = np.cross(forward, left)
     points = found.points.copy()
+    cast_rays = ray_caster(surfaces)  # the surfaces' BVHs, built once for every cast below
     for side, eye in eyes.items():
         rows = np.array(EYE_LANDMARKS[side])
-        opening = _opening(eye, forward, left, up, surfaces)
+        opening = _opening(eye, forward, left, up, cast_rays)
         if opening is None:
             continue
         centre, half_width, half_height = opening
@@ -82,8 +83,8 @@ def on_eyeballs(
         u = (u - (u.max() + u.min()) / 2) * half_width / (np.ptp(u) / 2)
         v = (v - (v.max() + v.min()) / 2) * half_height / (np.ptp(v) / 2)
         origins = centre + u[:, None] * left + v[:, None] * up + forward * (4 * eye.radius)
-        points[rows] = cast_rays(surfaces, origins, -forward)
-        _follow(points, found.points, rows, forward, surfaces, depth=4 * eye.radius)
+        points[rows] = cast_rays(origins, -forward)
+        _follow(points, found.points, rows, forward, cast_rays, depth=4 * eye.radius)
     return FaceFound(points, found.forward, found.up, found.view)
 
 
@@ -92,7 +93,7 @@ def _follow(
     read: np.ndarray,
     rows: np.ndarray,
     forward: np.ndarray,
-    surfaces: Sequence[bpy.types.Object],
+    cast_rays: RayCaster,
     *,
     depth: float,
 ) -> None:
@@ -109,7 +110,7 @@ def _follow(
     weight = np.clip(2 - distance / reach, 0.0, 1.0)
     moving = others[weight > 0]
     origins = read[moving] + weight[weight > 0, None] * shift + forward * depth
-    points[moving] = cast_rays(surfaces, origins, -forward)
+    points[moving] = cast_rays(origins, -forward)
 
 
 def _opening(
@@ -117,7 +118,7 @@ def _opening(
     forward: np.ndarray,
     left: np.ndarray,
     up: np.ndarray,
-    surfaces: Sequence[bpy.types.Object],
+    cast_rays: RayCaster,
 ) -> tuple[np.ndarray, float, float] | None:
     """Where the eyeball is seen from the front: rays along -``forward`` through a grid over its
     outline, those whose first hit is on the ball; returns the seen part's centre (world, in the
@@ -127,7 +128,7 @@ def _opening(
     inside = a**2 + b**2 < eye.radius**2
     a, b = a[inside], b[inside]
     across = eye.centre + a[:, None] * left + b[:, None] * up
-    hits = cast_rays(surfaces, across + forward * (4 * eye.radius), -forward)
+    hits = cast_rays(across + forward * (4 * eye.radius), -forward)
     seen = np.linalg.norm(hits - eye.centre, axis=1) <= eye.radius * 1.02
     if not seen.any():
         return None

@@ -8,7 +8,7 @@ a BVH tree. Hand-placed landmarks get the face's frame from the eyes, chin and f
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -248,23 +248,40 @@ class _Shot:
     direction: np.ndarray
 
 
-def cast_rays(surfaces: Sequence[bpy.types.Object], origins: np.ndarray, direction: np.ndarray) -> np.ndarray:
+RayCaster = Callable[[np.ndarray, np.ndarray], np.ndarray]
+"""``(origins, direction) -> hits``: see :func:`ray_caster`."""
+
+
+def ray_caster(surfaces: Sequence[bpy.types.Object]) -> RayCaster:
     """Where rays from ``origins`` along ``direction`` first meet any of ``surfaces`` (world; NaN for
-    a miss): one BVH query per landmark and surface."""
+    a miss): one BVH query per landmark and surface. The surfaces' BVHs are built once, here, for
+    every cast made through the returned function (the surfaces must not change meanwhile)."""
     depsgraph = bpy.context.evaluated_depsgraph_get()
-    hits = np.full((len(origins), 3), np.nan)
-    nearest = np.full(len(origins), np.inf)
-    for surface in surfaces:
-        tree = cast(BVHTree, BVHTree.FromObject(surface, depsgraph))  # type: ignore[arg-type]  # stubs: two Objects
-        inverse = surface.matrix_world.inverted()
-        local_direction = (inverse.to_3x3() @ Vector(direction.tolist())).normalized()
-        for i, origin in enumerate(origins):
-            location = tree.ray_cast(inverse @ Vector(origin.tolist()), local_direction)[0]
-            if location is not None:
-                hit = np.array(surface.matrix_world @ location)
-                if (distance := float((hit - origin) @ direction)) < nearest[i]:
-                    hits[i], nearest[i] = hit, distance
-    return hits
+    trees = [
+        (cast(BVHTree, BVHTree.FromObject(surface, depsgraph)), surface.matrix_world.copy())  # type: ignore[arg-type]  # stubs: two Objects
+        for surface in surfaces
+    ]
+
+    def cast_along(origins: np.ndarray, direction: np.ndarray) -> np.ndarray:
+        hits = np.full((len(origins), 3), np.nan)
+        nearest = np.full(len(origins), np.inf)
+        for tree, world in trees:
+            inverse = world.inverted()
+            local_direction = (inverse.to_3x3() @ Vector(direction.tolist())).normalized()
+            for i, origin in enumerate(origins):
+                location = tree.ray_cast(inverse @ Vector(origin.tolist()), local_direction)[0]
+                if location is not None:
+                    hit = np.array(world @ location)
+                    if (distance := float((hit - origin) @ direction)) < nearest[i]:
+                        hits[i], nearest[i] = hit, distance
+        return hits
+
+    return cast_along
+
+
+def cast_rays(surfaces: Sequence[bpy.types.Object], origins: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """One cast through :func:`ray_caster`."""
+    return ray_caster(surfaces)(origins, direction)
 
 
 def hand_frame(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
