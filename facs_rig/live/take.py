@@ -42,12 +42,8 @@ class Take:
         before the one before it, a resent or reordered packet, is left out) and the clock used."""
         sender = all(t is not None for t in self.sender_times)
         raw = np.array(self.sender_times if sender else self.arrivals, dtype=float)
-        keep = np.ones(len(raw), dtype=bool)
-        last = -np.inf
-        for i, t in enumerate(raw):
-            keep[i] = t > last
-            last = max(last, t)
-        kept = np.flatnonzero(keep)
+        latest = np.fmax.accumulate(np.r_[-np.inf, raw[:-1]]) if raw.size else raw  # before each frame
+        kept = np.flatnonzero(raw > latest)
         return raw[kept] - (raw[kept][0] if kept.size else 0.0), kept, "sender" if sender else "arrival"
 
     def timeline(self, keys: list[AUKey], *, name: str = "live take", events: bool = False,
