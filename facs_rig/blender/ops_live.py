@@ -273,12 +273,14 @@ class FACS_OT_live_calibrate(bpy.types.Operator):
     def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         live = _running.live
         assert live is not None
-        try:
-            live.session.processor.set_options(_options(live_settings(context)))
-        except FacsError as exc:
-            self.report({"ERROR"}, str(exc))
+
+        def work(_progress: object) -> bool:
+            live.session.processor.set_options(_options(live_settings(context)))  # bad gains: refused
+            live.session.processor.capture_neutral()
+            return True
+
+        if attempt(self, context, work) is None:
             return {"CANCELLED"}
-        live.session.processor.capture_neutral()
         return finish(self, [], "Neutral captured")
 
 

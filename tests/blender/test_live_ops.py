@@ -106,6 +106,22 @@ def test_no_data_holds_the_pose_and_stop_without_a_take_keys_nothing(addon: Modu
     assert head.animation_data is None or head.animation_data.action is None
 
 
+def test_calibrate_refuses_bad_gains_and_changes_nothing(addon: ModuleType, ops_live: ModuleType) -> None:
+    head = make_head(addon)
+    port = _port()
+    _settings(port)
+    assert bpy.ops.facs.live_start() == {"FINISHED"}
+    _send_until(ops_live, head, [livelink.encode(llf_channels({"JawOpen": 0.6}), frame=1)], port)
+    bpy.context.scene.facs_rig_live.gains = "smile=2"
+    with pytest.raises(RuntimeError, match="is not AU=FACTOR"):
+        bpy.ops.facs.live_calibrate()
+    assert ops_live.current().session.processor.neutral is None
+    bpy.context.scene.facs_rig_live.gains = "26=2"
+    assert bpy.ops.facs.live_calibrate() == {"FINISHED"}
+    assert ops_live.current().session.processor.options.gains == {26: 2.0}
+    assert ops_live.current().session.processor.neutral is not None
+
+
 def test_the_live_section_draws_idle_running_and_no_data(addon: ModuleType, ops_live: ModuleType) -> None:
     head = make_head(addon)
     panel = importlib.import_module(f"{addon.__name__}.blender.panel_live").FACS_PT_live
