@@ -28,6 +28,9 @@ Ray itself retries an address where nothing listens for a minute or more, and sp
 attempt on one where something else listens (``RAY_gcs_rpc_server_connect_timeout_s``, 5 s, to
 connect, as long again for its pubsub, then ``RAY_py_gcs_connect_timeout_s``, 30 s, waiting for a
 cluster ID), ``RAY_NUM_REDIS_GET_RETRIES`` attempts: 206 s measured with them cut from 20 to 5."""
+RAY_ATTEMPTS = 5
+"""``RAY_NUM_REDIS_GET_RETRIES`` for a cluster that goes away after :func:`check_reachable` (Ray's
+default is 20)."""
 
 GRPC_HELLO = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
 """What a gRPC client sends first: the HTTP/2 connection preface and an empty SETTINGS frame. Ray's
@@ -89,8 +92,8 @@ def run_jobs_on_ray(
     """Render ``jobs`` as Ray tasks on the cluster at ``address`` (``auto``, ``ray://host:10001``
     or ``local``); results in job order, ``on_result`` called as each finishes, ``on_start`` once
     the cluster is reached (so nothing is written for a batch that never starts)."""
-    if address != "local":  # 5 attempts, not 20, should the cluster go away after the check
-        os.environ.setdefault("RAY_NUM_REDIS_GET_RETRIES", str(round(REACH_SECONDS)))
+    if address != "local":  # should the cluster go away after the check
+        os.environ.setdefault("RAY_NUM_REDIS_GET_RETRIES", str(RAY_ATTEMPTS))
     try:
         import ray
     except ImportError:
