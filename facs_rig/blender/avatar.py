@@ -60,6 +60,7 @@ __all__ = (
     "AvatarAssetError",
     "create_default_avatar",
     "load_asset",
+    "removed_afterwards",
 )
 
 
@@ -151,18 +152,36 @@ def create_default_avatar(
 _CREATED_KINDS = ("objects", "meshes", "armatures", "materials", "images", "cameras", "lights", "worlds")
 
 
+def _blocks() -> dict[str, set[bpy.types.ID]]:
+    return {kind: set(getattr(bpy.data, kind)) for kind in _CREATED_KINDS}
+
+
+def _remove_made_since(before: dict[str, set[bpy.types.ID]]) -> None:
+    for kind in _CREATED_KINDS:  # objects first, so their data is no longer used
+        collection = getattr(bpy.data, kind)
+        for block in set(collection) - before[kind]:
+            collection.remove(block)
+
+
 @contextmanager
 def _removed_on_error() -> Iterator[None]:
     """Nothing half-made: if building fails midway, remove every datablock made since entering."""
-    before = {kind: set(getattr(bpy.data, kind)) for kind in _CREATED_KINDS}
+    before = _blocks()
     try:
         yield
     except BaseException:
-        for kind in _CREATED_KINDS:  # objects first, so their data is no longer used
-            collection = getattr(bpy.data, kind)
-            for block in set(collection) - before[kind]:
-                collection.remove(block)
+        _remove_made_since(before)
         raise
+
+
+@contextmanager
+def removed_afterwards() -> Iterator[None]:
+    """A scratch build: every datablock made since entering is removed on leaving, however it ends."""
+    before = _blocks()
+    try:
+        yield
+    finally:
+        _remove_made_since(before)
 
 
 def _build_mesh(

@@ -13,7 +13,7 @@ import bpy
 import numpy as np
 
 from ..io.avatar_asset import AvatarAsset
-from .avatar import ASSET_PATH, create_default_avatar, load_asset
+from .avatar import ASSET_PATH, create_default_avatar, load_asset, removed_afterwards
 from .rig_any_landmarks import find_face
 
 SKIN_MATERIAL = "skin"
@@ -40,11 +40,7 @@ class Template:
 def _template(asset_key: tuple[str, int]) -> Template:
     """The default head's skin, shapes, landmarks and joints, measured once per asset file."""
     asset = load_asset()
-    before = {
-        kind: set(getattr(bpy.data, kind))
-        for kind in ("objects", "meshes", "armatures", "materials", "images")
-    }
-    try:
+    with removed_afterwards():
         made = create_default_avatar(
             bpy.context, collection=bpy.context.scene.collection, studio=False, asset=asset
         )
@@ -66,11 +62,6 @@ def _template(asset_key: tuple[str, int]) -> Template:
         for k, block in enumerate(blocks):
             block.data.foreach_get("co", co)
             deltas[k] = co.reshape(-1, 3) - rest
-    finally:
-        for kind, old in before.items():
-            collection = getattr(bpy.data, kind)
-            for block in set(collection) - old:
-                collection.remove(block)
     renumber = np.cumsum(keep) - 1
     return Template(
         positions=rest[keep],
