@@ -14,7 +14,7 @@ import numpy as np
 
 from ..io.avatar_asset import AvatarAsset
 from .avatar import ASSET_PATH, create_default_avatar, load_asset, removed_afterwards
-from .rig_any_landmarks import find_face
+from .rig_any_landmarks import find_face, local_points
 
 SKIN_MATERIAL = "skin"
 INSIDE_MATERIALS = ("mouth", "teeth", "tongue", "lashes")
@@ -50,9 +50,7 @@ def _template(asset_key: tuple[str, int]) -> Template:
         starts = np.append(asset.face_starts, len(asset.loop_vertices))
         loop_face = np.repeat(np.arange(len(asset.face_starts)), np.diff(starts))
         keep[asset.loop_vertices[skin[loop_face]]] = True
-        rest = np.empty(3 * len(mesh.vertices))
-        mesh.vertices.foreach_get("co", rest)
-        rest = rest.reshape(-1, 3)
+        rest = local_points(made.mesh)
         surface = mesh_object(made.mesh, rest, _seen_from_the_front(asset, starts, rest))
         found = find_face([made.mesh], made.mesh, what="the default head", cast_on=[surface])
         blocks = [b for b in mesh.shape_keys.key_blocks if b != mesh.shape_keys.reference_key]
