@@ -8,6 +8,7 @@ shares (solving, gaps, segmentation, the report), so each format module stays ab
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,15 @@ class Capture:
             self.warnings.append(f"{count} {what} value{'s' if count > 1 else ''} not finite (nan, inf) or "
                                  f"beyond \u00b1{MAX_MAGNITUDE:g} in {listed}: left as gaps")
         return np.where(bad, np.nan, values)
+
+
+def blendshape_meta(names: Sequence[str], times: np.ndarray,
+                    scores: Iterable[np.ndarray | None]) -> dict[str, Any]:
+    """The raw blendshape scores kept beside the AUs (``meta.blendshapes``) for an ARKit head to
+    replay 1:1: the names, the times, and per frame its scores in the names' order, or None (null)
+    where it has none."""
+    return {"names": list(names), "times": [round(float(t), 6) for t in times],
+            "scores": [None if row is None else [round(float(s), 5) for s in row] for row in scores]}
 
 
 def estimate_fps(times: np.ndarray) -> float | None:

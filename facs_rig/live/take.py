@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core.model import Timeline, Track
 from ..core.segment import SegmentParams, rms_difference, segment_tracks
-from ..io.capture import AUKey, estimate_fps
+from ..io.capture import AUKey, blendshape_meta, estimate_fps
 from ..io.importer import SIDE_ORDER, SILENT
 from .frame import LiveFrame
 
@@ -63,10 +63,7 @@ class Take:
             if len(times) and float(values[:, k].max()) > SILENT:
                 timeline.tracks.append(Track(keys[k][0], keys[k][1], times, values[:, k], source="live"))  # type: ignore[arg-type]
         if shape_names is not None:
-            timeline.meta["blendshapes"] = {
-                "names": list(shape_names), "times": [round(float(t), 6) for t in times],
-                "scores": [None if self.shapes[i] is None else [round(float(s), 5) for s in self.shapes[i]]
-                           for i in kept]}
+            timeline.meta["blendshapes"] = blendshape_meta(shape_names, times, (self.shapes[i] for i in kept))
         if events and len(times) > 1 and timeline.tracks:
             made = segment_tracks(timeline.tracks, segment)
             info["segmentation_rms"] = rms_difference(timeline.tracks, made, timeline.overlap)

@@ -19,7 +19,7 @@ from types import TracebackType
 import numpy as np
 
 from ..io.angles import DOWN_POSITIVE, TILT_RIGHT_POSITIVE, TURN_RIGHT_POSITIVE, angle_tracks
-from ..io.capture import Capture, estimate_fps, first_not_increasing
+from ..io.capture import Capture, blendshape_meta, estimate_fps, first_not_increasing
 from ..io.errors import ReadError
 from .geometry import MEASURED_TEXT, MIN_BASELINE_FRAMES, measured_aus
 from .geometry import SOURCE as GEOMETRY_SOURCE
@@ -187,10 +187,6 @@ def _capture(media: Media, picked: list[tuple[Frame, FaceReading | None]], face:
                                 f"{MIN_BASELINE_FRAMES} frames show the face, too few to find it at rest")
     capture.meta["reader"] = {"model": model.name, "face": str(face), "frames_with_face": int(found.sum())}
     if blendshapes:
-        capture.meta["blendshapes"] = {
-            "names": list(BLENDSHAPE_NAMES),
-            "times": [round(float(t), 6) for t in times],
-            "scores": [None if row is None else [round(float(s), 5) for s in row.blendshapes]
-                       for _, row in picked],
-        }
+        capture.meta["blendshapes"] = blendshape_meta(
+            BLENDSHAPE_NAMES, times, (None if row is None else row.blendshapes for _, row in picked))
     return capture
