@@ -129,15 +129,22 @@ def carry_offsets(
     return np.asarray(landing + arrival - target[vertices])
 
 
+def neighbour_sums(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Per vertex, the sum of its neighbours' ``values`` (any shape after the first axis) over
+    ``edges`` ((e, 2) vertex pairs): one ``bincount`` per component, no Python loop over vertices."""
+    flat = values.reshape(len(values), -1)
+    v = np.concatenate([edges[:, 0], edges[:, 1]])
+    j = np.concatenate([edges[:, 1], edges[:, 0]])
+    summed = np.stack([np.bincount(v, flat[j, k], len(values)) for k in range(flat.shape[1])], axis=1)
+    return summed.reshape(values.shape)
+
+
 def smooth(values: np.ndarray, edges: np.ndarray, rounds: int) -> np.ndarray:
     """Each vertex's value averaged with its neighbours' ``rounds`` times (``values`` of any shape
     after the first axis), so a gradient carries what the face does over a few rings of edges
     rather than one stretched corner: a long offset spans more than its own ring."""
     flat = values.reshape(len(values), -1)
-    v = np.concatenate([edges[:, 0], edges[:, 1]])
-    j = np.concatenate([edges[:, 1], edges[:, 0]])
-    count = 1.0 + np.bincount(v, minlength=len(values))
+    count = 1.0 + np.bincount(edges.ravel(), minlength=len(values))
     for _ in range(rounds):
-        summed = np.stack([np.bincount(v, flat[j, k], len(values)) for k in range(flat.shape[1])], axis=1)
-        flat = (flat + summed) / count[:, None]
+        flat = (flat + neighbour_sums(flat, edges)) / count[:, None]
     return flat.reshape(values.shape)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .deformation import neighbour_sums
+
 MARGIN = 0.06
 """How far outside the eyeball a pushed lid vertex ends, as a fraction of the eyeball's radius: a
 lid is not paper-thin, and a vertex exactly on the sphere would flicker through it."""
@@ -97,13 +99,10 @@ def smoothed(delta: np.ndarray, edges: np.ndarray, where: np.ndarray) -> np.ndar
     """``delta`` ((n, 3)) with the rows ``where`` is True replaced :data:`SMOOTHING_ROUNDS` times by
     halfway to the mean of their neighbours' (``edges``, (e, 2) vertex pairs): all vertices at once
     per round. Rows elsewhere are kept, so the smoothed patch meets the rest of the face."""
-    a, b = edges[:, 0], edges[:, 1]
-    count = np.bincount(a, minlength=len(delta)) + np.bincount(b, minlength=len(delta))
+    count = np.bincount(edges.ravel(), minlength=len(delta))
     inside = where & (count > 0)
     out = delta.copy()
     for _ in range(SMOOTHING_ROUNDS):
-        total = np.zeros_like(out)
-        np.add.at(total, a, out[b])
-        np.add.at(total, b, out[a])
+        total = neighbour_sums(out, edges)
         out[inside] = 0.5 * out[inside] + 0.5 * total[inside] / count[inside, None]
     return out
