@@ -77,8 +77,8 @@ class Processor:
 
     def _refresh(self) -> None:
         """Gains and the mirror permutation over the current keys (after keys were added)."""
-        for key in list(self.keys):
-            if self.options.mirror:
+        if self.options.mirror:
+            for key in list(self.keys):
                 self._add(mirrored(key))
         self._gain = np.array([self.options.gains.get(au, 1.0) for au, _ in self.keys])
         self._mirror = np.array([self._index[mirrored(k)] for k in self.keys]) if self.options.mirror \
