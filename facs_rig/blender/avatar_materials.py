@@ -37,11 +37,6 @@ SKIN_SUBSURFACE_SCALE = 0.004
 """Metres: a few millimetres of scattering, as real skin at this head's scale."""
 
 
-def linear(c: float) -> float:
-    """sRGB -> scene linear (material colours are linear; the table is written in sRGB)."""
-    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-
 def assign(mesh: bpy.types.Object, asset: AvatarAsset, identity: Identity) -> None:
     """One new material per asset material, in the asset's slot order; skin gets the painted texture,
     tinted to the identity's ethnic mix (the default mix leaves it as painted)."""
@@ -84,7 +79,7 @@ def _image(name: str, data: bytes) -> bpy.types.Image:
 
 
 def _material(name: str, look: Look, image: bpy.types.Image | None) -> bpy.types.Material:
-    colour = tuple(linear(c) for c in look.srgb)
+    colour = srgb_to_linear(np.array(look.srgb)).tolist()  # material colours are linear; the table is sRGB
     mat = bpy.data.materials.new(name)
     mat.diffuse_color = (*colour, 1.0)
     mat.roughness = look.roughness
