@@ -45,6 +45,14 @@ def vertex_normals(positions: np.ndarray, face_starts: np.ndarray, loop_vertices
     return np.divide(n, length, out=np.zeros_like(n), where=length > 0)
 
 
+def ring_lengths(positions: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Each vertex's mean edge length over ``edges`` ((e, 2) vertex pairs); 0 on no edge."""
+    v = np.concatenate([edges[:, 0], edges[:, 1]])
+    lengths = np.linalg.norm(positions[edges[:, 1]] - positions[edges[:, 0]], axis=1)
+    total = np.bincount(v, np.concatenate([lengths, lengths]), len(positions))
+    return np.asarray(total / np.maximum(np.bincount(v, minlength=len(positions)), 1))
+
+
 def _sum_outer(vertex: np.ndarray, a: np.ndarray, b: np.ndarray, count: int) -> np.ndarray:
     """Per vertex, the sum of ``a_k b_kᵀ`` over the rows ``k`` that belong to it: ``(count, 3, 3)``."""
     outer = (a[:, :, None] * b[:, None, :]).reshape(-1, 9)
@@ -68,9 +76,7 @@ def vertex_gradients(
     e_source, e_target = source[j] - source[v], target[j] - target[v]
     degree = np.bincount(v, minlength=count).astype(np.float64)
     lonely = degree == 0
-    ring = np.maximum(degree, 1)
-    scale_source = np.bincount(v, np.linalg.norm(e_source, axis=1), count) / ring
-    scale_target = np.bincount(v, np.linalg.norm(e_target, axis=1), count) / ring
+    scale_source, scale_target = ring_lengths(source, edges), ring_lengths(target, edges)
     # The normal pair weighs as half the ring, about what the edges give each in-plane direction.
     weight = np.sqrt(degree / 2)[:, None]
     n_source = source_normals * (scale_source[:, None] * weight)

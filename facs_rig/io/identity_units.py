@@ -28,7 +28,15 @@ from functools import cache
 
 import numpy as np
 
-from ..core.deformation import carry_offsets, nearest, polygon_edges, smooth, vertex_gradients, vertex_normals
+from ..core.deformation import (
+    carry_offsets,
+    nearest,
+    polygon_edges,
+    ring_lengths,
+    smooth,
+    vertex_gradients,
+    vertex_normals,
+)
 from .avatar_asset import AvatarAsset
 from .identity import Identity
 
@@ -71,11 +79,7 @@ def _vertex_materials(asset: AvatarAsset) -> np.ndarray:
 @cache
 def _ring(asset: AvatarAsset) -> np.ndarray:
     """Mean length of each vertex's edges on the default head."""
-    edges, base = _edges(asset), asset.positions
-    v = np.concatenate([edges[:, 0], edges[:, 1]])
-    lengths = np.linalg.norm(base[edges[:, 0]] - base[edges[:, 1]], axis=1)
-    total = np.bincount(v, np.concatenate([lengths, lengths]), asset.vertex_count)
-    return np.asarray(total / np.maximum(np.bincount(v, minlength=asset.vertex_count), 1))
+    return ring_lengths(asset.positions, _edges(asset))
 
 
 @cache
