@@ -11,6 +11,7 @@ tests call :func:`tick` directly.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -27,6 +28,9 @@ from .props import face
 
 INTERVAL = 1 / 120
 """Seconds between timer ticks: twice the rate of the fastest phone source."""
+IDLE_REDRAW = 0.25
+"""Seconds between redraws of the viewports while no frame comes in (for the panel's counters and
+"no data"); a new frame redraws at once."""
 SOURCES = [(kind, label, f"{label} ({'a video file' if kind == 'video' else f'default port {port}'})")
            for kind, (label, port) in KINDS.items()]
 _GAIN = re.compile(r"\s*(?:AU)?(\d{1,2})\s*[=:]\s*([0-9.]+)\s*")
@@ -85,6 +89,8 @@ class LiveRig:
     """Per processor key, the face's controls it writes (refreshed when keys are added)."""
     shape_keys: list[tuple[int, str]] = field(default_factory=list)
     """Passthrough: (source column, key block name) for undriven shape keys of the same name."""
+    redrawn: float = 0.0
+    """``time.perf_counter()`` of the last redraw the timer asked for."""
 
 
 class _Running:
@@ -152,10 +158,13 @@ def tick() -> float | None:
                 blocks[name].value = float(shapes[column])
         obj.update_tag()
         live.session.applied()
-    for window in getattr(bpy.context.window_manager, "windows", []):
-        for area in window.screen.areas:
-            if area.type == "VIEW_3D":
-                area.tag_redraw()
+    now = time.perf_counter()
+    if values is not None or now - live.redrawn >= IDLE_REDRAW:  # not 120 redraws a second of nothing new
+        live.redrawn = now
+        for window in getattr(bpy.context.window_manager, "windows", []):
+            for area in window.screen.areas:
+                if area.type == "VIEW_3D":
+                    area.tag_redraw()
     return INTERVAL
 
 
