@@ -34,6 +34,7 @@ from bpy_extras.object_utils import world_to_camera_view
 
 from facs_rig.blender.atlas import render_text
 from facs_rig.blender.avatar import Avatar, create_default_avatar
+from facs_rig.blender.render_images import read_png, write_png
 from facs_rig.render.atlas import resize
 
 BOTH = ("Left", "Right")
@@ -151,14 +152,11 @@ def render_cells(
                 sys.exit(f"contact_sheet: the avatar has no shape keys {missing}")
             scene.render.filepath = str(Path(tmp) / f"{name}.png")
             bpy.ops.render.render(write_still=True)
-            image = bpy.data.images.load(scene.render.filepath)
-            pixels = np.array(image.pixels[:], dtype=np.float32).reshape(size[1], size[0], 4)
-            pixels = pixels[::-1]  # Blender's rows go up
+            pixels = read_png(scene.render.filepath)
             if eyes:
                 top, bottom, left, right = eye_box(scene, avatar)
                 pixels = resize(pixels[top:bottom, left:right], eyes)
             cells.append(pixels)
-            bpy.data.images.remove(image)
     return cells
 
 
@@ -176,12 +174,8 @@ def save_grid(cells: list[np.ndarray], labels: list[str], path: Path, columns: i
         top, left = r * (h + band), c * w
         grid[top:top + h, left:left + w] = cell
         grid[top + h:top + h + band, left:left + w, :3] = 1.0 - ink[..., None]
-    image = bpy.data.images.new("contact_sheet", grid.shape[1], grid.shape[0], alpha=False)
-    image.pixels.foreach_set(grid[::-1].ravel())  # Blender's rows go up
     path.parent.mkdir(parents=True, exist_ok=True)
-    image.filepath_raw = str(path)
-    image.file_format = "PNG"
-    image.save()
+    write_png(path, grid)
 
 
 def main() -> int:
