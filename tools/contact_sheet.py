@@ -174,7 +174,6 @@ def save_grid(cells: list[np.ndarray], labels: list[str], path: Path, columns: i
         top, left = r * (h + band), c * w
         grid[top:top + h, left:left + w] = cell
         grid[top + h:top + h + band, left:left + w, :3] = 1.0 - ink[..., None]
-    path.parent.mkdir(parents=True, exist_ok=True)
     write_png(path, grid)
 
 

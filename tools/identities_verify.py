@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from contact_sheet import IDENTITIES  # tools/ is a folder of scripts, not a package
 
 from facs_rig.cli import main as cli
+from facs_rig.core.files import atomic_write_text
 
 HEADS = (("default", ""), *((title.replace(" ", ""), text) for title, text in IDENTITIES))
 
@@ -65,7 +66,7 @@ def main() -> int:
     heads = [(name, text) for name, text in HEADS if not args.only or name in args.only]
     reports = {name: read(name, text, args.output_dir) for name, text in heads}
     path = args.output_dir / "table.md"
-    path.write_text(table(reports), encoding="utf-8")
+    atomic_write_text(path, table(reports))
     print(path.read_text(encoding="utf-8"))
     return 0
 
