@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import bpy
 
@@ -25,6 +25,15 @@ from .render import controlled_objects, render_scene
 
 PATH_OPTIONS = {"PATH_SUPPORTS_BLEND_RELATIVE"} if bpy.app.version >= (5, 0, 0) else set()
 """5.0 warns about ``//`` paths in properties without this flag, which 4.2 does not know."""
+OUTPUTS = {"still": "facs_still.png", "animation": "facs_animation.mp4", "atlas": "facs_atlas.png"}
+"""The file each button writes, beside the .blend file unless told otherwise (the Render section
+puts them in its output folder)."""
+
+
+def _output(kind: str, description: str = "PNG file to write") -> Any:  # a deferred bpy.props.StringProperty
+    """A button's ``filepath``: the same kind of path field for all three, only the default differs."""
+    return bpy.props.StringProperty(name="Output", description=description, subtype="FILE_PATH",
+                                    default="//" + OUTPUTS[kind], options=PATH_OPTIONS)
 
 
 def _resolve(path: str) -> Path:
@@ -73,10 +82,7 @@ class FACS_OT_render_still(_RenderOperator, bpy.types.Operator):
     bl_label = "Render Still"
     bl_options = {"REGISTER"}
 
-    filepath: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Output", description="PNG file to write", subtype="FILE_PATH",
-        default="//facs_still.png", options=PATH_OPTIONS,
-    )
+    filepath: _output("still")  # type: ignore[valid-type]
 
     def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         def render(progress: BarUpdate) -> str:
@@ -98,13 +104,8 @@ class FACS_OT_render_animation(_RenderOperator, bpy.types.Operator):
     bl_label = "Render Animation"
     bl_options = {"REGISTER"}
 
-    filepath: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Output",
-        description="An .mp4 file (H.264 video) or a folder (PNG frames)",
-        subtype="FILE_PATH",
-        default="//facs_animation.mp4",
-        options=PATH_OPTIONS,
-    )
+    filepath: _output(  # type: ignore[valid-type]
+        "animation", "An .mp4 file (H.264 video) or a folder (PNG frames)")
     labels: bpy.props.BoolProperty(  # type: ignore[valid-type]
         name="AU Labels",
         description="Also write each frame's AU values as an OpenFace-style CSV beside the output",
@@ -136,10 +137,7 @@ class FACS_OT_render_atlas(_RenderOperator, bpy.types.Operator):
     bl_label = "Render AU Atlas"
     bl_options = {"REGISTER"}
 
-    filepath: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Output", description="PNG file to write", subtype="FILE_PATH",
-        default="//facs_atlas.png", options=PATH_OPTIONS,
-    )
+    filepath: _output("atlas")  # type: ignore[valid-type]
     levels: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Levels", description="Intensity letters shown beside the neutral face, e.g. A,C,E",
         default=",".join(DEFAULT_LEVELS),

@@ -39,6 +39,15 @@ class FacsSection(FacsPanel):
     bl_parent_id = MAIN_ID
 
 
+def form(layout: bpy.types.UILayout) -> bpy.types.UILayout:
+    """A column of settings in Blender's property-split layout (label left, field right) without
+    the keyframe buttons: these settings are the panel's own, never animated."""
+    col = layout.column()
+    col.use_property_split = True
+    col.use_property_decorate = False
+    return col
+
+
 def wrapped(layout: bpy.types.UILayout, text: str, icon: Icon = "NONE", width: int = WRAP) -> None:
     """A long message as several labels (the sidebar cuts a single label off)."""
     col = layout.column(align=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import bpy
 
 from .ops_read_media import STATUS, reader_problem
-from .panel_common import FacsSection, draw_report, rigged_settings, wrapped
+from .panel_common import FacsSection, draw_report, form, rigged_settings, wrapped
 
 
 class FACS_PT_import(FacsSection, bpy.types.Panel):
@@ -20,9 +20,7 @@ class FACS_PT_import(FacsSection, bpy.types.Panel):
         state = rigged_settings(layout, context, "Build a FACS rig to import onto")
         if state is None:
             return
-        col = layout.column()
-        col.use_property_split = True
-        col.use_property_decorate = False
+        col = form(layout)
         col.prop(state, "import_format")
         col.prop(state, "import_events")
         col.prop(state, "import_min_confidence")

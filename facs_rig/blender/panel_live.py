@@ -10,7 +10,7 @@ import bpy
 from ..live import KINDS
 from . import ops_live
 from .ops_live import FACS_PG_live, live_settings
-from .panel_common import FacsSection, wrapped
+from .panel_common import FacsSection, form, wrapped
 from .props import face, face_controls
 
 
@@ -28,9 +28,7 @@ class FACS_PT_live(FacsSection, bpy.types.Panel):
             layout.label(text="Build a FACS rig to drive it live, or use Passthrough on an ARKit head",
                          icon="INFO")
         status = ops_live.status()
-        col = layout.column()
-        col.use_property_split = True
-        col.use_property_decorate = False
+        col = form(layout)
         col.enabled = status is None
         col.prop(state, "source")
         if state.source == "video":

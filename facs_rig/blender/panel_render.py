@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import bpy
 
+from .ops_render import OUTPUTS
 from .panel_common import FacsSection, point_at
 from .props import face, settings
-
-OUTPUTS = {"still": "facs_still.png", "animation": "facs_animation.mp4", "atlas": "facs_atlas.png"}
-"""File names the buttons write in the output folder (the operators' own defaults)."""
 
 
 def output(folder: str, kind: str) -> str:

@@ -26,6 +26,10 @@ def test_operators_are_registered_and_not_undo_steps(addon: ModuleType) -> None:
     for cls in classes:
         assert cls in addon.blender.CLASSES and cls.is_registered
         assert "UNDO" not in cls.bl_options and "REGISTER" in cls.bl_options
+    paths = [getattr(bpy.ops.facs, cls.bl_idname.split(".")[1]).get_rna_type().properties["filepath"]
+             for cls in classes]
+    assert [p.default for p in paths] == ["//facs_still.png", "//facs_animation.mp4", "//facs_atlas.png"]
+    assert {(p.name, p.subtype) for p in paths} == {("Output", "FILE_PATH")}
     assert not bpy.ops.facs.render_still.poll()  # an empty file has no camera
     assert not bpy.ops.facs.render_atlas.poll()
 
