@@ -42,6 +42,14 @@ EYES_LEFT_POSITIVE = Axis(61, 62, EYE_YAW_FULL_DEG)
 EYES_RIGHT_POSITIVE = Axis(62, 61, EYE_YAW_FULL_DEG)
 EYES_DOWN_POSITIVE = Axis(64, 63, EYE_PITCH_FULL_DEG)
 
+HEAD_AXES = (TURN_RIGHT_POSITIVE, DOWN_POSITIVE, TILT_RIGHT_POSITIVE)
+"""Head yaw, pitch and roll as ARKit trackers (Live Link Face, its live stream, the phone apps) and
+the face reader give them: +yaw to the subject's right, +pitch down, +roll to the right. The eye
+signs were measured on a real Live Link Face take against the ``eyeLook*`` shapes; the head is
+assumed to follow the same convention (docs/importers.md)."""
+EYE_AXES = (EYES_RIGHT_POSITIVE, EYES_DOWN_POSITIVE)
+"""Eye yaw and pitch in the same convention as :data:`HEAD_AXES`."""
+
 
 def angle_tracks(angle: np.ndarray, axis: Axis) -> dict[int, np.ndarray]:
     """Two AU intensity arrays from one angle array in radians (NaN stays NaN)."""

@@ -14,15 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .angles import (
-    DOWN_POSITIVE,
-    EYES_DOWN_POSITIVE,
-    EYES_RIGHT_POSITIVE,
-    TILT_RIGHT_POSITIVE,
-    TURN_RIGHT_POSITIVE,
-    Axis,
-    angle_tracks,
-)
+from .angles import EYE_AXES, HEAD_AXES, Axis, angle_tracks
 from .capture import Capture, estimate_fps
 from .errors import ReadError
 from .table import GIB, Table, read_table, shorten
@@ -32,15 +24,10 @@ MAX_BYTES = GIB
 
 COUNT_COLUMNS = ("BlendShapeCount", "BlendshapeCount")
 TIME_COLUMN = "Timecode"
-HEAD_COLUMNS: tuple[tuple[str, Axis], ...] = (
-    # Eye signs measured on a real take against the eyeLook* shapes (+yaw = subject's right,
-    # +pitch = down); the head is assumed to follow the same convention (docs/importers.md).
-    ("HeadYaw", TURN_RIGHT_POSITIVE),
-    ("HeadPitch", DOWN_POSITIVE),
-    ("HeadRoll", TILT_RIGHT_POSITIVE),
-)
+HEAD_COLUMNS: tuple[tuple[str, Axis], ...] = tuple(
+    zip(("HeadYaw", "HeadPitch", "HeadRoll"), HEAD_AXES, strict=True))
 EYE_COLUMNS = (("LeftEyeYaw", "RightEyeYaw"), ("LeftEyePitch", "RightEyePitch"))
-EYE_AXES = (EYES_RIGHT_POSITIVE, EYES_DOWN_POSITIVE)
+"""Read with :data:`.angles.EYE_AXES`, each pair averaged."""
 ROTATION_COLUMNS = {n for n, _ in HEAD_COLUMNS} | {n for pair in EYE_COLUMNS for n in pair} | {
     "LeftEyeRoll", "RightEyeRoll"}
 TAKE_RATES = (24, 25, 30, 48, 50, 60)

@@ -17,14 +17,7 @@ from types import ModuleType
 import numpy as np
 
 from ..core.errors import FacsError
-from ..io.angles import (
-    DOWN_POSITIVE,
-    EYES_DOWN_POSITIVE,
-    EYES_RIGHT_POSITIVE,
-    TILT_RIGHT_POSITIVE,
-    TURN_RIGHT_POSITIVE,
-    Axis,
-)
+from ..io.angles import EYE_AXES, HEAD_AXES, Axis
 from ..io.capture import AUKey
 
 
@@ -101,10 +94,10 @@ def euler_values(head: tuple[float, float, float] | None,
     angles: list[tuple[float, Axis]] = []
     if head is not None:
         pitch, yaw, roll = (math.radians(a) for a in head)
-        angles += [(yaw, TURN_RIGHT_POSITIVE), (pitch, DOWN_POSITIVE), (roll, TILT_RIGHT_POSITIVE)]
+        angles += zip((yaw, pitch, roll), HEAD_AXES, strict=True)
     if eyes:
-        angles += [(math.radians(sum(e[1] for e in eyes) / len(eyes)), EYES_RIGHT_POSITIVE),
-                   (math.radians(sum(e[0] for e in eyes) / len(eyes)), EYES_DOWN_POSITIVE)]
+        angles += zip((math.radians(sum(e[1] for e in eyes) / len(eyes)),
+                       math.radians(sum(e[0] for e in eyes) / len(eyes))), EYE_AXES, strict=True)
     return angle_values(angles)
 
 

@@ -28,7 +28,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..io.livelinkface import EYE_AXES, EYE_COLUMNS, HEAD_COLUMNS
+from ..io.angles import EYE_AXES
+from ..io.livelinkface import EYE_COLUMNS, HEAD_COLUMNS
 from .frame import LiveFrame, MalformedPacket, angle_values
 
 PORT = 11111

@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from ..io.angles import DOWN_POSITIVE, TILT_RIGHT_POSITIVE, TURN_RIGHT_POSITIVE
+from ..io.angles import HEAD_AXES
 from ..io.errors import ReadError
 from ..reader.capture import head_angles
 from ..reader.landmarker import BLENDSHAPE_NAMES, Landmarker
@@ -66,6 +66,5 @@ class VideoReceiver(Receiver):
             return None
         face = max(faces, key=lambda f: f.size)
         yaw, pitch, roll = (float(a[0]) for a in head_angles(face.matrix[None]))
-        direct = angle_values([(yaw, TURN_RIGHT_POSITIVE), (pitch, DOWN_POSITIVE),
-                               (roll, TILT_RIGHT_POSITIVE)])
+        direct = angle_values(zip((yaw, pitch, roll), HEAD_AXES, strict=True))
         return LiveFrame(received, at, face.blendshapes, direct)
