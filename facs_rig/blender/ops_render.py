@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import bpy
 
@@ -23,7 +23,11 @@ from .ops_common import OpStatus, attempt, finish, refuse_unless
 from .ops_common import Progress as BarUpdate
 from .render import controlled_objects, render_scene
 
-PATH_OPTIONS = {"PATH_SUPPORTS_BLEND_RELATIVE"} if bpy.app.version >= (5, 0, 0) else set()
+if TYPE_CHECKING:
+    from bpy.stub_internal.rna_enums import PropertyFlagItems
+
+PATH_OPTIONS: set[PropertyFlagItems] = (
+    {"PATH_SUPPORTS_BLEND_RELATIVE"} if bpy.app.version >= (5, 0, 0) else set())
 """5.0 warns about ``//`` paths in properties without this flag, which 4.2 does not know."""
 OUTPUTS = {"still": "facs_still.png", "animation": "facs_animation.mp4", "atlas": "facs_atlas.png"}
 """The file each button writes, beside the .blend file unless told otherwise (the Render section
