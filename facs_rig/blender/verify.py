@@ -74,7 +74,8 @@ def read_aus(images: Sequence[np.ndarray], *, neutral: int = 0) -> tuple[list[di
     solver's residual: the largest face, solved in one batch through the mapping ``convert`` inverts
     for the reader (the reader speaks ARKit, whatever preset rigs the face). AU 6, 7, 9 and 28 are
     measured on the landmarks against ``images[neutral]``, the face at rest, as ``convert`` measures
-    them against the take's resting face."""
+    them against the take's resting face. An AU the reader leaves unscored in an image (gaze with both
+    eyes shut) is absent from its reading."""
     with Landmarker(faces=1) as landmarker:
         faces = [max(landmarker.read(_to_rgb8(image)), key=lambda f: f.size, default=None)
                  for image in images]
@@ -90,7 +91,7 @@ def read_aus(images: Sequence[np.ndarray], *, neutral: int = 0) -> tuple[list[di
             residuals.append(None)
             continue
         reads.append({control_name(au, "" if channel == "both" else channel): float(track[i])
-                      for (au, channel), track in tracks.items()})
+                      for (au, channel), track in tracks.items() if np.isfinite(track[i])})
         residuals.append(float(solved.residual[i]))
     return reads, residuals
 

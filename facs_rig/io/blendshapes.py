@@ -26,6 +26,12 @@ nothing else fits (45 blink and 46 wink are timing patterns of the same closure)
 before walleye or cross-eye (65/66), which move the same eyeLook shapes."""
 DISFAVOUR = 1e4
 IGNORED_SHAPES = {"neutral"}
+GAZE_AUS = (61, 62, 63, 64, 65, 66)
+CLOSED_EYE = 0.5
+"""Both eyes closed at least this far (AU 43, 45 or 46 on each side): no iris shows, so a tracker's
+``eyeLook*`` scores there say where the lids are, not where the eyes look (MediaPipe scores a closed
+eye as looking down, eyeLookDown 0.8 to 0.9). The gaze AUs are gaps in those frames, as a coder
+leaves gaze unscored while the eyes are shut."""
 
 
 @dataclass
@@ -91,6 +97,15 @@ def shape_problem(names: list[str], preset: str = DEFAULT_PRESET) -> ShapeProble
     return ShapeProblem(W[:, reachable], used, keys, penalty, unmatched, missing)
 
 
+def _unscored_gaze(tracks: dict[AUKey, np.ndarray]) -> None:
+    """Gaze AUs become NaN (gaps) where both eyes are shut (:data:`CLOSED_EYE`)."""
+    closure = {side: np.max([track for (au, channel), track in tracks.items()
+                             if au in (43, 45, 46) and channel in (side, "both")], axis=0, initial=0.0)
+               for side in ("L", "R")}
+    shut = np.minimum(closure["L"], closure["R"]) >= CLOSED_EYE
+    tracks.update({key: np.where(shut, np.nan, track) for key, track in tracks.items() if key[0] in GAZE_AUS})
+
+
 def solve_shapes(names: list[str], weights: np.ndarray, preset: str = DEFAULT_PRESET) -> SolvedShapes:
     """AU tracks from (n_frames, len(names)) weights; rows with NaN come back as NaN (gaps)."""
     problem = shape_problem(names, preset)
@@ -98,6 +113,7 @@ def solve_shapes(names: list[str], weights: np.ndarray, preset: str = DEFAULT_PR
                              penalty=problem.penalty)
     tracks: dict[AUKey, np.ndarray] = {key: np.clip(solution.x[:, k], 0.0, 1.0)
                                        for k, key in enumerate(problem.keys)}
+    _unscored_gaze(tracks)
     unmatched, missing = problem.unmatched, problem.missing
     out = SolvedShapes(tracks, solution.residual, [names[i] for i in problem.columns], unmatched)
     if not problem.columns:

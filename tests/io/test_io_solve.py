@@ -11,6 +11,7 @@ import pytest
 from facs_rig.core.errors import FacsError
 from facs_rig.core.mapping import linear_shape_matrix, load_preset
 from facs_rig.core.solve import determined, solve_bounded
+from facs_rig.io.blendshapes import solve_shapes
 
 
 def kkt_violation(W: np.ndarray, B: np.ndarray, X: np.ndarray, ridge: float = 1e-6) -> float:
@@ -95,3 +96,18 @@ def test_penalty_prefers_one_of_two_identical_controls() -> None:
 def test_determined_finds_indistinguishable_controls() -> None:
     W = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
     assert determined(W).tolist() == [True, False, False]
+
+
+def test_gaze_is_unscored_only_while_both_eyes_are_shut() -> None:
+    """Open eyes looking down, both eyes shut, one eye shut (a wink): only the second is a gap."""
+    _, shapes, _ = linear_shape_matrix(load_preset("arkit52"))
+    weights = np.zeros((3, len(shapes)))
+    look = {"eyeLookDownLeft": 0.8, "eyeLookDownRight": 0.8}
+    for row, blink in enumerate(({}, {"eyeBlinkLeft": 0.9, "eyeBlinkRight": 0.9}, {"eyeBlinkLeft": 0.9})):
+        for name, value in (look | blink).items():
+            weights[row, shapes.index(name)] = value
+    tracks = solve_shapes(shapes, weights).tracks
+    assert np.isnan(tracks[(64, "both")][1])
+    assert tracks[(64, "both")][[0, 2]] == pytest.approx([0.8, 0.8], abs=0.05)
+    assert tracks[(43, "L")][1] == pytest.approx(0.9, abs=0.05)
+    assert np.isfinite(tracks[(61, "both")][[0, 2]]).all() and np.isnan(tracks[(61, "both")][1])
