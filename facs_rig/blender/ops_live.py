@@ -19,8 +19,10 @@ from typing import cast
 import bpy
 
 from ..core.errors import FacsError
+from ..core.files import check_outputs
 from ..core.mapping.matching import name_key
-from ..core.timeline import dump
+from ..core.model import Timeline
+from ..io.parts import write_timeline
 from ..live import KINDS, Options, Session, Source, Status, check_available, controls_of
 from . import keyframer
 from .ops_common import OpStatus, attempt, finish, poll_face_controls, refuse_unless
@@ -217,6 +219,16 @@ class FACS_OT_live_start(bpy.types.Operator):
         return finish(self, [], f"Live: {session.label} on {session.source}, driving {obj.name}")
 
 
+def _save_take(timeline: Timeline, path: str, source: Source) -> list[Path]:
+    """Write the take as ``facs_rig live --record`` does: checked as ``validate`` checks it, in
+    parts when it does not fit one file, moved into place only when whole; the video a video
+    source plays is an input it may not overwrite. The files written."""
+    target = Path(bpy.path.abspath(path))
+    inputs = {"video": source.path}
+    check_outputs({"Save Take": target}, inputs)
+    return write_timeline(timeline, target, role="Save Take", inputs=inputs)[1]
+
+
 class FACS_OT_live_stop(bpy.types.Operator):
     """Stop the live source; a recorded take becomes animation on the face (undoable)"""
 
@@ -230,25 +242,30 @@ class FACS_OT_live_stop(bpy.types.Operator):
 
     def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         state = live_settings(context)
-        live = stop_session()
+        live = _running.live
         assert live is not None
         obj: bpy.types.Object | None = bpy.data.objects.get(live.object_name)
         take = live.session.take
         if take is None or not len(take) or obj is None:
+            stop_session()
             return finish(self, [], f"Live stopped: {live.session.status().line()}")
         timeline = live.session.take_timeline(name="live take", events=state.events)
-
-        def work(progress: object) -> keyframer.ApplyResult:
-            if state.take_path:
-                dump(timeline, Path(bpy.path.abspath(state.take_path)))
-            return keyframer.apply_timeline(obj, timeline, mode="LIVE", scene=context.scene,
-                                            set_scene_range=True)
-
-        result = attempt(self, context, work, errors=(FacsError, OSError))
+        saved: list[Path] | None = []
+        if state.take_path:  # saved while Live still runs: a take that cannot be saved is not lost
+            saved = attempt(self, context, lambda _progress: _save_take(timeline, state.take_path,
+                                                                        live.session.source),
+                            describe=lambda exc: f"{exc} (Live keeps running and recording: "
+                                                 "choose another Save Take path and stop again)")
+        if saved is None:
+            return {"CANCELLED"}
+        stop_session()
+        result = attempt(self, context, lambda progress: keyframer.apply_timeline(
+            obj, timeline, mode="LIVE", scene=context.scene, set_scene_range=True))
         if result is None:
             return {"CANCELLED"}
+        where = f"; saved as {', '.join(path.name for path in saved)}" if saved else ""
         return finish(self, result.warnings, f"Live take of {len(take)} frames keyed on {obj.name}: "
-                      f"{result.summary()}")
+                      f"{result.summary()}{where}")
 
 
 class FACS_OT_live_record(bpy.types.Operator):

@@ -6,15 +6,18 @@ function (``ops_live.tick``) as Blender would."""
 from __future__ import annotations
 
 import importlib
+import re
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 
 import bpy
 import numpy as np
 import pytest
 
+from facs_rig.core.timeline import load
 from facs_rig.live import livelink
 from tests.blender.test_panel_support import blender_module, context_for, draw, make_head, plain_mesh
 from tests.live.support import LOOPBACK, llf_channels, wait_for
@@ -86,6 +89,41 @@ def test_start_receive_record_stop_apply(addon: ModuleType, ops_live: ModuleType
     keyed = np.array([curve.evaluate(float(f)) for f in frames])
     assert np.allclose(keyed, take.values, atol=2e-3)
     assert keyed[-1] > 0.7 and keyed[0] < 0.05
+
+
+def test_save_take_writes_a_timeline_and_an_unwritable_one_keeps_live_running(
+        addon: ModuleType, ops_live: ModuleType, tmp_path: Path) -> None:
+    head = make_head(addon)
+    scene = bpy.context.scene
+    port = _port()
+    _settings(port)
+    assert bpy.ops.facs.live_start() == {"FINISHED"}
+    assert bpy.ops.facs.live_record() == {"FINISHED"}
+    ramp = np.linspace(0.0, 0.9, 12)
+    _send_until(ops_live, head, [livelink.encode(llf_channels({"MouthSmileLeft": float(v)}), frame=i,
+                                                 rate=(30, 1)) for i, v in enumerate(ramp)], port)
+    (tmp_path / "notes.txt").write_text("a file, not a folder")
+    before = sorted(tmp_path.rglob("*"))
+    fps = scene.render.fps
+    unwritable = tmp_path / "notes.txt" / "take.json"
+    scene.facs_rig_live.take_path = str(unwritable)
+    with pytest.raises(RuntimeError, match=re.escape(f"{unwritable}: cannot write there") + ".*Live keeps"):
+        bpy.ops.facs.live_stop()
+    assert sorted(tmp_path.rglob("*")) == before  # no file, no temporary, no folder
+    assert ops_live.current() is not None and ops_live.status().recorded == len(ramp)  # the take is kept
+    assert head.animation_data is None and scene.render.fps == fps  # nothing keyed
+
+    target = tmp_path / "takes" / "take.json"
+    scene.facs_rig_live.take_path = str(target)
+    assert bpy.ops.facs.live_stop() == {"FINISHED"}
+    assert ops_live.current() is None
+    saved = load(target)
+    smile = next(t for t in saved.tracks if (t.au, t.side) == (12, "L"))
+    assert np.allclose(smile.times, np.arange(len(ramp)) / 30)
+    curve = blender_module(addon).anim_compat.container(head).fcurves.find('["AU12_L"]')
+    keyed = np.array([curve.evaluate(float(f)) for f in scene.frame_start + np.arange(len(ramp))])
+    assert np.allclose(keyed, smile.values, atol=2e-3)  # the file holds what was keyed
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["notes.txt", "take.json", "takes"]
 
 
 def test_no_data_holds_the_pose_and_stop_without_a_take_keys_nothing(addon: ModuleType,
