@@ -14,7 +14,7 @@ import bpy
 import numpy as np
 import pytest
 
-from tests.blender.test_panel_support import snapshot
+from tests.blender.test_panel_support import refused_unchanged, snapshot
 
 RICH: dict[str, Any] = {
     "format": "facs-timeline", "version": 1, "name": "rich", "fps": 30,
@@ -226,13 +226,7 @@ def test_bad_input_changes_nothing(addon: ModuleType, tmp_path: Path) -> None:
 def test_apply_operator_on_bad_files_changes_nothing(addon: ModuleType, tmp_path: Path, content: str | None,
                                                      kwargs: dict[str, str], message: str) -> None:
     _head(addon)
-    path = tmp_path / "take.json"
-    if content is not None:
-        path.write_text(content)
-    before = snapshot(addon)
-    with pytest.raises(RuntimeError, match=message):
-        bpy.ops.facs.apply_timeline(**({"filepath": str(path)} | kwargs))
-    assert snapshot(addon) == before
+    refused_unchanged(addon, bpy.ops.facs.apply_timeline, tmp_path / "take.json", content, message, **kwargs)
 
 
 def test_export_operator_to_a_path_it_cannot_write(addon: ModuleType, tmp_path: Path) -> None:

@@ -10,7 +10,14 @@ from types import ModuleType
 import bpy
 import pytest
 
-from tests.blender.test_panel_support import blender_module, make_head, panel_state, plain_mesh, snapshot
+from tests.blender.test_panel_support import (
+    blender_module,
+    make_head,
+    panel_state,
+    plain_mesh,
+    refused_unchanged,
+    snapshot,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "presets" / "timelines" / "demo.json"
@@ -236,12 +243,8 @@ def test_load_bad_timeline_lists_the_problems(addon: ModuleType, tmp_path: Path,
     head = make_head(addon)
     assert bpy.ops.facs.apply_timeline(filepath=str(DEMO)) == {"FINISHED"}
     path = tmp_path / "broken.json"
-    if content is not None:
-        path.write_text(content)
-    before = snapshot(addon, panel=False)
-    with pytest.raises(RuntimeError, match=message):
-        bpy.ops.facs.load_timeline(filepath=str(path))
-    assert snapshot(addon, panel=False) == before  # the face and its animation are untouched
+    # the face and its animation are untouched
+    refused_unchanged(addon, bpy.ops.facs.load_timeline, path, content, message, panel=False)
     state = panel_state(bpy.context.scene)
     errors = addon.core.errors
     with pytest.raises(errors.TimelineError) as caught:

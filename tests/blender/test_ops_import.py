@@ -12,7 +12,13 @@ import bpy
 import numpy as np
 import pytest
 
-from tests.blender.test_panel_support import blender_module, make_head, plain_mesh, snapshot
+from tests.blender.test_panel_support import (
+    blender_module,
+    make_head,
+    plain_mesh,
+    refused_unchanged,
+    snapshot,
+)
 
 FPS = 25
 
@@ -91,13 +97,7 @@ def test_import_as_events_with_bake(addon: ModuleType, tmp_path: Path) -> None:
 def test_bad_files_change_nothing(addon: ModuleType, tmp_path: Path, content: str | None,
                                   kwargs: dict[str, str], message: str) -> None:
     make_head(addon)
-    path = tmp_path / "take.csv"
-    if content is not None:
-        path.write_text(content)
-    before = snapshot(addon)
-    with pytest.raises(RuntimeError, match=message):
-        bpy.ops.facs.import_capture(**({"filepath": str(path)} | kwargs))
-    assert snapshot(addon) == before
+    refused_unchanged(addon, bpy.ops.facs.import_capture, tmp_path / "take.csv", content, message, **kwargs)
 
 
 def test_refused_without_a_rig(addon: ModuleType, tmp_path: Path) -> None:

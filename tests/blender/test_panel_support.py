@@ -6,7 +6,9 @@ snapshot of everything an operator could change. The test at the end checks the 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
@@ -277,6 +279,18 @@ def snapshot(addon: ModuleType, *, panel: bool = True) -> dict[str, Any]:
     if panel:
         out["panel"] = panel_state(scene)
     return out
+
+
+def refused_unchanged(addon: ModuleType, operator: Callable[..., Any], path: Path, content: str | None,
+                      message: str, *, panel: bool = True, **props: Any) -> None:
+    """Run a file ``operator`` on ``path`` holding ``content`` (None: no file there): it must fail
+    with ``message`` and leave everything :func:`snapshot` sees as it was."""
+    if content is not None:
+        path.write_text(content)
+    before = snapshot(addon, panel=panel)
+    with pytest.raises(RuntimeError, match=message):
+        operator(**({"filepath": str(path)} | props))
+    assert snapshot(addon, panel=panel) == before
 
 
 def test_stand_in_rejects_typos(addon: ModuleType) -> None:
