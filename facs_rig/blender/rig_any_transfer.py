@@ -81,7 +81,7 @@ def transfer(
     for k, name in enumerate(names):
         if name in CORRECTIVES:
             bases[k] = tmpl.deltas[tmpl.keys.index(CORRECTIVES[name])]
-    deltas = spline.moves(tmpl.positions, tmpl.deltas[rows], bases)
+    deltas = spline.moves(tmpl.positions, tmpl.deltas[rows], bases, warped=fitted)
     count = len(cast(bpy.types.Mesh, head.data).vertices)
     fitted_ob = _template_object(head, fitted, deltas, names, tmpl)
     out: dict[str, np.ndarray] = {}

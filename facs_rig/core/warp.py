@@ -106,7 +106,13 @@ class ThinPlate:
             out[start : start + 8192] = kernel @ self.weights + chunk @ self.affine[:3] + self.affine[3]
         return out
 
-    def moves(self, points: np.ndarray, offsets: np.ndarray, bases: np.ndarray | None = None) -> np.ndarray:
+    def moves(
+        self,
+        points: np.ndarray,
+        offsets: np.ndarray,
+        bases: np.ndarray | None = None,
+        warped: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Where the spline takes moves ``offsets`` ((k, m, 3): k shapes) of ``points`` ((m, 3)): the
         warped end minus the warped start, evaluated only where a shape moves a point. A template
         shape carried this way ends where its warped end is: a blink that closes the template's upper
@@ -117,17 +123,21 @@ class ThinPlate:
 
         ``bases`` ((k, m, 3), zero for a shape that starts at rest) starts each move at the end of
         another: a corrective shape (see :data:`CORRECTIVES`) is carried from where its base shape
-        ends, so the two together end at the warped end of their sum, as on the template."""
+        ends, so the two together end at the warped end of their sum, as on the template.
+
+        ``warped`` is ``self(points)`` where the caller has it already (the transfer warps the whole
+        template for its surface): the starts are then read from it instead of evaluated again."""
         points = np.asarray(points, dtype=np.float64)
         offsets = np.asarray(offsets, dtype=np.float64)
         bases = np.zeros_like(offsets) if bases is None else np.asarray(bases, dtype=np.float64)
         out = np.zeros_like(offsets)
         shape, vertex = np.nonzero(np.abs(offsets).max(-1) > 0)
         based = np.abs(bases[shape, vertex]).max(-1) > 0
-        used = np.unique(vertex[~based])
-        start = np.zeros_like(points)
-        start[used] = self(points[used])
-        begin = start[vertex]
+        if warped is None:
+            used = np.unique(vertex[~based])
+            warped = np.zeros_like(points)
+            warped[used] = self(points[used])
+        begin = np.asarray(warped, dtype=np.float64)[vertex]
         begin[based] = self(points[vertex[based]] + bases[shape[based], vertex[based]])
         end = points[vertex] + bases[shape, vertex] + offsets[shape, vertex]
         out[shape, vertex] = self(end) - begin

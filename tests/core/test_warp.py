@@ -72,6 +72,21 @@ def test_a_corrective_is_carried_from_its_base_end() -> None:
     assert np.abs(from_rest.sum(0) - both).max() > 0.01  # of moves up to 0.5, scaled 3 times
 
 
+def test_moves_from_warped_points_given() -> None:
+    """The caller's warp of the points (the transfer's fitted template) gives the moves the spline
+    gets by warping the starts itself, correctives included."""
+    source = RNG.uniform(-1, 1, (60, 3))
+    spline = thin_plate(source, _bent(source))
+    points = RNG.uniform(-0.8, 0.8, (40, 3))
+    offsets = RNG.uniform(-0.2, 0.2, (3, 40, 3))
+    offsets[:, ::3] = 0.0  # points no shape moves
+    bases = np.zeros_like(offsets)
+    bases[2] = offsets[0]
+    given = spline.moves(points, offsets, bases, warped=spline(points))
+    assert np.abs(given - spline.moves(points, offsets, bases)).max() < 1e-12
+    assert np.abs(given).max() > 0.1
+
+
 def test_fit_drops_misses_iris_and_outliers() -> None:
     source = RNG.uniform(-1, 1, (478, 3))
     target = _bent(source)
