@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from facs_rig.core.mapping.presets import arkit_names
-from facs_rig.io.blendshapes import solve_shapes
+from facs_rig.io.blendshapes import GAZE_AUS, solve_shapes
 from facs_rig.live import LiveFrame, Options, Processor, controls_of
 from facs_rig.live.filters import OneEuro
 from facs_rig.live.solver import LiveSolver
@@ -28,8 +28,13 @@ def test_live_solver_equals_the_batch_solver_on_many_frames() -> None:
     weights = rng.random((200, len(NAMES))) * (rng.random((200, len(NAMES))) < 0.3)
     solver = LiveSolver(NAMES)
     live = np.array([solver.solve(row) for row in weights])
-    tracks = solve_shapes(NAMES, weights).tracks
-    assert np.abs(live - np.column_stack([tracks[k] for k in solver.keys])).max() < 1e-4
+    batch = np.column_stack([solve_shapes(NAMES, weights).tracks[k] for k in solver.keys])
+    # the one difference: a take leaves gaze unscored while both eyes are shut (a gap, see
+    # io.blendshapes.CLOSED_EYE); a live avatar's eyes keep turning behind the lids
+    unscored = np.isnan(batch)
+    gaze = np.array([au in GAZE_AUS for au, _ in solver.keys])
+    assert unscored.any() and not unscored[:, ~gaze].any()
+    assert np.abs(live - batch)[~unscored].max() < 1e-4
 
 
 def test_calibration_subtracts_the_neutral_and_gain_scales() -> None:
