@@ -28,7 +28,6 @@ from ..render.atlas import DEFAULT_TILE, Plate, crop_border, crop_pixels, resize
 from ..render.job import Engine
 from ..render.progress import Progress
 from ..render.verify import (
-    UNREAD,
     Report,
     Subject,
     Trial,
@@ -116,9 +115,7 @@ def run_verify(
     the report and the contact sheet's rows (the face part of each render, with its label): one row
     per code and view, the neutral face then each level, each face ``tile`` pixels wide."""
     levels = tuple(dict.fromkeys(s.level for s in posed))
-    unmeasured = {au: shape for au, shape in UNREAD.items() if au not in MEASURED_AUS}
-    report = Report(avatar, preset, engine, resolution, scale, levels, tuple(views), unmeasured=unmeasured,
-                    geometric=MEASURED_AUS)
+    report = Report(avatar, preset, engine, resolution, scale, levels, tuple(views), geometric=MEASURED_AUS)
     neutral = Plate("Neutral")
     plates = {s: Plate(f"{s.code} {s.level}", s.values) for s in posed}
     rows: list[list[Cell]] = []
@@ -147,7 +144,7 @@ def run_verify(
             by_code: dict[str, list[Cell]] = {}
             for s in posed:
                 read, residual = found[plates[s]]
-                trial = Trial(s, view.name, score(s, read, found[neutral][0], unmeasured), residual)
+                trial = Trial(s, view.name, score(s, read, found[neutral][0]), residual)
                 report.trials.append(trial)
                 cells = by_code.setdefault(s.code, [(faces[neutral], f"Neutral {view.name}\n\n")])
                 cells.append((faces[plates[s]], tile_label(trial)))

@@ -33,18 +33,12 @@ is 0.10: a reading below this is a trace a coder would not score)."""
 SIDE_MARGIN = 0.10
 """A one-sided code's side must read at least this much above the same AU on the other side."""
 TOP_CONFUSIONS = 3
-UNREAD: dict[int, str] = {6: "cheekSquint", 9: "noseSneer"}
-"""AUs the reader's blendshape scores cannot measure, with the score it would need: MediaPipe's
-model returns these scores at about 1e-6 on every render of the default head (at E and with 6+12,
-too) and on the smiling astronaut photo, so they carry no information. An AU left unmeasured is
-reported but left out of the verdict; a code made only of such AUs is ``not measured``. The reader
-measures both on the landmarks instead (``reader.geometry``), so ``verify`` leaves none out."""
 IMPLIED: dict[int, tuple[int, ...]] = {27: (25,)}
 """AUs a code cannot be shown without, which are therefore not confusions: the mouth cannot be
 stretched open (27) with the lips together, so a 27 always shows 25 (FACS writes it 25+27)."""
 MAX_YAW = 60
 """Larger turns hide half the face, which is a test of the detector rather than of the avatar."""
-VERDICTS = ("recognised", "missed", "not measured", "no face")
+VERDICTS = ("recognised", "missed", "no face")
 FORMAT = "facs_rig_verify"
 VERSION = 1
 
@@ -165,27 +159,23 @@ class Score:
     """For a one-sided code: the coded side's reading minus the other side's, averaged over its AUs."""
     verdict: str = "missed"
     why: str = ""
-    unread: tuple[int, ...] = ()
-    """Intended AUs in :data:`UNREAD`: shown, not judged."""
 
     @property
     def side_right(self) -> bool | None:
         return None if self.side_margin is None else self.side_margin >= SIDE_MARGIN
 
 
-def score(posed: Subject, read: Mapping[str, float] | None, neutral: Mapping[str, float] | None,
-          unmeasured: Mapping[int, str] = UNREAD) -> Score:
-    """The verdict rule. A code is **recognised** when every intended AU the reader can measure
-    reads at least :data:`MIN_READ`, the weakest of them reads above every unintended AU (AUs the
-    code implies, :data:`IMPLIED`, are not unintended), and a one-sided code reads at least
-    :data:`SIDE_MARGIN` stronger on its own side. No face found is ``no face``; a code of
-    unmeasurable AUs alone (``unmeasured``: by default those of the blendshape scores alone) is
-    ``not measured``."""
+def score(posed: Subject, read: Mapping[str, float] | None, neutral: Mapping[str, float] | None) -> Score:
+    """The verdict rule. A code is **recognised** when every intended AU reads at least
+    :data:`MIN_READ`, the weakest of them reads above every unintended AU (AUs the code implies,
+    :data:`IMPLIED`, are not unintended), and a one-sided code reads at least :data:`SIDE_MARGIN`
+    stronger on its own side; no face found is ``no face``. Every AU counts: the ones the blendshape
+    scores are blind to (6, 9, 28) are measured on the landmarks against the neutral render
+    (:mod:`facs_rig.reader.geometry`), which ``verify`` always has."""
     intended = posed.intended
-    unread = tuple(au for au in intended if au in unmeasured)
     if read is None or neutral is None:
         return Score(dict.fromkeys(intended, 0.0), [], None, "no face",
-                     "the reader found no face" + ("" if read is None else " in the neutral render"), unread)
+                     "the reader found no face" + ("" if read is None else " in the neutral render"))
     implied = {a for au in intended for a in IMPLIED.get(au, ())}
     delta = au_read(read, neutral)
     by_au: dict[int, float] = {}
@@ -196,18 +186,13 @@ def score(posed: Subject, read: Mapping[str, float] | None, neutral: Mapping[str
     got = {au: max(by_au.get(au, 0.0), 0.0) for au in intended}
     others = sorted(((au, v) for au, v in by_au.items()
                      if au not in intended and au not in implied and v > 0), key=lambda kv: (-kv[1], kv[0]))
-    result = Score(got, others[:TOP_CONFUSIONS], unread=unread)
+    result = Score(got, others[:TOP_CONFUSIONS])
     if posed.side:
         other = "L" if posed.side == "R" else "R"
         margins = [delta.get((au, posed.side), 0.0) - delta.get((au, other), 0.0)
                    for au, channels in intended.items() if other in get_au(au).channels]
         result.side_margin = sum(margins) / len(margins) if margins else None
-    judged = {au: v for au, v in got.items() if au not in unread}
-    if not judged:
-        result.verdict = "not measured"
-        result.why = "the reader has no " + ", ".join(f"{unmeasured[au]} score for AU{au}" for au in unread)
-        return result
-    weakest = min(judged.items(), key=lambda kv: kv[1])
+    weakest = min(got.items(), key=lambda kv: kv[1])
     if weakest[1] < MIN_READ:
         result.why = f"AU{weakest[0]} reads {weakest[1]:.2f} < {MIN_READ}"
     elif others and others[0][1] >= weakest[1]:
@@ -240,10 +225,9 @@ class Report:
     trials: list[Trial] = field(default_factory=list)
     neutral: dict[str, dict[str, float] | None] = field(default_factory=dict)
     """Per view, the AU values read on the neutral face (None: no face found)."""
-    unmeasured: dict[int, str] = field(default_factory=lambda: dict(UNREAD))
-    """AUs the reading could not measure (with the score it lacked), as :func:`score` was given."""
     geometric: tuple[int, ...] = ()
-    """AUs measured on the landmarks' geometry rather than solved from the blendshape scores."""
+    """AUs measured on the landmarks' geometry rather than solved from the blendshape scores, which
+    are blind to some of them (:mod:`facs_rig.reader.geometry` says which and why)."""
 
     def tally(self, *, view: str | None = None, level: str | None = None,
               expression: bool | None = None) -> dict[str, int]:
@@ -259,11 +243,10 @@ class Report:
 
 
 def summary(counts: Mapping[str, int]) -> str:
-    """``15 of 19 recognised (1 not measured)``: codes the reader cannot measure are not counted."""
-    judged = counts["all"] - counts["not measured"]
-    text = f"{counts['recognised']} of {judged} recognised"
-    extra = [f"{counts[v]} {v}" for v in ("not measured", "no face") if counts[v]]
-    return text + (f" ({', '.join(extra)})" if extra else "")
+    """``17 of 20 recognised``, with ``(2 no face)`` added when the reader found no face in some of
+    the codes not recognised: every code counts, so a face the reader loses lowers the score."""
+    text = f"{counts['recognised']} of {counts['all']} recognised"
+    return text + (f" ({counts['no face']} no face)" if counts["no face"] else "")
 
 
 def _au_list(items: Sequence[tuple[int, float]]) -> str:
@@ -276,8 +259,8 @@ def tile_label(trial: Trial) -> str:
     head = f"{trial.posed.code} {trial.posed.level} {trial.view}"
     if s.verdict == "no face":
         return f"{head}\nNO FACE READ\n"
-    mark = {"recognised": "OK", "missed": "MISSED"}.get(s.verdict, "UNREAD")
-    read = " ".join(f"{au}:{'-' if au in s.unread else f'{v:.2f}'}" for au, v in s.intended.items())
+    mark = "OK" if s.verdict == "recognised" else "MISSED"
+    read = " ".join(f"{au}:{v:.2f}" for au, v in s.intended.items())
     if s.side_margin is not None:
         read += f" side{'+' if s.side_right else '-'}"
     others = " ".join(f"{au}:{v:.2f}" for au, v in s.confusions[:2])
@@ -293,7 +276,6 @@ def _trial_dict(trial: Trial) -> dict[str, Any]:
         "posed": dict(trial.posed.values),
         "side": trial.posed.side or None,
         "read": {f"AU{au}": round(v, 4) for au, v in s.intended.items()},
-        "not_measured": [f"AU{au}" for au in s.unread],
         "confusions": [[f"AU{au}", round(v, 4)] for au, v in s.confusions],
         "side_margin": None if s.side_margin is None else round(s.side_margin, 4),
         "side_right": s.side_right,
@@ -321,7 +303,7 @@ def report_json(report: Report) -> str:
         "scale": report.scale,
         "levels": list(report.levels),
         "views": {v.name: v.yaw for v in report.views},
-        "rule": {"min_read": MIN_READ, "side_margin": SIDE_MARGIN, "not_measured": report.unmeasured,
+        "rule": {"min_read": MIN_READ, "side_margin": SIDE_MARGIN,
                  "landmark_geometry": [f"AU{au}" for au in report.geometric],
                  "implied": {f"AU{au}": [f"AU{a}" for a in aus] for au, aus in IMPLIED.items()}},
         "summary": [{"view": view, "level": level, "kind": "expressions" if kind else "codes",
@@ -336,9 +318,7 @@ def report_json(report: Report) -> str:
 
 def _measured_by(report: Report) -> str:
     geometric = ", ".join(f"AU{au}" for au in report.geometric)
-    unmeasured = ", ".join(f"AU{au} (no {shape} score)" for au, shape in report.unmeasured.items())
-    return (f"{geometric} measured on the landmarks (change from the neutral render). " if geometric
-            else "") + (f"Not measured: {unmeasured}. " if unmeasured else "")
+    return f"{geometric} measured on the landmarks (change from the neutral render). " if geometric else ""
 
 
 def report_markdown(report: Report, *, sheet: str | None = None) -> str:
@@ -349,9 +329,9 @@ def report_markdown(report: Report, *, sheet: str | None = None) -> str:
         "",
         f"Preset `{report.preset}`, {report.engine} {report.resolution[0]}×{report.resolution[1]}, "
         f"scale `{report.scale}`. Each render is read by the built-in reader and solved for AUs; the "
-        f"neutral face's reading in the same view is subtracted. **Recognised**: every intended AU the "
-        f"reader can measure reads ≥ {MIN_READ}, the weakest of them reads above every unintended AU, "
-        f"and a one-sided code reads ≥ {SIDE_MARGIN} stronger on its own side. "
+        f"neutral face's reading in the same view is subtracted. **Recognised**: every intended AU reads "
+        f"≥ {MIN_READ}, the weakest of them reads above every unintended AU, and a one-sided code reads "
+        f"≥ {SIDE_MARGIN} stronger on its own side. "
         + _measured_by(report) + "Rule and method: [docs/verify.md](../verify.md).",
         "",
     ]
@@ -371,8 +351,7 @@ def report_markdown(report: Report, *, sheet: str | None = None) -> str:
             s = t.score
             side = "" if s.side_margin is None else \
                 f"{t.posed.side} {'right' if s.side_right else 'wrong'} ({s.side_margin:+.2f})"
-            read = ", ".join(f"AU{au} {'not measured' if au in s.unread else f'{v:.2f}'}"
-                             for au, v in s.intended.items())
+            read = ", ".join(f"AU{au} {v:.2f}" for au, v in s.intended.items())
             verdict = s.verdict + (f" ({s.why})" if s.why else "")
             lines.append(f"| {t.posed.code} | {read} | {_au_list(s.confusions)} | {side} | {verdict} |")
     return "\n".join(lines) + "\n"

@@ -81,11 +81,14 @@ def test_a_one_sided_code_must_read_on_its_own_side() -> None:
     assert wrong.verdict == "missed" and wrong.side_right is False and "side margin" in wrong.why
 
 
-def test_unmeasurable_and_implied_aus() -> None:
+def test_landmark_aus_are_judged_like_any_other_and_implied_aus_are_not_confusions() -> None:
     nose = v.score(_pose("9"), {"AU10_L": 0.05}, {})
-    assert nose.verdict == "not measured" and nose.unread == (9,) and "noseSneer" in nose.why
-    duchenne = v.score(_pose("6+12"), {"AU12_L": 0.8, "AU07_L": 0.2}, {})
-    assert duchenne.verdict == "recognised" and duchenne.unread == (6,)
+    assert nose.verdict == "missed" and nose.why == "AU9 reads 0.00 < 0.15"
+    duchenne = v.score(_pose("6+12"), {"AU12_L": 0.8, "AU06_R": 0.2, "AU07_L": 0.1}, {})
+    assert duchenne.verdict == "recognised"
+    assert duchenne.intended == {6: pytest.approx(0.2), 12: pytest.approx(0.8)}
+    squint = v.score(_pose("6+12"), {"AU12_L": 0.8, "AU06_R": 0.2, "AU07_L": 0.3}, {})
+    assert squint.verdict == "missed" and squint.why == "AU7 reads 0.30 ≥ AU6 0.20"
     stretch = v.score(_pose("27"), {"AU27": 0.3, "AU25": 0.9, "AU12_L": 0.2}, {})
     assert stretch.verdict == "recognised" and stretch.confusions == [(12, pytest.approx(0.2))]
     assert v.score(_pose("26"), {"AU26": 0.3, "AU25": 0.9}, {}).verdict == "missed"  # 26 does not imply 25
@@ -93,9 +96,11 @@ def test_unmeasurable_and_implied_aus() -> None:
 
 
 def _report() -> v.Report:
-    report = v.Report("default", "makehuman", "workbench", (384, 384), "facs", ("E",), v.parse_views("front"))
-    readings = {"12": {"AU12_L": 0.8, "AU12_R": 0.8}, "9": {}, "23": {"AU12_L": 0.4},
-                "happiness": {"AU12_L": 0.8}}
+    report = v.Report("default", "makehuman", "workbench", (384, 384), "facs", ("E",), v.parse_views("front"),
+                      geometric=(6, 7, 9, 28))
+    readings: dict[str, dict[str, float] | None] = {"12": {"AU12_L": 0.8, "AU12_R": 0.8}, "9": None,
+                                                   "23": {"AU12_L": 0.4},
+                                                   "happiness": {"AU06_L": 0.3, "AU12_L": 0.8}}
     for code, read in readings.items():
         posed = _pose(code)
         report.trials.append(v.Trial(posed, "front", v.score(posed, read, {}), 0.01))
@@ -106,14 +111,19 @@ def _report() -> v.Report:
 def test_report_tallies_and_texts() -> None:
     report = _report()
     codes = report.tally(view="front", level="E", expression=False)
-    assert (codes["recognised"], codes["missed"], codes["not measured"], codes["all"]) == (1, 1, 1, 3)
-    assert v.summary(codes) == "1 of 2 recognised (1 not measured)"
+    assert (codes["recognised"], codes["missed"], codes["no face"], codes["all"]) == (1, 1, 1, 3)
+    assert v.summary(codes) == "1 of 3 recognised (1 no face)"
+    assert v.summary(report.tally(expression=True)) == "1 of 1 recognised"
     markdown = v.report_markdown(report, sheet="head.png")
-    assert "- front, level E, codes: **1 of 2 recognised (1 not measured)**" in markdown
+    assert "- front, level E, codes: **1 of 3 recognised (1 no face)**" in markdown
     assert "| 23 | AU23 0.00 | AU12 0.40 |  | missed (AU23 reads 0.00 < 0.15) |" in markdown
-    assert "[head.png](head.png)" in markdown and "AU9 not measured" in markdown
+    assert "| 9 | AU9 0.00 | none |  | no face (the reader found no face) |" in markdown
+    assert "[head.png](head.png)" in markdown and "AU6, AU7, AU9, AU28 measured on the landmarks" in markdown
     doc = json.loads(v.report_json(report))
     assert doc["summary"][0] == {"view": "front", "level": "E", "kind": "codes", "recognised": 1, "missed": 1,
-                                 "not measured": 1, "no face": 0, "all": 3}
-    assert [t["verdict"] for t in doc["trials"]] == ["recognised", "not measured", "missed", "recognised"]
+                                 "no face": 1, "all": 3}
+    assert doc["rule"]["landmark_geometry"] == ["AU6", "AU7", "AU9", "AU28"]
+    assert [t["verdict"] for t in doc["trials"]] == ["recognised", "no face", "missed", "recognised"]
     assert v.tile_label(report.trials[0]).splitlines() == ["12 E front OK", "12:0.80", "also -"]
+    assert v.tile_label(report.trials[3]).splitlines() == ["happiness E front OK", "6:0.30 12:0.80", "also -"]
+    assert v.tile_label(report.trials[1]).splitlines() == ["9 E front", "NO FACE READ"]
