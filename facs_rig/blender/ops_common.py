@@ -1,15 +1,20 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""What facs_rig's operators share: polls that say why they refuse, the file-dialog invoke, work
-run under a progress bar with its errors reported, and the closing report."""
+"""What facs_rig's operators share: polls that say why they refuse, the file-dialog invoke, where an
+output goes and how a timeline is written there, work run under a progress bar with its errors
+reported, and the closing report."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import bpy
 
 from ..core.errors import FacsError
+from ..core.files import FileError, PathLike, check_outputs
+from ..core.model import Timeline
+from ..io.parts import write_timeline
 from .props import face, face_controls
 
 T = TypeVar("T")
@@ -17,8 +22,14 @@ Progress = Callable[[float], None]
 
 if TYPE_CHECKING:  # what execute/invoke return: {"FINISHED"}, {"CANCELLED"}, ...
     from bpy.stub_internal.rna_enums import OperatorReturnItems as OpStatus
+    from bpy.stub_internal.rna_enums import PropertyFlagItems
 else:
     OpStatus = str
+
+PATH_OPTIONS: set[PropertyFlagItems] = (
+    {"PATH_SUPPORTS_BLEND_RELATIVE"} if bpy.app.version >= (5, 0, 0) else set())
+"""The options of an output path property (:func:`output_path` takes ``//`` paths): 5.0 warns
+about ``//`` paths in properties without this flag, which 4.2 does not know."""
 
 
 def refuse_unless(cls: Any, ok: bool, message: str) -> bool:
@@ -63,6 +74,28 @@ def no_file(op: bpy.types.Operator, message: str) -> bool:
         op.report({"ERROR"}, message)
         return True
     return False
+
+
+def output_path(path: str) -> Path:
+    """The absolute path of a file an operator writes. A ``//`` path is relative to the .blend
+    file; before it is saved Blender would resolve it against the working directory, a folder the
+    user never chose and may never find the file in, so it is refused instead."""
+    if path.startswith("//") and not bpy.data.filepath:
+        raise FileError(path, "relative to the .blend file, which is not saved yet: "
+                              "save the file first or give a full path")
+    return Path(bpy.path.abspath(path))
+
+
+def save_timeline(path: str, role: str, make: Callable[[Path], Timeline],
+                  inputs: Mapping[str, PathLike | None] | None = None) -> tuple[Timeline, list[Path]]:
+    """Write the timeline ``make(target)`` returns to the output ``path``, the way the command line
+    writes one (:func:`..io.parts.write_timeline`: checked as ``validate`` checks it, in parts when
+    it does not fit one file, moved into place only when whole); the target is checked before
+    ``make`` runs, so a refused path costs no work. The timeline and the files written."""
+    target = output_path(path)
+    check_outputs({role: target}, inputs)
+    timeline = make(target)
+    return timeline, write_timeline(timeline, target, role=role, inputs=inputs or {})[1]
 
 
 def attempt(op: bpy.types.Operator, context: bpy.types.Context, work: Callable[[Progress], T],

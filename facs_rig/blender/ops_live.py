@@ -19,13 +19,19 @@ from typing import cast
 import bpy
 
 from ..core.errors import FacsError
-from ..core.files import check_outputs
 from ..core.mapping.matching import name_key
 from ..core.model import Timeline
-from ..io.parts import write_timeline
 from ..live import KINDS, Options, Session, Source, Status, check_available, controls_of
 from . import keyframer
-from .ops_common import OpStatus, attempt, finish, poll_face_controls, refuse_unless
+from .ops_common import (
+    PATH_OPTIONS,
+    OpStatus,
+    attempt,
+    finish,
+    poll_face_controls,
+    refuse_unless,
+    save_timeline,
+)
 from .props import face
 
 INTERVAL = 1 / 120
@@ -62,7 +68,7 @@ class FACS_PG_live(bpy.types.PropertyGroup):
     events: bpy.props.BoolProperty(  # type: ignore[valid-type]
         name="As Events", description="Stop cuts the take into FACS events (else dense tracks)")
     take_path: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Save Take", subtype="FILE_PATH",
+        name="Save Take", subtype="FILE_PATH", options=PATH_OPTIONS,
         description="Also save the recorded take as a timeline JSON here (empty: keep it only as keys)")
 
 
@@ -220,13 +226,9 @@ class FACS_OT_live_start(bpy.types.Operator):
 
 
 def _save_take(timeline: Timeline, path: str, source: Source) -> list[Path]:
-    """Write the take as ``facs_rig live --record`` does: checked as ``validate`` checks it, in
-    parts when it does not fit one file, moved into place only when whole; the video a video
-    source plays is an input it may not overwrite. The files written."""
-    target = Path(bpy.path.abspath(path))
-    inputs = {"video": source.path}
-    check_outputs({"Save Take": target}, inputs)
-    return write_timeline(timeline, target, role="Save Take", inputs=inputs)[1]
+    """Write the take as ``facs_rig live --record`` does (:func:`.ops_common.save_timeline`); the
+    video a video source plays is an input it may not overwrite. The files written."""
+    return save_timeline(path, "Save Take", lambda _target: timeline, {"video": source.path})[1]
 
 
 class FACS_OT_live_stop(bpy.types.Operator):

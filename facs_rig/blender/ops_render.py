@@ -8,8 +8,7 @@ They render the scene as it is set up (engine, resolution, camera) and change no
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import bpy
 
@@ -19,16 +18,10 @@ from ..render.job import JobError, output_kind
 from ..render.progress import Progress
 from .addon import preferences
 from .atlas import render_atlas
-from .ops_common import OpStatus, attempt, finish, refuse_unless
+from .ops_common import PATH_OPTIONS, OpStatus, attempt, finish, output_path, refuse_unless
 from .ops_common import Progress as BarUpdate
 from .render import controlled_objects, render_scene
 
-if TYPE_CHECKING:
-    from bpy.stub_internal.rna_enums import PropertyFlagItems
-
-PATH_OPTIONS: set[PropertyFlagItems] = (
-    {"PATH_SUPPORTS_BLEND_RELATIVE"} if bpy.app.version >= (5, 0, 0) else set())
-"""5.0 warns about ``//`` paths in properties without this flag, which 4.2 does not know."""
 OUTPUTS = {"still": "facs_still.png", "animation": "facs_animation.mp4", "atlas": "facs_atlas.png"}
 """The file each button writes, beside the .blend file unless told otherwise (the Render section
 puts them in its output folder)."""
@@ -38,13 +31,6 @@ def _output(kind: str, description: str = "PNG file to write") -> Any:  # a defe
     """A button's ``filepath``: the same kind of path field for all three, only the default differs."""
     return bpy.props.StringProperty(name="Output", description=description, subtype="FILE_PATH",
                                     default="//" + OUTPUTS[kind], options=PATH_OPTIONS)
-
-
-def _resolve(path: str) -> Path:
-    """An absolute output path; ``//`` paths need a saved file to be relative to."""
-    if path.startswith("//") and not bpy.data.filepath:
-        raise JobError(f"{path} is relative to the .blend file: save the file first or give a full path")
-    return Path(bpy.path.abspath(path))
 
 
 def _face(context: bpy.types.Context) -> bpy.types.Object | None:
@@ -90,7 +76,7 @@ class FACS_OT_render_still(_RenderOperator, bpy.types.Operator):
 
     def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         def render(progress: BarUpdate) -> str:
-            path = _resolve(self.filepath)
+            path = output_path(self.filepath)
             if output_kind(path) != "still":
                 raise JobError(f"{path}: a still is written as a .png file")
             frame = context.scene.frame_current
@@ -120,7 +106,7 @@ class FACS_OT_render_animation(_RenderOperator, bpy.types.Operator):
         scene = context.scene
 
         def render(progress: BarUpdate) -> str:
-            path = _resolve(self.filepath)
+            path = output_path(self.filepath)
             if output_kind(path) == "still":
                 raise JobError(f"{path}: an animation is written as an .mp4 file or a folder")
             labels = None
@@ -159,7 +145,7 @@ class FACS_OT_render_atlas(_RenderOperator, bpy.types.Operator):
         levels = tuple(x.strip().upper() for x in self.levels.split(",") if x.strip())
         prefs = preferences(context)
         return self._run(context, lambda _progress: str(render_atlas(
-            context.scene, _resolve(self.filepath), obj=_face(context), levels=levels,
+            context.scene, output_path(self.filepath), obj=_face(context), levels=levels,
             scale=getattr(prefs, "intensity_scale", None), tile=self.tile, quiet=False)))
 
 

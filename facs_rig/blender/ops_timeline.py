@@ -10,13 +10,20 @@ from typing import Any
 
 import bpy
 
-from ..core.errors import FacsError, TimelineError
-from ..core.files import check_outputs
-from ..core.model import Timeline
-from ..core.timeline import dump, load
-from ..core.timing import time_span
+from ..core.errors import TimelineError
+from ..core.timeline import MAX_BYTES, load
+from ..core.timing import MAX_FRAME, time_span
 from . import keyframer
-from .ops_common import OpStatus, TimelineFile, attempt, finish, no_file, refuse_unless
+from .ops_common import (
+    PATH_OPTIONS,
+    OpStatus,
+    TimelineFile,
+    attempt,
+    finish,
+    no_file,
+    refuse_unless,
+    save_timeline,
+)
 from .props import MODES, set_report, settings
 
 
@@ -78,7 +85,8 @@ class FACS_OT_export_timeline(bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
 
     filepath: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Timeline", description="facs-timeline JSON file to write", subtype="FILE_PATH")
+        name="Timeline", description="facs-timeline JSON file to write", subtype="FILE_PATH",
+        options=PATH_OPTIONS)
     filter_glob: bpy.props.StringProperty(default="*.json", options={"HIDDEN"})  # type: ignore[valid-type]
     check_extension = True
     filename_ext = ".json"
@@ -97,20 +105,17 @@ class FACS_OT_export_timeline(bpy.types.Operator):
     def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         if no_file(self, "No file to write given"):
             return {"CANCELLED"}
-        path = Path(bpy.path.abspath(self.filepath))
-
-        def write(_progress: object) -> Timeline:
-            check_outputs({"the timeline": path})  # never replace a link or a device by a file
-            timeline = keyframer.export_timeline(context.active_object, scene=context.scene, name=path.stem)
-            dump(timeline, path)
-            return timeline
-
-        timeline = attempt(self, context, write, errors=(FacsError, OSError),
-                           describe=lambda exc: f"{path}: {exc}" if isinstance(exc, OSError) else str(exc))
-        if timeline is None:
+        obj, scene = context.active_object, context.scene
+        written = attempt(self, context, lambda _progress: save_timeline(
+            self.filepath, "the timeline",
+            lambda target: keyframer.export_timeline(obj, scene=scene, name=target.stem)))
+        if written is None:
             return {"CANCELLED"}
+        timeline, paths = written
+        split = (f" ({len(paths)} consecutive timelines: one file holds at most {MAX_BYTES // 2**20} MiB "
+                 f"and Blender's {MAX_FRAME:,} frames)") if len(paths) > 1 else ""
         return finish(self, [], f"Wrote {len(timeline.events)} events and {len(timeline.tracks)} tracks "
-                                f"to {path.name}")
+                                f"to {', '.join(path.name for path in paths)}{split}")
 
 
 def check_timeline(state: Any, filepath: str) -> TimelineError | None:

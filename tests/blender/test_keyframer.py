@@ -14,7 +14,7 @@ import bpy
 import numpy as np
 import pytest
 
-from tests.blender.test_panel_support import refused_unchanged, snapshot
+from tests.blender.test_panel_support import refused_unchanged
 
 RICH: dict[str, Any] = {
     "format": "facs-timeline", "version": 1, "name": "rich", "fps": 30,
@@ -227,19 +227,6 @@ def test_apply_operator_on_bad_files_changes_nothing(addon: ModuleType, tmp_path
                                                      kwargs: dict[str, str], message: str) -> None:
     _head(addon)
     refused_unchanged(addon, bpy.ops.facs.apply_timeline, tmp_path / "take.json", content, message, **kwargs)
-
-
-def test_export_operator_to_a_path_it_cannot_write(addon: ModuleType, tmp_path: Path) -> None:
-    _head(addon)
-    source = tmp_path / "rich.json"
-    source.write_text(json.dumps(RICH))
-    assert bpy.ops.facs.apply_timeline(filepath=str(source)) == {"FINISHED"}
-    blocker = tmp_path / "file"
-    blocker.write_text("")
-    before = snapshot(addon)
-    with pytest.raises(RuntimeError, match=r"file/out\.json"):
-        bpy.ops.facs.export_timeline(filepath=str(blocker / "out.json"))
-    assert snapshot(addon) == before
 
 
 def _close_events(a: list[Any], b: list[Any], frame: float) -> None:

@@ -19,6 +19,7 @@ import pytest
 
 from facs_rig.core.timeline import load
 from facs_rig.live import livelink
+from tests.blender.test_export_timeline_ops import UNSAVED
 from tests.blender.test_panel_support import blender_module, context_for, draw, make_head, plain_mesh
 from tests.live.support import LOOPBACK, llf_channels, wait_for
 
@@ -92,7 +93,10 @@ def test_start_receive_record_stop_apply(addon: ModuleType, ops_live: ModuleType
 
 
 def test_save_take_writes_a_timeline_and_an_unwritable_one_keeps_live_running(
-        addon: ModuleType, ops_live: ModuleType, tmp_path: Path) -> None:
+        addon: ModuleType, ops_live: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unwritable: a folder that is a file, or ``//`` in an unsaved .blend (not the working
+    directory, where Blender would resolve it)."""
+    monkeypatch.chdir(tmp_path)
     head = make_head(addon)
     scene = bpy.context.scene
     port = _port()
@@ -106,12 +110,14 @@ def test_save_take_writes_a_timeline_and_an_unwritable_one_keeps_live_running(
     before = sorted(tmp_path.rglob("*"))
     fps = scene.render.fps
     unwritable = tmp_path / "notes.txt" / "take.json"
-    scene.facs_rig_live.take_path = str(unwritable)
-    with pytest.raises(RuntimeError, match=re.escape(f"{unwritable}: cannot write there") + ".*Live keeps"):
-        bpy.ops.facs.live_stop()
-    assert sorted(tmp_path.rglob("*")) == before  # no file, no temporary, no folder
-    assert ops_live.current() is not None and ops_live.status().recorded == len(ramp)  # the take is kept
-    assert head.animation_data is None and scene.render.fps == fps  # nothing keyed
+    for path, message in ((str(unwritable), f"{unwritable}: cannot write there"),
+                          ("//take.json", UNSAVED.format("//take.json"))):
+        scene.facs_rig_live.take_path = path
+        with pytest.raises(RuntimeError, match=re.escape(message) + ".*Live keeps"):
+            bpy.ops.facs.live_stop()
+        assert sorted(tmp_path.rglob("*")) == before  # no file, no temporary, no folder
+        assert ops_live.current() is not None and ops_live.status().recorded == len(ramp)  # the take is kept
+        assert head.animation_data is None and scene.render.fps == fps  # nothing keyed
 
     target = tmp_path / "takes" / "take.json"
     scene.facs_rig_live.take_path = str(target)

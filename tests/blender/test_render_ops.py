@@ -5,11 +5,14 @@ are not undo steps), refuse to run without a camera or a rigged face, and report
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from types import ModuleType
 
 import bpy
 import pytest
+
+from tests.blender.test_export_timeline_ops import UNSAVED
 
 
 def _state(scene: bpy.types.Scene, face: bpy.types.Object) -> tuple:
@@ -59,7 +62,7 @@ def test_render_buttons_write_files_and_change_nothing(smiling_head: bpy.types.O
 
 @pytest.mark.usefixtures("smiling_head")
 def test_bad_paths_are_reported(tmp_path: Path) -> None:
-    with pytest.raises(RuntimeError, match="save the file first"):
+    with pytest.raises(RuntimeError, match=re.escape(UNSAVED.format("//still.png"))):  # as Export, Save Take
         bpy.ops.facs.render_still(filepath="//still.png")
     with pytest.raises(RuntimeError, match=r"a still is written as a \.png file"):
         bpy.ops.facs.render_still(filepath=str(tmp_path / "still.mp4"))
