@@ -18,7 +18,7 @@ from types import TracebackType
 
 import numpy as np
 
-from ..io.angles import DOWN_POSITIVE, TILT_RIGHT_POSITIVE, TURN_RIGHT_POSITIVE, angle_tracks
+from ..io.angles import HEAD_AXES, angle_tracks
 from ..io.capture import Capture, blendshape_meta, estimate_fps, first_not_increasing
 from ..io.errors import ReadError
 from .geometry import MEASURED_TEXT, MIN_BASELINE_FRAMES, measured_aus
@@ -40,9 +40,9 @@ ProgressCallback = Callable[[int, int], None]
 
 def head_angles(matrices: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Yaw (+ = turned to the subject's right), pitch (+ = down) and roll (+ = tilted to the
-    subject's right), in radians, from (n, 4, 4) face-to-camera matrices (camera: x right, y up,
-    z towards the viewer; the face model looks along its +z). Signs checked on renders of AU 51,
-    53 and 55 (tests/reader)."""
+    subject's right), in radians: the order and signs of :data:`..io.angles.HEAD_AXES`. From
+    (n, 4, 4) face-to-camera matrices (camera: x right, y up, z towards the viewer; the face model
+    looks along its +z). Signs checked on renders of AU 51, 53 and 55 (tests/reader)."""
     forward, up = matrices[:, :3, 2], matrices[:, :3, 1]
     yaw = np.arctan2(-forward[:, 0], forward[:, 2])
     pitch = np.arctan2(-forward[:, 1], np.hypot(forward[:, 0], forward[:, 2]))
@@ -52,9 +52,8 @@ def head_angles(matrices: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 def head_tracks(matrices: np.ndarray) -> dict[int, np.ndarray]:
     """AU 51–58 intensities from (n, 4, 4) matrices, NaN rows staying NaN."""
-    yaw, pitch, roll = head_angles(matrices)
-    tracks = {**angle_tracks(yaw, TURN_RIGHT_POSITIVE), **angle_tracks(pitch, DOWN_POSITIVE),
-              **angle_tracks(roll, TILT_RIGHT_POSITIVE)}
+    tracks = {au: values for angle, axis in zip(head_angles(matrices), HEAD_AXES, strict=True)
+              for au, values in angle_tracks(angle, axis).items()}
     distance = -matrices[:, 2, 3]
     nearer = np.nanmedian(distance) / distance - 1.0
     tracks[57] = np.clip(nearer / DEPTH_FULL, 0.0, 1.0)
