@@ -60,7 +60,11 @@ OPEN_MOUTH = 0.15
 measure of AU28 fades out linearly up to this opening, since parted lips are not sucked in."""
 CLOSED_EYE = 0.5
 """Once the upper lid has come down this share of the eye's resting opening, the lower-lid landmarks
-follow it (43, 45), so AU6 and AU7 fade out linearly from an upper lid at rest to one that far down."""
+follow it (43, 45), so AU6 and AU7 are gone by then, fading linearly from :data:`LID_SLACK`."""
+LID_SLACK = 0.25
+"""How far (a share of the resting opening) the upper lid may come down before AU6 and AU7 start
+fading: FACS's 7 narrows the eye from above too, a little (8–11 % on the default head at E), and a
+gate from the lid at rest took that for the start of a 43 (7 alone read 0.14 instead of 0.16)."""
 CHUNK = 1024
 """Readings turned into head-frame points at a time (about 12 MB of points)."""
 MIN_BASELINE_FRAMES = 30
@@ -128,7 +132,7 @@ def _evidence(m: dict[str, np.ndarray], rest: dict[str, np.ndarray]) -> dict[AUK
         out[(28, lip)] = (1.0 - m[f"red_{lip}"] * stretch / rest[f"red_{lip}"]) * opened
     for side in ("L", "R"):
         closing = (rest[f"upper_{side}"] - m[f"upper_{side}"]) / (rest[f"upper_{side}"] - rest[f"lid_{side}"])
-        eye = np.clip(1.0 - closing / CLOSED_EYE, 0.0, 1.0)
+        eye = np.clip((CLOSED_EYE - closing) / (CLOSED_EYE - LID_SLACK), 0.0, 1.0)
         # the lower lid's rise (seen while the eye is open enough): as far as the cheek below it
         # rose too, the cheek pushed it (AU6); the rest the lid did on its own (AU7)
         lid = m[f"lid_{side}"] - rest[f"lid_{side}"]

@@ -131,6 +131,17 @@ def test_a_lower_lid_pushed_up_by_the_cheek_is_6_and_one_raised_alone_is_7() -> 
     assert all(np.all(read[(au, "R")] == pytest.approx(0.0, abs=1e-9)) for au in (6, 7))
 
 
+def test_7_keeps_its_own_slight_upper_lid_drop_and_fades_as_the_eye_closes() -> None:
+    """7 narrows the eye from above a little; only an upper lid further down than LID_SLACK of the
+    opening (0.2 here) fades 6 and 7, to nothing at CLOSED_EYE."""
+    tightened = _moved(g.LOWER_LID["L"], (0.0, 0.03, 0.0))
+    opening = 0.2
+    drops = (0.1 * opening, (g.LID_SLACK + g.CLOSED_EYE) / 2 * opening, g.CLOSED_EYE * opening)
+    read = _read(BASE, *(_moved(g.UPPER_LID["L"], (0.0, -drop, 0.0), tightened) for drop in drops))
+    full = 0.03 / g.FULL_MOVE
+    assert read[(7, "L")][1:] == pytest.approx([full, full / 2, 0.0], abs=1e-9)
+
+
 def test_without_a_neutral_the_take_rests_at_its_median() -> None:
     faces = [BASE] * 30 + [_thinned(BASE, 0.5)] * 10
     read = _read(*faces, neutral=None, yaw=15.0)
