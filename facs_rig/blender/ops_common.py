@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""What facs_rig's operators share: polls that say why they refuse, the file-dialog invoke, where an
-output goes and how a timeline is written there, work run under a progress bar with its errors
-reported, and the closing report."""
+"""What facs_rig's operators share: polls that say why they refuse, the file-dialog invoke, where a
+file they read or write is and how a timeline is written, work run under a progress bar with its
+errors reported, and the closing report."""
 
 from __future__ import annotations
 
@@ -15,21 +15,15 @@ from ..core.errors import FacsError
 from ..core.files import FileError, PathLike, check_outputs
 from ..core.model import Timeline
 from ..io.parts import write_timeline
-from .props import face, face_controls
+from .props import PATH_OPTIONS, face, face_controls
 
 T = TypeVar("T")
 Progress = Callable[[float], None]
 
 if TYPE_CHECKING:  # what execute/invoke return: {"FINISHED"}, {"CANCELLED"}, ...
     from bpy.stub_internal.rna_enums import OperatorReturnItems as OpStatus
-    from bpy.stub_internal.rna_enums import PropertyFlagItems
 else:
     OpStatus = str
-
-PATH_OPTIONS: set[PropertyFlagItems] = (
-    {"PATH_SUPPORTS_BLEND_RELATIVE"} if bpy.app.version >= (5, 0, 0) else set())
-"""The options of an output path property (:func:`output_path` takes ``//`` paths): 5.0 warns
-about ``//`` paths in properties without this flag, which 4.2 does not know."""
 
 
 def refuse_unless(cls: Any, ok: bool, message: str) -> bool:
@@ -64,7 +58,7 @@ class TimelineFile(FileInvoke):
     """An operator that reads a timeline file."""
 
     filepath: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Timeline", description="facs-timeline JSON file", subtype="FILE_PATH")
+        name="Timeline", description="facs-timeline JSON file", subtype="FILE_PATH", options=PATH_OPTIONS)
     filter_glob: bpy.props.StringProperty(default="*.json", options={"HIDDEN"})  # type: ignore[valid-type]
 
 
@@ -76,10 +70,12 @@ def no_file(op: bpy.types.Operator, message: str) -> bool:
     return False
 
 
-def output_path(path: str) -> Path:
-    """The absolute path of a file an operator writes. A ``//`` path is relative to the .blend
-    file; before it is saved Blender would resolve it against the working directory, a folder the
-    user never chose and may never find the file in, so it is refused instead."""
+def absolute_path(path: str) -> Path:
+    """The absolute path of a file an operator reads or writes, resolved before anything is read
+    or changed. A ``//`` path is relative to the .blend file; before it is saved Blender would
+    resolve it against the working directory, a folder the user never chose: a write would go
+    where they may never find it, a read would take some other file or fail as "not found", so it
+    is refused instead."""
     if path.startswith("//") and not bpy.data.filepath:
         raise FileError(path, "relative to the .blend file, which is not saved yet: "
                               "save the file first or give a full path")
@@ -92,7 +88,7 @@ def save_timeline(path: str, role: str, make: Callable[[Path], Timeline],
     writes one (:func:`..io.parts.write_timeline`: checked as ``validate`` checks it, in parts when
     it does not fit one file, moved into place only when whole); the target is checked before
     ``make`` runs, so a refused path costs no work. The timeline and the files written."""
-    target = output_path(path)
+    target = absolute_path(path)
     check_outputs({role: target}, inputs)
     timeline = make(target)
     return timeline, write_timeline(timeline, target, role=role, inputs=inputs or {})[1]

@@ -11,8 +11,17 @@ import bpy
 
 from ..io import EXTENSIONS, FORMATS, ImportResult, read_any
 from . import keyframer
-from .ops_common import FileInvoke, OpStatus, Progress, attempt, finish, no_file, poll_face_controls
-from .props import MODES, face, set_report, settings
+from .ops_common import (
+    FileInvoke,
+    OpStatus,
+    Progress,
+    absolute_path,
+    attempt,
+    finish,
+    no_file,
+    poll_face_controls,
+)
+from .props import MODES, PATH_OPTIONS, face, set_report, settings
 
 
 class OntoFace(FileInvoke):
@@ -36,7 +45,8 @@ class FACS_OT_import_capture(OntoFace, bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
 
     filepath: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="File", description="Tracker export or event sheet", subtype="FILE_PATH")
+        name="File", description="Tracker export or event sheet", subtype="FILE_PATH",
+        options=PATH_OPTIONS)
     filter_glob: bpy.props.StringProperty(  # type: ignore[valid-type]
         default=";".join(f"*{ext}" for ext in EXTENSIONS), options={"HIDDEN"})
     format: bpy.props.EnumProperty(  # type: ignore[valid-type]
@@ -52,11 +62,10 @@ class FACS_OT_import_capture(OntoFace, bpy.types.Operator):
         if no_file(self, "No file to import given"):
             return {"CANCELLED"}
         obj = face(context)
-        path = Path(bpy.path.abspath(self.filepath))
 
         def work(progress: Progress) -> tuple[ImportResult, keyframer.ApplyResult]:
-            imported = read_any(path, fmt=self.format, events=self.events, min_confidence=self.min_confidence,
-                                fps=self.fps or None)
+            imported = read_any(absolute_path(self.filepath), fmt=self.format, events=self.events,
+                                min_confidence=self.min_confidence, fps=self.fps or None)
             progress(0.5)
             return imported, keyframer.apply_timeline(
                 obj, imported.timeline, mode=self.mode, scene=context.scene, set_scene_range=True,
@@ -65,7 +74,7 @@ class FACS_OT_import_capture(OntoFace, bpy.types.Operator):
         done = attempt(self, context, work)
         if done is None:
             return {"CANCELLED"}
-        return report_import(self, context, obj, path, done)
+        return report_import(self, context, obj, Path(self.filepath), done)
 
 
 def report_import(op: bpy.types.Operator, context: bpy.types.Context, obj: bpy.types.Object, path: Path,

@@ -24,15 +24,15 @@ from ..core.model import Timeline
 from ..live import KINDS, Options, Session, Source, Status, check_available, controls_of
 from . import keyframer
 from .ops_common import (
-    PATH_OPTIONS,
     OpStatus,
+    absolute_path,
     attempt,
     finish,
     poll_face_controls,
     refuse_unless,
     save_timeline,
 )
-from .props import face
+from .props import PATH_OPTIONS, face
 
 INTERVAL = 1 / 120
 """Seconds between timer ticks: twice the rate of the fastest phone source."""
@@ -55,7 +55,8 @@ class FACS_PG_live(bpy.types.PropertyGroup):
     port: bpy.props.IntProperty(  # type: ignore[valid-type]
         name="Port", default=0, min=0, max=65535, description="0: the source's default port")
     video: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Video", subtype="FILE_PATH", description="Video file the face reader plays at its own rate")
+        name="Video", subtype="FILE_PATH", options=PATH_OPTIONS,
+        description="Video file the face reader plays at its own rate")
     smoothing: bpy.props.BoolProperty(  # type: ignore[valid-type]
         name="Smoothing", description="One Euro filter: removes jitter at rest, keeps fast movements")
     mirror: bpy.props.BoolProperty(  # type: ignore[valid-type]
@@ -208,7 +209,7 @@ class FACS_OT_live_start(bpy.types.Operator):
 
         def work(_progress: object) -> Session:
             if state.source == "video":
-                source = Source("video", path=Path(bpy.path.abspath(state.video)))
+                source = Source("video", path=absolute_path(state.video))
             else:
                 source = Source(state.source, state.host, state.port or KINDS[state.source][1])
             session = Session(source, options=_options(state), passthrough=state.passthrough)

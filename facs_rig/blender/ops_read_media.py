@@ -23,9 +23,9 @@ from ..io.formats import MEDIA_EXTENSIONS
 from ..io.importer import build
 from ..reader import MediaReader, check_available
 from . import keyframer
-from .ops_common import OpStatus, Progress, attempt, no_file
+from .ops_common import OpStatus, Progress, absolute_path, attempt, no_file
 from .ops_import import OntoFace, report_import
-from .props import face
+from .props import PATH_OPTIONS, face
 
 SLICE = 0.1
 """Seconds of reading per timer tick: short enough for the window to answer Esc at once."""
@@ -126,7 +126,7 @@ class FACS_OT_read_media(OntoFace, bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
 
     filepath: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="File", subtype="FILE_PATH",
+        name="File", subtype="FILE_PATH", options=PATH_OPTIONS,
         description="Video (MP4, MOV, MKV, AVI, WebM), image (PNG, JPEG) or a folder of images")
     filter_glob: bpy.props.StringProperty(  # type: ignore[valid-type]
         default=";".join(f"*{ext}" for ext in MEDIA_EXTENSIONS), options={"HIDDEN"})
@@ -136,9 +136,9 @@ class FACS_OT_read_media(OntoFace, bpy.types.Operator):
     def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         if no_file(self, "No video or image given"):
             return {"CANCELLED"}
-        path = Path(bpy.path.abspath(self.filepath))
         opened = attempt(self, context, lambda _: MediaImport(
-            path, events=self.events, fps=self.fps or None, mode=self.mode), describe=failed)
+            absolute_path(self.filepath), events=self.events, fps=self.fps or None, mode=self.mode),
+            describe=failed)
         if opened is None:
             return {"CANCELLED"}
         self._read, self._face = opened, face(context)

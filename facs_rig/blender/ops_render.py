@@ -18,8 +18,9 @@ from ..render.job import JobError, output_kind
 from ..render.progress import Progress
 from .addon import preferences
 from .atlas import render_atlas
-from .ops_common import PATH_OPTIONS, OpStatus, attempt, finish, output_path, refuse_unless
+from .ops_common import OpStatus, absolute_path, attempt, finish, refuse_unless
 from .ops_common import Progress as BarUpdate
+from .props import PATH_OPTIONS
 from .render import controlled_objects, render_scene
 
 OUTPUTS = {"still": "facs_still.png", "animation": "facs_animation.mp4", "atlas": "facs_atlas.png"}
@@ -76,7 +77,7 @@ class FACS_OT_render_still(_RenderOperator, bpy.types.Operator):
 
     def execute(self, context: bpy.types.Context) -> set[OpStatus]:
         def render(progress: BarUpdate) -> str:
-            path = output_path(self.filepath)
+            path = absolute_path(self.filepath)
             if output_kind(path) != "still":
                 raise JobError(f"{path}: a still is written as a .png file")
             frame = context.scene.frame_current
@@ -106,7 +107,7 @@ class FACS_OT_render_animation(_RenderOperator, bpy.types.Operator):
         scene = context.scene
 
         def render(progress: BarUpdate) -> str:
-            path = output_path(self.filepath)
+            path = absolute_path(self.filepath)
             if output_kind(path) == "still":
                 raise JobError(f"{path}: an animation is written as an .mp4 file or a folder")
             labels = None
@@ -145,7 +146,7 @@ class FACS_OT_render_atlas(_RenderOperator, bpy.types.Operator):
         levels = tuple(x.strip().upper() for x in self.levels.split(",") if x.strip())
         prefs = preferences(context)
         return self._run(context, lambda _progress: str(render_atlas(
-            context.scene, output_path(self.filepath), obj=_face(context), levels=levels,
+            context.scene, absolute_path(self.filepath), obj=_face(context), levels=levels,
             scale=getattr(prefs, "intensity_scale", None), tile=self.tile, quiet=False)))
 
 

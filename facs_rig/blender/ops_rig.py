@@ -11,7 +11,15 @@ import bpy
 from ..core.jsondoc import read_document
 from ..core.mapping.presets import preset_names
 from ..core.warp import parse_landmarks
-from .ops_common import OpStatus, attempt, finish, poll_active_mesh, refuse_unless
+from .ops_common import (
+    OpStatus,
+    absolute_path,
+    attempt,
+    finish,
+    poll_active_mesh,
+    refuse_unless,
+)
+from .props import PATH_OPTIONS
 from .rig import build_rig, find_armature, is_rigged, remove_rig, user_preset_dirs
 from .rig_any import Generated, generate_shapes
 
@@ -89,6 +97,7 @@ class FACS_OT_generate_shapes(bpy.types.Operator):
         description="Hand-placed landmarks (JSON: name -> vertex index or [x, y, z]) where the face is not "
                     "found; empty: find the face with the built-in reader",
         subtype="FILE_PATH",
+        options=PATH_OPTIONS,
         default="",
     )
     overwrite: bpy.props.BoolProperty(  # type: ignore[valid-type]
@@ -107,8 +116,8 @@ class FACS_OT_generate_shapes(bpy.types.Operator):
         def work(_progress: object) -> Generated:
             marks = None
             if self.landmarks:
-                path = bpy.path.abspath(self.landmarks)
-                marks = parse_landmarks(read_document(path, what="landmark file"), path)
+                path = absolute_path(self.landmarks)
+                marks = parse_landmarks(read_document(path, what="landmark file"), str(path))
             return generate_shapes(obj, find_armature(obj), landmarks=marks, overwrite=self.overwrite)
 
         made = attempt(self, context, work)

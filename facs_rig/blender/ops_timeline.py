@@ -11,20 +11,21 @@ from typing import Any
 import bpy
 
 from ..core.errors import TimelineError
+from ..core.files import FileError
 from ..core.timeline import MAX_BYTES, load
 from ..core.timing import MAX_FRAME, time_span
 from . import keyframer
 from .ops_common import (
-    PATH_OPTIONS,
     OpStatus,
     TimelineFile,
+    absolute_path,
     attempt,
     finish,
     no_file,
     refuse_unless,
     save_timeline,
 )
-from .props import MODES, set_report, settings
+from .props import MODES, PATH_OPTIONS, set_report, settings
 
 
 def _poll_animation(cls: type[bpy.types.Operator], context: bpy.types.Context) -> bool:
@@ -53,7 +54,7 @@ class FACS_OT_apply_timeline(TimelineFile, bpy.types.Operator):
         if no_file(self, "No timeline file given"):
             return {"CANCELLED"}
         result = attempt(self, context, lambda progress: keyframer.apply_timeline(
-            context.active_object, load(bpy.path.abspath(self.filepath)), mode=self.mode, scene=context.scene,
+            context.active_object, load(absolute_path(self.filepath)), mode=self.mode, scene=context.scene,
             set_scene_range=self.set_scene_range, progress=progress))
         if result is None:
             return {"CANCELLED"}
@@ -119,10 +120,11 @@ class FACS_OT_export_timeline(bpy.types.Operator):
 
 
 def check_timeline(state: Any, filepath: str) -> TimelineError | None:
-    """Validate a timeline file into the panel's report; the error when it does not load."""
+    """Validate a timeline file into the panel's report; the error when it does not load. Raises
+    :class:`FileError`, with the panel unchanged, for a path :func:`.ops_common.absolute_path` refuses."""
+    path = absolute_path(filepath)
     state.timeline_path = filepath
     state.timeline_checked = filepath
-    path = bpy.path.abspath(filepath)
     try:
         timeline = load(path)
     except TimelineError as exc:
@@ -158,7 +160,11 @@ class FACS_OT_load_timeline(TimelineFile, bpy.types.Operator):
         if no_file(self, "No timeline file given"):
             return {"CANCELLED"}
         state = settings(context)
-        error = check_timeline(state, self.filepath)
+        try:
+            error = check_timeline(state, self.filepath)
+        except FileError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
         for line in state.timeline_report:
             self.report({line.severity}, line.text)
         if error is not None:

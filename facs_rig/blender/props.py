@@ -6,7 +6,7 @@ the add-on simply ignores them (the rig itself never reads them)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bpy
 
@@ -16,6 +16,14 @@ from ..core.intensity import LETTERS
 from ..core.model import is_control_name
 from ..io import FORMATS
 from .identity_fields import add_macro_fields, seed_field
+
+if TYPE_CHECKING:
+    from bpy.stub_internal.rna_enums import PropertyFlagItems
+
+PATH_OPTIONS: set[PropertyFlagItems] = (
+    {"PATH_SUPPORTS_BLEND_RELATIVE"} if bpy.app.version >= (5, 0, 0) else set())
+"""The options of a path property (:func:`.ops_common.absolute_path` takes ``//`` paths): 5.0
+warns about ``//`` paths in properties without this flag, which 4.2 does not know."""
 
 SEVERITIES = (("ERROR", "Error", ""), ("WARNING", "Warning", ""), ("INFO", "Info", ""))
 MODES = (("LIVE", "Live", "Keys on the AU controls; the rig's drivers move the face"),
@@ -66,7 +74,7 @@ class FACS_PG_settings(bpy.types.PropertyGroup):
         name="Replace Pose", default=True,
         description="Set Pose puts every other AU control back to 0 (off: add to the current pose)")
     timeline_path: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Timeline", description="facs-timeline JSON file", subtype="FILE_PATH")
+        name="Timeline", description="facs-timeline JSON file", subtype="FILE_PATH", options=PATH_OPTIONS)
     apply_mode: bpy.props.EnumProperty(name="Mode", items=MODES, default="LIVE")  # type: ignore[valid-type]
     timeline_checked: bpy.props.StringProperty(  # type: ignore[valid-type]
         description="The timeline path the report describes", options={"HIDDEN"})
@@ -89,7 +97,7 @@ class FACS_PG_settings(bpy.types.PropertyGroup):
     import_summary: bpy.props.StringProperty(options={"HIDDEN"})  # type: ignore[valid-type]
     import_report: bpy.props.CollectionProperty(type=FACS_PG_report_line)  # type: ignore[valid-type]
     render_folder: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Output Folder", subtype="DIR_PATH", default="//",
+        name="Output Folder", subtype="DIR_PATH", default="//", options=PATH_OPTIONS,
         description="Folder the render buttons write to (// is the .blend file's folder)")
     render_labels: bpy.props.BoolProperty(  # type: ignore[valid-type]
         name="AU Labels", default=True,

@@ -220,3 +220,15 @@ def test_gains_text() -> None:
     assert parse_gains("12=1.5 AU26:0.8, 4=2") == {12: 1.5, 26: 0.8, 4: 2.0}
     with pytest.raises(ValueError, match="AU=FACTOR"):
         parse_gains("smile=2")
+
+
+def test_a_blend_relative_video_needs_a_saved_file(addon: ModuleType, ops_live: ModuleType, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unsaved, ``//`` would mean the working directory: Start refuses it before any session opens."""
+    monkeypatch.chdir(tmp_path)
+    make_head(addon)
+    state = bpy.context.scene.facs_rig_live
+    state.source, state.video = "video", "//take.mp4"
+    with pytest.raises(RuntimeError, match=re.escape(UNSAVED.format("//take.mp4"))):
+        bpy.ops.facs.live_start()
+    assert ops_live.current() is None

@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 from pathlib import Path
 from types import ModuleType
 
 import bpy
 import pytest
 
+from tests.blender.test_export_timeline_ops import UNSAVED
 from tests.blender.test_panel_support import (
     blender_module,
     make_head,
@@ -254,6 +257,28 @@ def test_load_bad_timeline_lists_the_problems(addon: ModuleType, tmp_path: Path,
     assert [text for severity, text in state["timeline_report"] if severity == "ERROR"] == [
         str(p) for p in caught.value.errors]
     assert blender_module(addon).keyframer.has_animation(head)
+
+
+@pytest.mark.parametrize("operator", ["load_timeline", "apply_timeline"])
+def test_a_blend_relative_timeline_needs_a_saved_file(addon: ModuleType, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch, operator: str) -> None:
+    """Unsaved, ``//demo.json`` would be the working directory's: refused with the panel and the
+    face unchanged; once the .blend is saved beside the timeline, the same path reads it."""
+    make_head(addon)
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(DEMO, tmp_path / "demo.json")
+    run = getattr(bpy.ops.facs, operator)
+    before = snapshot(addon)
+    with pytest.raises(RuntimeError, match=re.escape(UNSAVED.format("//demo.json"))):
+        run(filepath="//demo.json")
+    assert snapshot(addon) == before
+
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    shutil.copy(DEMO, saved / "demo.json")
+    bpy.ops.wm.save_as_mainfile(filepath=str(saved / "scene.blend"))
+    assert run(filepath="//demo.json") == {"FINISHED"}
+    assert snapshot(addon) != before
 
 
 def test_load_without_a_path(addon: ModuleType) -> None:

@@ -5,6 +5,7 @@ panel; bad files change nothing."""
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from types import ModuleType
 
@@ -12,6 +13,7 @@ import bpy
 import numpy as np
 import pytest
 
+from tests.blender.test_export_timeline_ops import UNSAVED
 from tests.blender.test_panel_support import (
     blender_module,
     make_head,
@@ -98,6 +100,29 @@ def test_bad_files_change_nothing(addon: ModuleType, tmp_path: Path, content: st
                                   kwargs: dict[str, str], message: str) -> None:
     make_head(addon)
     refused_unchanged(addon, bpy.ops.facs.import_capture, tmp_path / "take.csv", content, message, **kwargs)
+
+
+def test_a_blend_relative_path_needs_a_saved_file(addon: ModuleType, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unsaved, ``//`` would mean the working directory, which here holds another capture.csv:
+    refused before anything is read; once the .blend is saved beside its capture, the same path
+    reads that one (30 frames, not the working directory's 90)."""
+    make_head(addon)
+    monkeypatch.chdir(tmp_path)
+    _openface(tmp_path / "capture.csv", frames=90)
+    before = snapshot(addon)
+    with pytest.raises(RuntimeError, match=re.escape(UNSAVED.format("//capture.csv"))):
+        bpy.ops.facs.import_capture(filepath="//capture.csv")
+    assert snapshot(addon) == before
+
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    _openface(saved / "capture.csv")
+    bpy.ops.wm.save_as_mainfile(filepath=str(saved / "scene.blend"))
+    assert bpy.ops.facs.import_capture(filepath="//capture.csv") == {"FINISHED"}
+    scene = bpy.context.scene
+    assert scene.facs_rig.import_summary.startswith("capture.csv: OpenFace")
+    assert scene.render.fps == FPS and scene.frame_end - scene.frame_start < 60
 
 
 def test_refused_without_a_rig(addon: ModuleType, tmp_path: Path) -> None:

@@ -7,6 +7,8 @@ change nothing and say why; a folder of images is spaced by the chosen rate."""
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import threading
 from pathlib import Path
 from types import ModuleType
@@ -16,6 +18,7 @@ import numpy as np
 import pytest
 import skimage.io
 
+from tests.blender.test_export_timeline_ops import UNSAVED
 from tests.blender.test_panel_support import blender_module, make_head, snapshot
 from tests.reader.support import render, write_video
 
@@ -104,6 +107,26 @@ def test_video_without_a_face_changes_nothing(addon: ModuleType, tmp_path: Path)
         bpy.ops.facs.read_media(filepath=str(video))
     assert snapshot(addon) == before
     assert _ops(addon).STATUS.error
+
+
+def test_a_blend_relative_path_needs_a_saved_file(addon: ModuleType, smile_video: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unsaved, ``//smile.mp4`` would be the working directory's (here the video itself): refused
+    before it is opened; once the .blend is saved beside a copy, the same path reads it."""
+    head = make_head(addon)
+    monkeypatch.chdir(smile_video.parent)
+    before = snapshot(addon)
+    with pytest.raises(RuntimeError, match=re.escape(UNSAVED.format("//smile.mp4"))):
+        bpy.ops.facs.read_media(filepath="//smile.mp4")
+    assert snapshot(addon) == before
+    assert _ops(addon).STATUS.error and "//smile.mp4" in _ops(addon).STATUS.text
+
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    shutil.copy(smile_video, saved / "smile.mp4")
+    bpy.ops.wm.save_as_mainfile(filepath=str(saved / "scene.blend"))
+    assert bpy.ops.facs.read_media(filepath="//smile.mp4") == {"FINISHED"}
+    assert _au12(addon, head).max() > 0.5
 
 
 def test_panel_offers_the_reader_here(addon: ModuleType) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ import numpy as np
 import pytest
 
 from .conftest import ROOT
+from .test_export_timeline_ops import UNSAVED
 
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(Path(__file__).parent))
@@ -410,3 +412,23 @@ def test_panel_operator(addon: ModuleType, tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="no face found"):
         bpy.ops.facs.generate_shapes()
     assert cube.data.shape_keys is None and cube.parent is None
+
+
+def test_landmarks_relative_to_an_unsaved_blend_are_refused(addon: ModuleType, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unsaved, ``//marks.json`` would be the working directory's: refused before the face is
+    touched; once the .blend is saved beside it, the same path is read (its error is the file's)."""
+    face = _mesh_from(*canonical_face(), "Face")
+    bpy.context.view_layer.objects.active = face
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "marks.json").write_text("{}")
+    with pytest.raises(RuntimeError, match=re.escape(UNSAVED.format("//marks.json"))):
+        bpy.ops.facs.generate_shapes(landmarks="//marks.json")
+    assert face.data.shape_keys is None and face.parent is None
+
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "marks.json").write_text('{"chin": "x"}')
+    bpy.ops.wm.save_as_mainfile(filepath=str(saved / "scene.blend"))
+    with pytest.raises(RuntimeError, match=r"marks\.json.*\$\.chin: must be a vertex index"):
+        bpy.ops.facs.generate_shapes(landmarks="//marks.json")
