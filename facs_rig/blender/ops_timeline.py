@@ -83,7 +83,7 @@ class FACS_OT_export_timeline(bpy.types.Operator):
 
     bl_idname = "facs.export_timeline"
     bl_label = "Export FACS Timeline"
-    bl_options = {"REGISTER", "UNDO"}
+    bl_options = {"REGISTER"}  # writes a file, changes nothing in the .blend: no undo step
 
     filepath: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Timeline", description="facs-timeline JSON file to write", subtype="FILE_PATH",

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Export Timeline in real Blender: it writes the way the command line does (checked, in parts
-when too long, moved into place only when whole), says what it wrote, and a path it cannot
-write, or a ``//`` path in an unsaved file, is an error naming the file that writes nothing."""
+"""Export Timeline in real Blender: no undo step; it writes the way the command line does
+(checked, in parts when too long, moved into place only when whole), says what it wrote, and a
+path it cannot write, or a ``//`` path in an unsaved file, is an error naming the file that
+writes nothing."""
 
 from __future__ import annotations
 
@@ -27,6 +28,12 @@ def _same_timeline(addon: ModuleType, a: object, b: object) -> None:
     """Equal events and tracks as a file holds them (the loader adds where each came from)."""
     a_doc, b_doc = addon.core.timeline.to_dict(a), addon.core.timeline.to_dict(b)
     assert a_doc["events"] == b_doc["events"] and a_doc["tracks"] == b_doc["tracks"]
+
+
+def test_export_is_not_an_undo_step(addon: ModuleType) -> None:
+    """It writes a file and changes nothing in the .blend: an undo step would undo nothing."""
+    options = addon.blender.ops_timeline.FACS_OT_export_timeline.bl_options
+    assert "REGISTER" in options and "UNDO" not in options
 
 
 def test_export_loads_back_as_the_timeline_the_keys_play(addon: ModuleType, tmp_path: Path,
