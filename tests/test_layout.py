@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BLENDER_MODULES = {"bpy", "mathutils", "bmesh", "addon_utils", "bpy_extras", "gpu"}
-PURE_PACKAGES = ("core", "io", "render", "live")
+PURE_PACKAGES = ("core", "io", "reader", "live", "render")
 LAYERS = {"core": 0, "io": 1, "reader": 2, "live": 3, "render": 4, "blender": 5, "batch": 6, "cli": 7}
 """Each package of ``facs_rig`` and its layer: a package imports from its own layer and lower ones.
 ``paths.py`` (and the package's ``__init__``) are shared by all."""
@@ -39,8 +39,8 @@ def _imported_packages(source: str, module: str) -> list[tuple[int, str]]:
 
 def test_pure_packages_import_without_bpy() -> None:
     code = (
-        "import sys, facs_rig, facs_rig.core, facs_rig.io, facs_rig.render, pkgutil, importlib\n"
-        "for pkg in (facs_rig.core, facs_rig.io, facs_rig.render):\n"
+        f"import sys, pkgutil, importlib, facs_rig, {', '.join(f'facs_rig.{p}' for p in PURE_PACKAGES)}\n"
+        f"for pkg in ({', '.join(f'facs_rig.{p}' for p in PURE_PACKAGES)}):\n"
         "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
         "        importlib.import_module(m.name)\n"
         f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {BLENDER_MODULES!r})\n"
