@@ -7,14 +7,11 @@ a rigged .blend from anywhere renders the same as one built by the CLI.
 
 from __future__ import annotations
 
-import os
 import shutil
-import sys
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager, nullcontext, redirect_stdout
+from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TextIO
 
 import bpy
 import numpy as np
@@ -23,6 +20,7 @@ from ..core import interrupt
 from ..core.catalogue import control_sort_key
 from ..core.files import check_outputs, merged_on_success, replaced_on_success
 from ..core.model import is_control_name
+from ..core.quiet import quiet_output
 from ..io.openface_labels import write_labels
 from ..render.job import Engine, JobError, output_kind
 from ..render.progress import Progress
@@ -75,36 +73,9 @@ def sample_controls(
     return values
 
 
-@contextmanager
-def quiet_blender(
-    enabled: bool = True, *, into: Literal["devnull", "stderr"] = "devnull"
-) -> Iterator[TextIO]:
-    """Keep Blender's chatter (it writes straight to file descriptors 1 and 2, from C) out of the
-    way: ``devnull`` drops it (renders show our progress line instead), ``stderr`` moves stdout's
-    share there (``info --json`` keeps stdout for its answer). Yields a stream on the real stderr
-    for our own messages."""
-    if not enabled:
-        yield sys.stderr
-        return
-    sys.stdout.flush()
-    sys.stderr.flush()
-    moved = (1, 2) if into == "devnull" else (1,)
-    saved = {fd: os.dup(fd) for fd in moved}
-    sink = os.open(os.devnull, os.O_WRONLY) if into == "devnull" else os.dup(2)
-    stream = os.fdopen(os.dup(2), "w", buffering=1)
-    try:
-        for fd in moved:
-            os.dup2(sink, fd)
-        with redirect_stdout(sys.stderr) if into == "stderr" else nullcontext():
-            yield stream
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        for fd, copy in saved.items():
-            os.dup2(copy, fd)
-            os.close(copy)
-        os.close(sink)
-        stream.close()
+quiet_blender = quiet_output
+"""Blender's chatter (it writes straight to file descriptors 1 and 2, from C) kept out of the way:
+:func:`..core.quiet.quiet_output`."""
 
 
 def frames_to_render(scene: bpy.types.Scene, kind: str, frames: tuple[int, int] | None) -> list[int]:
