@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..core.errors import FacsError
 from ..core.files import check_outputs
+from ..core.quiet import quiet_output
 from ..core.timeline import MAX_BYTES
 from ..core.timing import MAX_FRAME, time_span
 from ..io import FORMAT_IDS, read_any
@@ -44,7 +45,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "and for folders of images")
     parser.add_argument("--clip", help="import only this clip of an event sheet (Filename or "
                                        "Subject/Filename)")
-    parser.add_argument("--preset", default="arkit52",
+    parser.add_argument("--preset", default="arkit52", metavar="NAME|FILE",
                         help="mapping whose inverse turns blendshapes into AUs (default arkit52)")
     parser.add_argument("--face", type=_face, default="largest", metavar="largest|N",
                         help="videos and images: the face to follow, the largest or the N-th from the left "
@@ -59,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
     source, target = Path(args.input), Path(args.output)
     check_outputs({"-o": target}, {"INPUT": source})
     if args.fmt == "auto" and is_media(source):
-        result = _read_media(source, args)
+        with quiet_output(args.quiet):  # MediaPipe and TensorFlow Lite log to stderr from C
+            result = _read_media(source, args)
     else:
         result = read_any(source, fmt=args.fmt, events=args.events, min_confidence=args.min_confidence,
                           fps=args.fps, clip=args.clip, preset=args.preset)

@@ -38,7 +38,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="also keep the raw ARKit weights (meta.blendshapes) to drive an ARKit head 1:1")
     parser.add_argument("--smooth", action="store_true", help="One Euro smoothing")
     parser.add_argument("--mirror", action="store_true", help="swap the subject's left and right")
-    parser.add_argument("--preset", default=DEFAULT_PRESET,
+    parser.add_argument("--preset", default=DEFAULT_PRESET, metavar="NAME|FILE",
                         help="mapping whose inverse turns blendshapes into AUs (default arkit52)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
 

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import skimage.data
+import skimage.io
 
-from facs_rig.cli import main
+from facs_rig.cli import build_parser, main
 from facs_rig.core.timeline import load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,12 +54,42 @@ def test_bad_input_leaves_the_output_untouched(tmp_path: Path, capsys: pytest.Ca
     assert len(err) == 2 and "bad.csv, line 7" in err[0] and "truncated" in err[0]
 
 
+def _convert(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "facs_rig", "convert", *args],
+                          cwd=ROOT, capture_output=True, text=True, check=False)
+
+
 def test_command_line_entry(tmp_path: Path) -> None:
     out = tmp_path / "a2f.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "facs_rig", "convert", str(FIXTURES / "audio2face_small.json"),
-         "-o", str(out)],
-        cwd=ROOT, capture_output=True, text=True, check=False)
+    done = _convert(str(FIXTURES / "audio2face_small.json"), "-o", str(out))
     assert done.returncode == 0, done.stderr
     assert "blendshape fit residual" in done.stdout
     assert load(out).fps == 30.0
+
+
+def test_quiet_photo_prints_nothing_at_all(tmp_path: Path) -> None:
+    """The face reader on a photo with -q: MediaPipe's and TensorFlow Lite's own log lines (written
+    from C, before and while the model runs) are silenced too; without -q they still show."""
+    photo = tmp_path / "astronaut.jpg"
+    skimage.io.imsave(photo, skimage.data.astronaut())
+    out = tmp_path / "astronaut.json"
+    done = _convert(str(photo), "-o", str(out), "-q")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    smile = {t.side: t.values[0] for t in load(out).tracks if t.au == 12}
+    assert smile["L"] > 0.5 and smile["R"] > 0.5
+    loud = _convert(str(photo), "-o", str(out))
+    assert loud.returncode == 0 and f"wrote {out}" in loud.stdout and loud.stderr
+
+
+def test_preset_metavar_says_what_each_command_accepts(tmp_path: Path) -> None:
+    """``auto`` is in a command's ``--preset`` metavar exactly when the command takes it."""
+    subcommands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    metavars = {name: next(a.metavar for a in parser._actions if "--preset" in a.option_strings)
+                for name, parser in subcommands.choices.items()
+                if any("--preset" in a.option_strings for a in parser._actions)}
+    assert set(metavars.values()) == {"auto|NAME|FILE", "NAME|FILE"}
+    for name in ("convert", "live"):
+        assert metavars[name] == "NAME|FILE"
+    done = _convert(str(FIXTURES / "audio2face_small.json"), "-o", str(tmp_path / "a.json"),
+                    "--preset", "auto")
+    assert done.returncode == 2 and "unknown mapping preset 'auto'" in done.stderr
