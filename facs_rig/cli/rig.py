@@ -49,6 +49,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="OUT.png",
         help="also render an atlas of brow raise, smile, jaw drop and blink",
     )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="show Blender's own output (importers, saving, renders)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,18 +67,20 @@ def run(args: argparse.Namespace) -> int:
     if args.landmarks is not None:
         landmarks = parse_landmarks(read_document(args.landmarks, what="landmark file"), args.landmarks)
     bpy = require_bpy()
+    from ..blender.render import quiet_blender
     from ..blender.rig import build_rig
     from ..blender.rig_files import generate_face_shapes, open_avatar, save_blend
 
-    opened = open_avatar(args.head, args.object, generate=False)
-    generated = generate_face_shapes(
-        opened.mesh, opened.armature, landmarks=landmarks, overwrite=args.overwrite
-    )
+    with quiet_blender(not args.verbose):  # importers, the reader and saving print from C
+        opened = open_avatar(args.head, args.object, generate=False)
+        generated = generate_face_shapes(
+            opened.mesh, opened.armature, landmarks=landmarks, overwrite=args.overwrite
+        )
+        report = build_rig(opened.mesh, args.preset, armature=generated.armature)
+        save_blend(output)
     print(generated.summary())
-    report = build_rig(opened.mesh, args.preset, armature=generated.armature)
     for warning in report.warnings:
         print(f"warning: {warning}")
-    save_blend(output)
     print(report.summary())
     print(f"wrote {output}")
     if args.preview is not None:
@@ -83,6 +88,9 @@ def run(args: argparse.Namespace) -> int:
         from ..blender.avatar_studio import portrait_camera
 
         scene = bpy.context.scene
-        portrait_camera(scene, opened.mesh, generated.armature)
-        print(f"wrote {render_atlas(scene, args.preview, obj=opened.mesh, aus=PREVIEW_AUS, levels=('E',))}")
+        with quiet_blender(not args.verbose):
+            portrait_camera(scene, opened.mesh, generated.armature)
+        atlas = render_atlas(scene, args.preview, obj=opened.mesh, aus=PREVIEW_AUS, levels=("E",),
+                             quiet=not args.verbose)
+        print(f"wrote {atlas}")
     return 0

@@ -252,13 +252,20 @@ def test_head_scan(addon: ModuleType, tmp_path: Path) -> None:
 
 def test_rig_command_on_an_obj_face(tmp_path: Path) -> None:
     """The command on MediaPipe's canonical face (cm, Y up): a rigged .blend, the input untouched,
-    no .blend1 backup."""
+    no .blend1 backup, and only facs_rig's own lines printed (no importer, reader, ``bpy.rna`` or
+    ``Saved copy`` lines); ``-v`` shows Blender's."""
     head = canonical_face_obj(tmp_path / "face.obj")
     before = head.read_bytes()
     out = tmp_path / "rigged.blend"
     result = _cli("rig", str(head), "-o", str(out))
     assert result.returncode == 0, result.stderr
-    assert "generated 86 face shapes" in result.stdout
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3 and result.stderr == "", (result.stdout, result.stderr)
+    assert lines[0].startswith("CanonicalFace: generated 86 face shapes")
+    assert lines[1].startswith("FACS rig (") and lines[2] == f"wrote {out}"
+    verbose = _cli("rig", str(head), "-o", str(tmp_path / "verbose.blend"), "-v")
+    assert verbose.returncode == 0, verbose.stderr
+    assert "OBJ import of 'face.obj'" in verbose.stdout  # the importer's own line (Blender 4.2 and 5.0)
     assert head.read_bytes() == before
     assert out.is_file() and not (tmp_path / "rigged.blend1").exists()
     bpy.ops.wm.open_mainfile(filepath=str(out), load_ui=False)
