@@ -25,7 +25,8 @@ HELP = "render many timelines × avatars × settings in parallel, with a manifes
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spec", metavar="SPEC.json", help="batch spec (see docs/rendering.md)")
     parser.add_argument("-j", "--workers", type=int, metavar="N",
-                        help="worker processes on this machine (default: one per core)")
+                        help="worker processes on this machine (default: one per core); with --ray local, "
+                             "the local Ray instance's CPUs (one job each); a Ray cluster address ignores it")
     parser.add_argument("--ray", metavar="ADDRESS",
                         help="run on a Ray cluster instead ('auto', 'ray://host:10001', or 'local')")
     parser.add_argument("--dry-run", action="store_true",

@@ -25,9 +25,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeline", metavar="T.json", help="facs-timeline JSON file to perform")
     add_avatar_options(parser, camera=True)
     parser.add_argument("--engine", choices=ENGINES,
-                        help="render engine (default: workbench for the default avatar, else the .blend's)")
+                        help="render engine (default: workbench for the default avatar and .glb/.gltf/.fbx/"
+                             ".obj files, the .blend's own engine otherwise)")
     parser.add_argument("--resolution", type=_parsed(parse_resolution), metavar="WxH",
-                        help="image size, e.g. 512x512 (default: 512x512 for the default avatar)")
+                        help="image size, e.g. 512x512 (default: 512x512 for the default avatar and "
+                             ".glb/.gltf/.fbx/.obj files, the .blend's own otherwise)")
     parser.add_argument("--frames", type=_parsed(parse_frames), metavar="A-B",
                         help="frame range, or one frame N (default: the whole timeline)")
     parser.add_argument("--samples", type=int, metavar="N",
