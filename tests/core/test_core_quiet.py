@@ -51,3 +51,25 @@ def test_stderr_moves_stdout_there() -> None:
     out, err = _run("stderr")
     assert out == ["off fd1", "after fd1"]
     assert err == ["inside fd1", "inside fd2", "inside print", "ours", "off fd2", "after fd2"]
+
+
+NESTED = textwrap.dedent("""
+    import os, sys
+    from facs_rig.core.quiet import messages, quiet_output
+
+    with quiet_output() as outer:
+        with quiet_output(into="stderr") as inner:
+            assert inner is outer is messages()
+            os.write(2, b"inner fd2\\n")
+        os.write(2, b"outer fd2\\n")
+        print("note", file=messages())
+    print("after", file=messages())
+""")
+
+
+def test_a_nested_block_keeps_the_outer_one_and_its_stream() -> None:
+    """Inside a quiet block (a command's whole Blender work) an inner one (a render's) changes
+    nothing: the descriptors stay dropped, and ``messages()`` is the outer block's real stderr."""
+    done = subprocess.run([sys.executable, "-c", NESTED], cwd=ROOT, capture_output=True, text=True,
+                          check=True)
+    assert done.stdout == "" and done.stderr.splitlines() == ["note", "after"]
