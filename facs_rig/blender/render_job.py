@@ -20,7 +20,7 @@ from ..render.job import DEFAULT_ENGINE, DEFAULT_RESOLUTION, JobError, RenderJob
 from ..render.result import JobResult
 from .avatar_studio import portrait_camera
 from .keyframer import apply_timeline, scene_fps
-from .render import controlled_objects, frames_to_render, render_scene, sample_controls
+from .render import controlled_objects, frames_to_render, quiet_blender, render_scene, sample_controls
 from .render_settings import engine_name, output_size
 from .rig import build_rig, shape_key_names
 from .rig_files import SCENE_FILES, OpenedAvatar, open_avatar
@@ -68,26 +68,36 @@ def _faces(
 
 
 def open_rigged(
-    avatar: str, preset: str = "auto", *, rig: bool = True, camera: str = "", identity: str = ""
+    avatar: str,
+    preset: str = "auto",
+    *,
+    rig: bool = True,
+    camera: str = "",
+    identity: str = "",
+    quiet: bool = True,
 ) -> Prepared:
     """Open the avatar (``default`` or a file) with its faces rigged and a camera (``camera``, the
     file's, or one framed on the face). A rigged .blend stays as it is unless a preset is named;
-    ``rig=False`` takes a .blend entirely as it is."""
-    opened = _open_avatar(avatar, camera, identity)
-    warnings: list[str] = []
-    scene = bpy.context.scene
-    faces: list[bpy.types.Object] = controlled_objects(scene)
-    if rig or preset != "auto" or avatar == "default":
-        faces, rig_warnings = _faces(scene, opened, preset)
-        warnings += rig_warnings
+    ``rig=False`` takes a .blend entirely as it is. With ``quiet``, what Blender, its importers and
+    the face reader print while opening, generating face shapes and rigging is dropped
+    (:func:`.render.quiet_blender`); facs_rig's own notes still reach stderr."""
+    with quiet_blender(quiet):
+        opened = _open_avatar(avatar, camera, identity)
+        warnings: list[str] = []
+        scene = bpy.context.scene
+        faces: list[bpy.types.Object] = controlled_objects(scene)
+        if rig or preset != "auto" or avatar == "default":
+            faces, rig_warnings = _faces(scene, opened, preset)
+            warnings += rig_warnings
     return Prepared(scene, faces, None, warnings)
 
 
-def prepare(job: RenderJob) -> Prepared:
-    """The scene of ``job``, animated and ready to render (nothing rendered yet)."""
+def prepare(job: RenderJob, *, quiet: bool = True) -> Prepared:
+    """The scene of ``job``, animated and ready to render (nothing rendered yet); ``quiet`` as in
+    :func:`open_rigged`."""
     timeline = load_timeline(job.timeline) if job.timeline else None
     prepared = open_rigged(job.avatar, job.preset, rig=timeline is not None, camera=job.camera,
-                           identity=job.identity)
+                           identity=job.identity, quiet=quiet)
     if timeline is not None:
         for obj in prepared.faces:
             prepared.warnings += apply_timeline(obj, timeline, scene=prepared.scene,
@@ -110,9 +120,10 @@ def peak_frame(scene: bpy.types.Scene, face: bpy.types.Object) -> int:
 
 
 def run_render_job(job: RenderJob, *, quiet: bool = True, show_progress: bool = True) -> JobResult:
-    """Prepare and render ``job``; returns what the manifest records (raises on failure)."""
+    """Prepare and render ``job``; returns what the manifest records (raises on failure). ``quiet``
+    drops Blender's own output from opening the avatar to the last frame."""
     start = time.perf_counter()
-    prepared = prepare(job)
+    prepared = prepare(job, quiet=quiet)
     scene = prepared.scene
     frames = job.frames
     if job.kind == "still" and frames is None and prepared.timeline is not None and prepared.faces:

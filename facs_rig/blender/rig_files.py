@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -13,6 +12,7 @@ import bpy
 
 from ..core.errors import FacsError
 from ..core.files import replaced_on_success
+from ..core.quiet import messages
 from .rig import find_armature
 
 if TYPE_CHECKING:
@@ -73,7 +73,8 @@ def open_avatar(
     """Replace the current file with ``avatar`` (``"default"`` or a path) and return its face mesh
     and armature. ``studio`` adds the default head's camera and lights (for files that will be
     rendered); ``identity`` makes the default head in that identity. With ``generate``, a face mesh
-    without shape keys gets the face shapes and pivots (:mod:`.rig_any`), said on stderr. Raises
+    without shape keys gets the face shapes and pivots (:mod:`.rig_any`), said on stderr (also
+    inside a quiet block). Raises
     :class:`FacsError` naming the file when it cannot."""
     if identity and avatar != "default":
         raise FacsError(f"{avatar}: an identity shapes the default head only; give --avatar default")
@@ -115,9 +116,9 @@ def open_avatar(
         try:
             shaped = generate_face_shapes(mesh, armature)
         except NoFaceFound as exc:  # not a face: the file opens as it is, and the command says what it can
-            print(f"note: {path.name} has no face shapes, and none were generated: {exc}", file=sys.stderr)
+            print(f"note: {path.name} has no face shapes, and none were generated: {exc}", file=messages())
         else:
-            print(f"note: {path.name} has no face shapes; {shaped.summary()}", file=sys.stderr)
+            print(f"note: {path.name} has no face shapes; {shaped.summary()}", file=messages())
             return OpenedAvatar(mesh, shaped.armature, str(path), shaped.summary())
     return OpenedAvatar(mesh, armature, str(path))
 

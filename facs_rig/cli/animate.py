@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..core.files import check_outputs
 from ..core.timeline import load
-from .common import CliError, add_avatar_options, require_bpy
+from .common import VERBOSE_HELP, CliError, add_avatar_options, require_bpy
 
 HELP = "rig an avatar, animate it with a timeline and save a .blend"
 
@@ -26,6 +26,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bake", action="store_true",
                         help="also bake per-frame shape-key and bone curves (drivers muted)")
     parser.add_argument("-o", "--output", required=True, metavar="OUT.blend", help=".blend file to write")
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,17 +38,19 @@ def run(args: argparse.Namespace) -> int:
     timeline = load(args.timeline)
     bpy = require_bpy()
     from ..blender import keyframer
+    from ..blender.render import quiet_blender
     from ..blender.rig import build_rig
     from ..blender.rig_files import open_avatar, save_blend
 
-    opened = open_avatar(args.avatar, args.object, studio=True, identity=args.identity)
-    mesh = opened.mesh
-    rig_report = build_rig(mesh, args.preset, armature=opened.armature)
-    result = keyframer.apply_timeline(mesh, timeline, mode="BAKE" if args.bake else "LIVE",
-                                      scene=bpy.context.scene, set_scene_range=True)
+    with quiet_blender(not args.verbose):  # importers, the face reader and saving print from C
+        opened = open_avatar(args.avatar, args.object, studio=True, identity=args.identity)
+        mesh = opened.mesh
+        rig_report = build_rig(mesh, args.preset, armature=opened.armature)
+        result = keyframer.apply_timeline(mesh, timeline, mode="BAKE" if args.bake else "LIVE",
+                                          scene=bpy.context.scene, set_scene_range=True)
+        save_blend(output)
     for warning in [*rig_report.warnings, *result.warnings]:
         print(f"warning: {warning}")
-    save_blend(output)
     print(rig_report.summary())
     print(f"{mesh.name}: {result.summary()}")
     print(f"wrote {output}")

@@ -13,7 +13,7 @@ from ..core.files import check_outputs
 from ..core.intensity import LETTERS, SCALES
 from ..render.atlas import rig_aus
 from ..render.job import ENGINES
-from .common import CliError, add_avatar_options, require_bpy
+from .common import VERBOSE_HELP, CliError, add_avatar_options, require_bpy
 
 HELP = "render a labelled contact sheet of action units (PNG)"
 
@@ -34,7 +34,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--full-frame", action="store_true",
                         help="show the whole camera view instead of the part where the face moves")
     parser.add_argument("--samples", type=int, metavar="N", help="render samples")
-    parser.add_argument("-v", "--verbose", action="store_true", help="show Blender's own render output")
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
 
 
 def _aus(text: str) -> tuple[int, ...] | str:
@@ -66,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
     from ..blender.render_job import open_rigged
 
     try:
-        prepared = open_rigged(args.avatar, args.preset, camera=args.camera, identity=args.identity)
+        prepared = open_rigged(args.avatar, args.preset, camera=args.camera, identity=args.identity,
+                               quiet=not args.verbose)
         face = prepared.faces[0]
         aus = rig_aus(control_names(face), kinds=None) if args.aus == "all" else args.aus
         path = render_atlas(prepared.scene, args.output, obj=face, aus=aus, levels=args.levels,

@@ -31,6 +31,7 @@ IDENTITY_HELP = ("identity of the default head: NAME=VALUE pairs such as gender=
                  "(gender, age, african, asian, caucasian, muscle, weight, MakeHuman face details), or "
                  "random:SEED (docs/avatar.md)")
 AVATAR_HELP = "'default' for the built-in FACS Head, or a .blend/.glb/.gltf/.fbx/.obj file"
+VERBOSE_HELP = "show Blender's and the face reader's own output (importers, saving, renders)"
 PRESET_HELP = "mapping preset: a built-in name, a JSON file, or 'auto' for the one that fits best"
 
 

@@ -14,7 +14,7 @@ import argparse
 import sys
 
 from ..render.job import ENGINES, JobError, RenderJob, parse_frames, parse_resolution
-from .common import CliError, add_avatar_options, require_bpy
+from .common import VERBOSE_HELP, CliError, add_avatar_options, require_bpy
 
 HELP = "render an avatar performing a timeline to MP4, PNG frames or a PNG"
 
@@ -36,7 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="render samples (Cycles, EEVEE) or anti-aliasing samples (Workbench)")
     parser.add_argument("--labels", metavar="LABELS.csv",
                         help="write each frame's AU values (OpenFace columns, 0-5) to this CSV")
-    parser.add_argument("-v", "--verbose", action="store_true", help="show Blender's own render output")
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
 
 
 def _parsed(parse):

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..core.files import check_outputs
 from ..core.jsondoc import read_document
 from ..core.warp import parse_landmarks
-from .common import PRESET_HELP, CliError, require_bpy
+from .common import PRESET_HELP, VERBOSE_HELP, CliError, require_bpy
 
 HELP = "generate the FACS/ARKit face shapes on a head that has none, rig it and save a .blend"
 PREVIEW_AUS = (1, 2, 12, 26, 43)
@@ -49,9 +49,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="OUT.png",
         help="also render an atlas of brow raise, smile, jaw drop and blink",
     )
-    parser.add_argument(
-        "-v", "--verbose", action="store_true", help="show Blender's own output (importers, saving, renders)"
-    )
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
 
 
 def run(args: argparse.Namespace) -> int:

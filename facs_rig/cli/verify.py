@@ -33,7 +33,7 @@ from ..render.verify import (
     summary,
 )
 from .atlas import parse_levels
-from .common import CliError, add_avatar_options, require_bpy
+from .common import VERBOSE_HELP, CliError, add_avatar_options, require_bpy
 
 HELP = "render, read back and score every AU code: does the avatar show what it is asked to?"
 
@@ -102,7 +102,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="width of a face on the contact sheet (default 256; the reader reads the "
                              "full render)")
     parser.add_argument("--samples", type=int, metavar="N", help="render samples")
-    parser.add_argument("-v", "--verbose", action="store_true", help="show Blender's own render output")
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     from ..render.atlas import rig_aus
 
     try:
-        prepared = open_rigged(args.avatar, args.preset, identity=args.identity)
+        prepared = open_rigged(args.avatar, args.preset, identity=args.identity, quiet=not args.verbose)
         face = prepared.faces[0]
         controls = control_names(face)
         codes = [str(au) for au in rig_aus(controls)] if args.aus == ("all",) else list(args.aus)

@@ -20,6 +20,8 @@ import bpy
 import numpy as np
 import pytest
 
+from .heads import canonical_face_obj
+
 ROOT = Path(__file__).resolve().parents[2]
 BLINK = {"format": "facs-timeline", "version": 1, "name": "blink", "fps": 10,
          "events": [{"au": 45, "intensity": "E", "onset": 0.0, "apex": 0.2, "offset": 0.4},
@@ -123,3 +125,31 @@ def test_batch_renders_in_parallel_and_writes_a_manifest(tmp_path: Path) -> None
     broken = rows[str(tmp_path / "out" / "blink_broken_wb")]
     assert broken["status"] == "failed" and "broken.blend: cannot open" in broken["error"]
     assert "2 of 4 renders written" in run.stdout
+
+
+def test_render_of_an_unrigged_head_prints_only_its_own_lines(addon: ModuleType, tmp_path: Path) -> None:
+    """Opening a face .obj, generating its face shapes (the face reader), rigging and rendering
+    print nothing of Blender's or MediaPipe's unless ``-v``: stdout is the ``wrote`` line, stderr
+    the note and the progress line. An error raised inside the quiet block still prints."""
+    head = canonical_face_obj(tmp_path / "face.obj")
+    timeline = tmp_path / "blink.json"
+    timeline.write_text(json.dumps(BLINK))
+    out = tmp_path / "face.png"
+    common = ("render", "--avatar", str(head), "--timeline", str(timeline), "--frames", "3",
+              "--resolution", "48x48")
+    run = _cli(*common, "-o", str(out))
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"wrote {out} (frame 3, workbench, 48x48"), run.stdout
+    err = run.stderr.splitlines()
+    assert err[0].startswith("note: face.obj has no face shapes; CanonicalFace: generated"), run.stderr
+    assert len(err) > 1 and all(line.startswith("render: 1/1 frames") for line in err[1:]), run.stderr
+    assert _read(addon, out).shape == (48, 48, 3)
+    verbose = _cli(*common, "-o", str(tmp_path / "verbose.png"), "-v")
+    assert verbose.returncode == 0, verbose.stderr
+    assert "OBJ import of 'face.obj'" in verbose.stdout  # the importer's own line (Blender 4.2 and 5.0)
+    failed = _cli(*common, "-o", str(tmp_path / "none.png"), "--camera", "Nope")
+    assert failed.returncode == 2 and failed.stdout == "" and len(failed.stderr.splitlines()) == 2
+    assert failed.stderr.splitlines()[1] == ("facs_rig render: error: no camera named 'Nope' in scene "
+                                              "'Scene' (cameras: none)")
+    assert not (tmp_path / "none.png").exists()
