@@ -177,14 +177,13 @@ def tick() -> float | None:
     return INTERVAL
 
 
-def stop_session() -> LiveRig | None:
-    """Stop what runs (the timer then ends itself); the stopped session, for its take."""
+def stop_session() -> None:
+    """Stop what runs (the timer then ends itself)."""
     live, _running.live = _running.live, None
     if live is not None:
         live.session.stop()
         if bpy.app.timers.is_registered(tick):
             bpy.app.timers.unregister(tick)
-    return live
 
 
 class FACS_OT_live_start(bpy.types.Operator):
