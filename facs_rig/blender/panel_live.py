@@ -37,8 +37,7 @@ class FACS_PT_live(FacsSection, bpy.types.Panel):
             col.prop(state, "host")
             col.prop(state, "port")
         col.prop(state, "passthrough")
-        options = layout.column()
-        options.use_property_split = True
+        options = form(layout)
         options.prop(state, "smoothing")
         options.prop(state, "mirror")
         options.prop(state, "gains")
