@@ -20,6 +20,7 @@ import numpy as np
 
 from ..core.files import check_outputs
 from ..core.intensity import IntensityScale
+from ..core.quiet import quiet_output
 from ..render.atlas import (
     DEFAULT_LEVELS,
     DEFAULT_TILE,
@@ -32,7 +33,7 @@ from ..render.atlas import (
 )
 from ..render.job import Engine, JobError
 from ..render.progress import Progress
-from .render import control_names, controlled_objects, quiet_blender, render_scene
+from .render import control_names, controlled_objects, render_scene
 from .render_images import read_png, write_png
 from .render_settings import restored_settings, set_resolution
 
@@ -290,7 +291,7 @@ def render_atlas(
     border = crop_border(region, aspect) if region else None
     # Inside Blender's own session folder, which a render stopped by Ctrl-C removes too.
     with tempfile.TemporaryDirectory(prefix="facs_rig_atlas_", dir=bpy.app.tempdir) as tmp, \
-            quiet_blender(quiet) as stream:
+            quiet_output(quiet) as stream:
         workdir = Path(tmp)
         if progress is None:
             progress = Progress(len(set(plates)) + 1, label="atlas", stream=stream)

@@ -73,11 +73,6 @@ def sample_controls(
     return values
 
 
-quiet_blender = quiet_output
-"""Blender's chatter (it writes straight to file descriptors 1 and 2, from C) kept out of the way:
-:func:`..core.quiet.quiet_output`."""
-
-
 def frames_to_render(scene: bpy.types.Scene, kind: str, frames: tuple[int, int] | None) -> list[int]:
     """The asked-for range, else the scene's range (its current frame for a still)."""
     if kind == "still":
@@ -128,7 +123,7 @@ def render_scene(
             target = staged.enter_context(merged_on_success(output))
         else:
             (target,) = staged.enter_context(replaced_on_success(output))
-        with restored_settings(scene, video=kind == "video"), quiet_blender(quiet) as stream:
+        with restored_settings(scene, video=kind == "video"), quiet_output(quiet) as stream:
             apply_settings(scene, engine=engine, resolution=resolution, samples=samples, threads=threads)
             set_output(scene, kind, target)
             if progress is None:

@@ -15,12 +15,13 @@ import numpy as np
 
 from ..core.describe import timeline_code
 from ..core.model import Timeline
+from ..core.quiet import quiet_output
 from ..core.timeline import load as load_timeline
 from ..render.job import DEFAULT_ENGINE, DEFAULT_RESOLUTION, JobError, RenderJob
 from ..render.result import JobResult
 from .avatar_studio import portrait_camera
 from .keyframer import apply_timeline, scene_fps
-from .render import controlled_objects, frames_to_render, quiet_blender, render_scene, sample_controls
+from .render import controlled_objects, frames_to_render, render_scene, sample_controls
 from .render_settings import engine_name, output_size
 from .rig import build_rig, shape_key_names
 from .rig_files import SCENE_FILES, OpenedAvatar, open_avatar
@@ -80,8 +81,8 @@ def open_rigged(
     file's, or one framed on the face). A rigged .blend stays as it is unless a preset is named;
     ``rig=False`` takes a .blend entirely as it is. With ``quiet``, what Blender, its importers and
     the face reader print while opening, generating face shapes and rigging is dropped
-    (:func:`.render.quiet_blender`); facs_rig's own notes still reach stderr."""
-    with quiet_blender(quiet):
+    (:func:`..core.quiet.quiet_output`); facs_rig's own notes still reach stderr."""
+    with quiet_output(quiet):
         opened = _open_avatar(avatar, camera, identity)
         warnings: list[str] = []
         scene = bpy.context.scene

@@ -21,6 +21,7 @@ from mathutils import Matrix, Vector
 
 from ..core.files import replaced_on_success
 from ..core.model import control_name
+from ..core.quiet import quiet_output
 from ..io.blendshapes import DEFAULT_PRESET, solve_shapes
 from ..reader import BLENDSHAPE_NAMES, Landmarker
 from ..reader.geometry import MEASURED_AUS, measured_aus
@@ -39,7 +40,6 @@ from ..render.verify import (
     tile_label,
 )
 from .atlas import compose_sheet, moving_region, render_plates
-from .render import quiet_blender
 from .render_settings import restored_settings, set_resolution
 
 Cell = tuple[np.ndarray, str]
@@ -119,7 +119,7 @@ def run_verify(
     neutral = Plate("Neutral")
     plates = {s: Plate(f"{s.code} {s.level}", s.values) for s in posed}
     rows: list[list[Cell]] = []
-    with tempfile.TemporaryDirectory(prefix="facs_rig_verify_") as tmp, quiet_blender(quiet) as stream, \
+    with tempfile.TemporaryDirectory(prefix="facs_rig_verify_") as tmp, quiet_output(quiet) as stream, \
             restored_settings(scene):
         if progress is None:
             progress = Progress(len(views) * (len(set(plates.values())) + 1), label="verify", stream=stream)
@@ -157,7 +157,7 @@ def write_outputs(report: Report, rows: Sequence[Sequence[Cell]], targets: Mappi
     """Write every target at once: all of them are new, or (on any failure) all are as before."""
     paths = list(targets.values())
     sheets = [p for p in paths if p.suffix.lower() == ".png"]
-    with replaced_on_success(*paths) as temps, quiet_blender(quiet), \
+    with replaced_on_success(*paths) as temps, quiet_output(quiet), \
             tempfile.TemporaryDirectory(prefix="facs_rig_verify_") as tmp:
         for target, temp in zip(paths, temps, strict=True):
             kind = target.suffix.lower()

@@ -12,6 +12,7 @@ import argparse
 from pathlib import Path
 
 from ..core.files import check_outputs
+from ..core.quiet import quiet_output
 from ..core.timeline import load
 from .common import VERBOSE_HELP, CliError, add_avatar_options, require_bpy
 
@@ -38,11 +39,10 @@ def run(args: argparse.Namespace) -> int:
     timeline = load(args.timeline)
     bpy = require_bpy()
     from ..blender import keyframer
-    from ..blender.render import quiet_blender
     from ..blender.rig import build_rig
     from ..blender.rig_files import open_avatar, save_blend
 
-    with quiet_blender(not args.verbose):  # importers, the face reader and saving print from C
+    with quiet_output(not args.verbose):  # importers, the face reader and saving print from C
         opened = open_avatar(args.avatar, args.object, studio=True, identity=args.identity)
         mesh = opened.mesh
         rig_report = build_rig(mesh, args.preset, armature=opened.armature)

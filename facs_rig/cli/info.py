@@ -15,6 +15,7 @@ from ..core.errors import FacsError
 from ..core.expressible import unexpressed
 from ..core.mapping.resolve import Coverage
 from ..core.model import control_name
+from ..core.quiet import quiet_output
 from .common import add_avatar_options, require_bpy
 
 HELP = "show which mapping preset fits an avatar and which AUs it can express"
@@ -92,10 +93,9 @@ def _format(report: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     require_bpy()
-    from ..blender.render import quiet_blender
     from ..blender.rig_files import open_avatar
 
-    with quiet_blender(into="stderr"):  # importers print progress; stdout is for the answer
+    with quiet_output(into="stderr"):  # importers print progress; stdout is for the answer
         opened = open_avatar(args.avatar, args.object, identity=args.identity)
         report = coverage_report(opened.source, opened.mesh, opened.armature, args.preset)
     print(json.dumps(report, indent=1) if args.json else _format(report))

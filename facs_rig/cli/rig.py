@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..core.files import check_outputs
 from ..core.jsondoc import read_document
+from ..core.quiet import quiet_output
 from ..core.warp import parse_landmarks
 from .common import PRESET_HELP, VERBOSE_HELP, CliError, require_bpy
 
@@ -65,11 +66,10 @@ def run(args: argparse.Namespace) -> int:
     if args.landmarks is not None:
         landmarks = parse_landmarks(read_document(args.landmarks, what="landmark file"), args.landmarks)
     bpy = require_bpy()
-    from ..blender.render import quiet_blender
     from ..blender.rig import build_rig
     from ..blender.rig_files import generate_face_shapes, open_avatar, save_blend
 
-    with quiet_blender(not args.verbose):  # importers, the reader and saving print from C
+    with quiet_output(not args.verbose):  # importers, the reader and saving print from C
         opened = open_avatar(args.head, args.object, generate=False)
         generated = generate_face_shapes(
             opened.mesh, opened.armature, landmarks=landmarks, overwrite=args.overwrite
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         from ..blender.avatar_studio import portrait_camera
 
         scene = bpy.context.scene
-        with quiet_blender(not args.verbose):
+        with quiet_output(not args.verbose):
             portrait_camera(scene, opened.mesh, generated.armature)
         atlas = render_atlas(scene, args.preview, obj=opened.mesh, aus=PREVIEW_AUS, levels=("E",),
                              quiet=not args.verbose)
