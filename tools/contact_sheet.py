@@ -35,7 +35,7 @@ from bpy_extras.object_utils import world_to_camera_view
 from facs_rig.blender.atlas import render_text
 from facs_rig.blender.avatar import Avatar, create_default_avatar
 from facs_rig.blender.render_images import read_png, write_png
-from facs_rig.render.atlas import resize
+from facs_rig.render.atlas import crop_pixels, resize
 
 BOTH = ("Left", "Right")
 EXPRESSIONS: dict[str, dict[str, float]] = {
@@ -106,18 +106,16 @@ IDENTITIES = tuple(
 """Every sex-and-age pair twice, each ethnic group with two women and two men."""
 
 
-def eye_box(scene: bpy.types.Scene, avatar: Avatar) -> tuple[int, int, int, int]:
-    """Pixels (top, bottom, left, right) of the render around both eyes: 2.2 times as wide as the
-    distance between their centres, 0.55 times as tall, centred between them."""
-    width, height = scene.render.resolution_x, scene.render.resolution_y
-    bones = avatar.rig.data.bones
-    points = [world_to_camera_view(scene, avatar.camera, avatar.rig.matrix_world @ bones[name].head_local)
-              for name in ("eye.L", "eye.R")]
-    xs = [point.x * width for point in points]
-    y = (1 - (points[0].y + points[1].y) / 2) * height
-    apart, middle = abs(xs[0] - xs[1]), (xs[0] + xs[1]) / 2
-    return (round(y - 0.3 * apart), round(y + 0.25 * apart), round(middle - 1.1 * apart),
-            round(middle + 1.1 * apart))
+def eye_border(scene: bpy.types.Scene, avatar: Avatar) -> tuple[float, float, float, float]:
+    """The part of the camera frame around both eyes, ``(x0, x1, y0, y1)`` in 0..1 with y up (as
+    :func:`crop_pixels` takes it): 2.2 times as wide as the distance between their centres, 0.55
+    times that distance tall (0.3 above their centres), centred between them."""
+    bones, world = avatar.rig.data.bones, avatar.rig.matrix_world
+    a, b = (world_to_camera_view(scene, avatar.camera, world @ bones[eye].head_local)
+            for eye in ("eye.L", "eye.R"))
+    apart, middle, y = abs(a.x - b.x), (a.x + b.x) / 2, (a.y + b.y) / 2
+    tall = apart * scene.render.resolution_x / scene.render.resolution_y  # in heights of the frame
+    return middle - 1.1 * apart, middle + 1.1 * apart, y - 0.25 * tall, y + 0.3 * tall
 
 
 def render_cells(
@@ -154,8 +152,7 @@ def render_cells(
             bpy.ops.render.render(write_still=True)
             pixels = read_png(scene.render.filepath)
             if eyes:
-                top, bottom, left, right = eye_box(scene, avatar)
-                pixels = resize(pixels[top:bottom, left:right], eyes)
+                pixels = resize(crop_pixels(pixels, eye_border(scene, avatar)), eyes)
             cells.append(pixels)
     return cells
 
