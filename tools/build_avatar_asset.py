@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from pinned_wheel import BuildError, Pin, arguments, fetch_wheel, sha256  # noqa: E402  (tools/, this script's folder)
 
+from facs_rig.core.files import atomic_write_text  # noqa: E402
 from facs_rig.core.mapping.presets import arkit_names  # noqa: E402
 from facs_rig.io import avatar_asset  # noqa: E402  (needs ROOT on sys.path)
 
@@ -834,7 +835,7 @@ def main() -> int:
         hashes=hashes,
         cc0=re.sub(r"^# .*\n+", "", wheel.text(MPFB + "LICENSE.md")),
     )
-    (args.output.parent / "LICENSE-default-head.md").write_text(license_text, encoding="utf-8")
+    atomic_write_text(args.output.parent / "LICENSE-default-head.md", license_text)
     size = args.output.stat().st_size / 1e6
     print(
         f"build_avatar_asset: {args.output} ({size:.1f} MB, {asset.vertex_count} vertices, "

@@ -17,9 +17,12 @@ import sys
 import zipfile
 from pathlib import Path
 
-from pinned_wheel import BuildError, Pin, arguments, fetch_wheel, sha256  # tools/, this script's folder
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pinned_wheel import BuildError, Pin, arguments, fetch_wheel, sha256  # noqa: E402  (tools/, this script's folder)
+
+from facs_rig.core.files import atomic_write_bytes, atomic_write_text  # noqa: E402  (needs ROOT on sys.path)
 
 PACKAGE = "ogm-vision"
 VERSION = "0.1.4"
@@ -74,17 +77,15 @@ def main() -> int:
     except (BuildError, subprocess.CalledProcessError, zipfile.BadZipFile, KeyError) as exc:
         print(f"build_reader_model: error: {exc}", file=sys.stderr)
         return 1
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    (args.output.parent / LICENSE_NAME).write_text(
+    atomic_write_text(
+        args.output.parent / LICENSE_NAME,
         LICENSE_TEMPLATE.format(
             member=MEMBER, wheel=WHEEL, package=PACKAGE, version=VERSION, wheel_sha=WHEEL_SHA256, url=PIN.url,
             member_sha=MEMBER_SHA256, size=len(model), notice=notice, license=license_text,
         ),
-        encoding="utf-8",
     )
-    partial = args.output.with_suffix(".partial")
-    partial.write_bytes(model)
-    partial.replace(args.output)  # the Makefile rebuilds when the file is missing: never leave half of it
+    # the Makefile rebuilds when the file is missing: never leave half of it
+    atomic_write_bytes(args.output, model)
     print(f"build_reader_model: {args.output} ({len(model):,} bytes, sha256 checked)")
     return 0
 
