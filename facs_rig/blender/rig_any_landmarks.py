@@ -220,7 +220,7 @@ def find_face(
     xy = (shot.reading.landmarks[:, :2] - 0.5) * shot.width
     origins = shot.at[None] + xy[:, :1] * shot.right - xy[:, 1:2] * shot.up - shot.direction * size
     surfaces = list(cast_on) or cast_surfaces(objects, surface)
-    return FaceFound(cast_rays(surfaces, origins, shot.direction), forward, face_up, view)
+    return FaceFound(ray_caster(surfaces)(origins, shot.direction), forward, face_up, view)
 
 
 def cast_surfaces(objects: Sequence[bpy.types.Object], surface: bpy.types.Object) -> list[bpy.types.Object]:
@@ -277,11 +277,6 @@ def ray_caster(surfaces: Sequence[bpy.types.Object]) -> RayCaster:
         return hits
 
     return cast_along
-
-
-def cast_rays(surfaces: Sequence[bpy.types.Object], origins: np.ndarray, direction: np.ndarray) -> np.ndarray:
-    """One cast through :func:`ray_caster`."""
-    return ray_caster(surfaces)(origins, direction)
 
 
 def hand_frame(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
