@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The identity's fields (docs/avatar.md, Identities), made once for the two places that hold them:
-Add FACS Head's operator properties and the panel's scene settings, which pass their values on.
+"""The identity's macro fields (docs/avatar.md, Identities), made once for the two places that hold
+them: Add FACS Head's operator properties and the panel's scene settings, which pass their values on.
 
-Each call makes a new property, as each class needs its own; the defaults are the default head's.
+Each call makes new properties, as each class needs its own; the defaults are the default head's.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 import bpy
 
-from ..io.identity import MACROS, MAX_SEED
+from ..io.identity import MACROS
 
 _DESCRIPTIONS = {
     "gender": "0 female, 1 male (MakeHuman's gender)",
@@ -30,17 +30,12 @@ def add_macro_fields(cls: type, prefix: str = "") -> None:
     Added to the class's annotations before it is registered (Blender reads them at
     ``register_class``), so the operator and the scene settings list the parameters in one place.
     """
-    cls.__annotations__.update({prefix + name: macro_field(name) for name in MACROS})
+    cls.__annotations__.update({prefix + name: _macro_field(name) for name in MACROS})
 
 
-def macro_field(name: str) -> Any:
+def _macro_field(name: str) -> Any:
     """The float property of macro parameter ``name`` (``gender``, ``age``, ``african``, ...)."""
     low, high, default = MACROS[name]
     return bpy.props.FloatProperty(name=name.capitalize(), description=_DESCRIPTIONS[name], min=low, max=high,
                                    default=default, subtype="NONE" if name == "age" else "FACTOR")
 
-
-def seed_field() -> Any:
-    return bpy.props.IntProperty(
-        name="Seed", description="Seed of the random identity: the same seed gives the same person",
-        min=0, max=min(MAX_SEED, 2**31 - 1), default=0)

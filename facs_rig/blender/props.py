@@ -15,7 +15,8 @@ from ..core.expressions import expression_info, expression_names
 from ..core.intensity import LETTERS
 from ..core.model import is_control_name
 from ..io import FORMATS
-from .identity_fields import add_macro_fields, seed_field
+from ..io.identity import MAX_SEED
+from .identity_fields import add_macro_fields
 
 if TYPE_CHECKING:
     from bpy.stub_internal.rna_enums import PropertyFlagItems
@@ -111,7 +112,9 @@ class FACS_PG_settings(bpy.types.PropertyGroup):
     identity_random: bpy.props.BoolProperty(  # type: ignore[valid-type]
         name="Random Identity", default=False,
         description="Add a seeded random person (random:SEED) instead of the fields above")
-    identity_seed: seed_field()  # type: ignore[valid-type]
+    identity_seed: bpy.props.IntProperty(  # type: ignore[valid-type]
+        name="Seed", description="Seed of the random identity: the same seed gives the same person",
+        min=0, max=min(MAX_SEED, 2**31 - 1), default=0)
 
 
 add_macro_fields(FACS_PG_settings, "identity_")
