@@ -5,7 +5,8 @@ A head with separate eyeball meshes often has them standing out of the skin: the
 fitted to the socket skin around and behind each eyeball, close there and the eyeball shows through
 the closed lid. Each eyeball is taken as a sphere (fitted to its vertices), and every shape that
 carries a vertex behind its front is bent so the vertex ends on the front of the sphere, a small
-margin outside: a closed lid then lies over the eye. Pure numpy, all vertices and shapes at once.
+margin outside: a closed lid then lies over the eye. Pure numpy: eye by eye and shape by shape
+(only the shapes that move skin near the eye), all of a shape's vertices at once.
 """
 
 from __future__ import annotations
