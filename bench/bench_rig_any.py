@@ -26,6 +26,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -101,12 +102,20 @@ def main() -> None:
     )
 
     with tempfile.TemporaryDirectory() as folder:
-        cover = lid_cover(Path(folder))
+        folds: dict[str, tuple[dict[str, int], tuple[float, float]]] = {}
+        cover: dict[str, float] = {}
+        for name, head in rigged_test_heads(Path(folder)):
+            folds[name] = (
+                {shape: _turned_over(head, keys) for shape, keys in FOLD_SHAPES.items()},
+                _jaw_turn(head),
+            )
+            if name == "stylised head":
+                cover = lid_cover(head)
         print(
             "lids over proud eyes (share of each eyeball's front covered by skin): "
             + ", ".join(f"{name} {share:.0%}" for name, share in cover.items())
         )
-        for name, (counts, (degrees, residual)) in folded(Path(folder)).items():
+        for name, (counts, (degrees, residual)) in folds.items():
             print(
                 f"{name}: triangles turned over: "
                 + ", ".join(f"{k} {v}" for k, v in counts.items())
@@ -160,12 +169,13 @@ def _jaw_turn(head: bpy.types.Object) -> tuple[float, float]:
     return float(degrees), float(np.sqrt((residual**2).mean()) / size[size > 0.3 * size.max()].mean())
 
 
-def folded(folder: Path) -> dict[str, tuple[dict[str, int], tuple[float, float]]]:
-    """Per test head (the stylised head, MediaPipe's canonical face, the head scan), rigged as
-    ``rig`` does: how many triangles each of :data:`FOLD_SHAPES` (its keys at 1) turns over (the
-    normal by more than 90 degrees: skin folding through itself, seen as a dark tear; the stylised
-    head's jaw drop turns its chin's underside over, it has no neck), and the jaw drop as a turn."""
-    out = {}
+def rigged_test_heads(folder: Path) -> Iterator[tuple[str, bpy.types.Object]]:
+    """The test heads (the stylised head, MediaPipe's canonical face, the head scan), each rigged as
+    ``rig`` does in a fresh file, their face meshes in turn: each is measured (:func:`_turned_over`,
+    :func:`_jaw_turn`, :func:`lid_cover`) before the next replaces it. How many triangles each of
+    :data:`FOLD_SHAPES` (its keys at 1) turns over counts skin folding through itself (the normal
+    by more than 90 degrees, seen as a dark tear; the stylised head's jaw drop turns its chin's
+    underside over, it has no neck)."""
     for name, path in (
         ("stylised head", stylised_head(folder / "folds.glb")),
         ("canonical face", canonical_face_obj(folder / "folds.obj")),
@@ -174,21 +184,13 @@ def folded(folder: Path) -> dict[str, tuple[dict[str, int], tuple[float, float]]
         bpy.ops.wm.read_homefile(use_empty=True)
         opened = rig_files.open_avatar(str(path), "", generate=False)
         rig_any.generate_shapes(opened.mesh, opened.armature)
-        head = opened.mesh
-        out[name] = (
-            {shape: _turned_over(head, keys) for shape, keys in FOLD_SHAPES.items()},
-            _jaw_turn(head),
-        )
-    return out
+        yield name, opened.mesh
 
 
-def lid_cover(folder: Path) -> dict[str, float]:
-    """Per eye of the rigged stylised head: the share of rays from the front through the eyeball's
-    outline that meet skin before the ball, with both blinks at 1 (``neutral`` and ``blink``)."""
-    bpy.ops.wm.read_homefile(use_empty=True)
-    opened = rig_files.open_avatar(str(stylised_head(folder / "stylised.glb")), "", generate=False)
-    rig_any.generate_shapes(opened.mesh, opened.armature)
-    head = opened.mesh
+def lid_cover(head: bpy.types.Object) -> dict[str, float]:
+    """Per eye of the rigged stylised head (``head`` its face mesh, its eyeballs ``Eye.L`` and
+    ``Eye.R``): the share of rays from the front through the eyeball's outline that meet skin before
+    the ball, with both blinks at 1 (``neutral`` and ``blink``)."""
     shapes = _shapes(head, ("eyeBlinkLeft", "eyeBlinkRight"))
     rest = np.empty(3 * len(head.data.vertices))
     head.data.shape_keys.key_blocks[0].data.foreach_get("co", rest)
