@@ -91,7 +91,8 @@ class Spec:
         check_outputs(outputs, inputs, folders=frozenset(folders))
 
 
-_ROLES = {"-o": "output", "--labels": "labels", "--timeline": "timeline", "--avatar": "avatar"}
+_ROLES = {"-o": "output", "--labels": "labels", "--timeline": "timeline", "--avatar": "avatar",
+          "--preset": "preset"}
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from ..core.codes import parse_code
 from ..core.errors import FacsError
 from ..core.expressions import expression_info
 from ..core.files import check_outputs
 from ..core.intensity import SCALES, scale_from_spec
+from ..core.mapping.presets import preset_path
 from ..render.job import ENGINES, JobError, parse_resolution
 from ..render.verify import (
     ATLAS_SET,
@@ -109,9 +109,8 @@ def run(args: argparse.Namespace) -> int:
     if not 32 <= args.tile <= 2048:
         raise CliError(f"--tile {args.tile}: use 32 to 2048 pixels")
     targets = output_targets(args.output)
-    inputs = {"--avatar": None if args.avatar == "default" else args.avatar,
-              "--preset": args.preset if Path(args.preset).suffix.lower() == ".json" else None}
-    check_outputs(targets, inputs)
+    avatar = None if args.avatar == "default" else args.avatar
+    check_outputs(targets, {"--avatar": avatar, "--preset": preset_path(args.preset)})
     expressions = prototypes() if args.expressions is None else args.expressions
     require_bpy()
     from ..blender.render import control_names

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from ..core.errors import FacsError
 from ..core.files import check_outputs
+from ..core.mapping.presets import preset_path
 from ..core.timing import MAX_FRAME
 
 OutputKind = Literal["video", "sequence", "still"]
@@ -141,10 +142,11 @@ class RenderJob:
                 "were asked for; give one frame or write to a folder"
             )
 
-    def files(self) -> tuple[dict[str, str | None], dict[str, str | None]]:
-        """The job's outputs and inputs, by the option that names them."""
+    def files(self) -> tuple[dict[str, str | None], dict[str, str | Path | None]]:
+        """The job's outputs and inputs, by the option that names them (the preset when it is a file)."""
         avatar = None if self.avatar == "default" else self.avatar
-        return {"-o": self.output, "--labels": self.labels}, {"--timeline": self.timeline, "--avatar": avatar}
+        inputs = {"--timeline": self.timeline, "--avatar": avatar, "--preset": preset_path(self.preset)}
+        return {"-o": self.output, "--labels": self.labels}, inputs
 
     def check_files(self) -> None:
         """Refuse, before anything renders, outputs that would overwrite an input, each other or a

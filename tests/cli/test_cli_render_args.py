@@ -40,6 +40,19 @@ def test_outputs_under_a_file_are_refused_before_rendering(tmp_path: Path, capsy
         assert err.count("\n") == 1 and "is a file, not a folder" in err
 
 
+
+def test_an_output_over_the_preset_file_is_refused(tmp_path: Path, capsys) -> None:
+    """A preset given as a file is one of the command's inputs: ``--labels`` (or ``verify -o``)
+    naming it is refused before anything renders, and the preset stays as it was."""
+    preset = tmp_path / "mine.json"
+    preset.write_text("{}")
+    demo = str(PRESETS / "timelines" / "demo.json")
+    for argv in (["render", "--timeline", demo, "--labels", str(preset), "-o", str(tmp_path / "x.mp4")],
+                 ["verify", "-o", str(tmp_path / "mine")]):
+        assert main([*argv, "--preset", str(preset)]) == 2
+        assert "would overwrite the --preset file" in capsys.readouterr().err
+    assert preset.read_text() == "{}"
+
 def test_a_command_without_identity_reads_no_avatar_asset(monkeypatch: pytest.MonkeyPatch) -> None:
     """argparse converts the option's default too: that is the default head, with nothing to check."""
     from facs_rig.cli import common

@@ -156,11 +156,19 @@ def find_preset_file(name: str, user_dirs: Sequence[str | Path] = ()) -> Path:
     raise FacsError(f"unknown mapping preset {name!r}; known: {', '.join(preset_names(user_dirs))}")
 
 
+def preset_path(name_or_path: str | Path) -> Path | None:
+    """The file ``name_or_path`` names when it is a path (a ``Path``, or text ending in ``.json`` or
+    holding a ``/``), None for a preset name: a command checks it as an input, so no output of
+    the command replaces the preset it reads."""
+    text = str(name_or_path)
+    if isinstance(name_or_path, Path) or text.endswith(".json") or "/" in text:
+        return Path(text).expanduser()
+    return None
+
+
 def load_preset(name_or_path: str | Path, user_dirs: Sequence[str | Path] = ()) -> MappingPreset:
     """A preset by name (user folders first, then built-ins) or by path to a JSON file."""
-    text = str(name_or_path)
-    looks_like_path = isinstance(name_or_path, Path) or text.endswith(".json") or "/" in text
-    path = Path(text).expanduser() if looks_like_path else find_preset_file(text, user_dirs)
+    path = preset_path(name_or_path) or find_preset_file(str(name_or_path), user_dirs)
     try:
         data = read_document(path, what="mapping preset")
     except FileError as exc:
