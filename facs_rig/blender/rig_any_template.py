@@ -24,12 +24,11 @@ TEMPLATE_PREFIX = "FACS_Template"
 
 @dataclass(frozen=True)
 class Template:
-    """The default head's skin as the transfer's source: neutral positions, triangles (their
-    loops' vertices), each shape's displacements, its landmarks and joints (all in the head's own
-    frame)."""
+    """The default head's skin as the transfer's source: neutral positions, triangles, each shape's
+    displacements, its landmarks and joints (all in the head's own frame)."""
 
     positions: np.ndarray  # (n, 3)
-    loop_vertices: np.ndarray  # (3 * triangles,)
+    triangles: np.ndarray  # (t, 3) indices into positions
     keys: tuple[str, ...]
     deltas: np.ndarray  # (keys, n, 3)
     landmarks: np.ndarray  # (478, 3)
@@ -63,7 +62,7 @@ def _template(asset_key: tuple[str, int]) -> Template:
     renumber = np.cumsum(keep) - 1
     return Template(
         positions=rest[keep],
-        loop_vertices=renumber[asset.loop_vertices[_triangles(starts, skin).ravel()]].astype(np.int32),
+        triangles=renumber[asset.loop_vertices[_triangles(starts, skin)]],
         keys=names,
         deltas=deltas[:, keep],
         landmarks=found.points,

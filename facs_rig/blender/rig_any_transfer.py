@@ -22,13 +22,14 @@ def _template_object(
     fitted: np.ndarray,
     deltas: np.ndarray,
     names: Sequence[str],
-    tmpl: Template,
+    triangles: np.ndarray,
 ) -> bpy.types.Object:
-    """The fitted template as a mesh in ``head``'s space, with its shapes as keys (all at 0)."""
+    """The fitted template (``fitted`` positions, world, and the template's ``triangles``) as a mesh
+    in ``head``'s space, with its shapes as keys (all at 0)."""
     inverse = np.array(head.matrix_world.inverted())
     local = fitted @ inverse[:3, :3].T + inverse[:3, 3]
     local_deltas = deltas @ inverse[:3, :3].T
-    ob = mesh_object(head, local, tmpl.loop_vertices.reshape(-1, 3))
+    ob = mesh_object(head, local, triangles)
     ob.shape_key_add(name="Basis", from_mix=False)
     for name, delta in zip(names, local_deltas, strict=True):
         block = ob.shape_key_add(name=name, from_mix=False)
@@ -83,7 +84,7 @@ def transfer(
             bases[k] = tmpl.deltas[tmpl.keys.index(CORRECTIVES[name])]
     deltas = spline.moves(tmpl.positions, tmpl.deltas[rows], bases, warped=fitted)
     count = len(cast(bpy.types.Mesh, head.data).vertices)
-    fitted_ob = _template_object(head, fitted, deltas, names, tmpl)
+    fitted_ob = _template_object(head, fitted, deltas, names, tmpl.triangles)
     out: dict[str, np.ndarray] = {}
     try:
         with _only_modifier(head, fitted_ob):
