@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext, redirect_stdout
 from typing import Literal, TextIO
 
-_ours: list[TextIO] = []  # the streams on the real stderr of the blocks now open, innermost last
+_ours: list[TextIO] = []  # the quiet block's stream on the real stderr (one at most: nested ones add none)
 
 
 def messages() -> TextIO:
